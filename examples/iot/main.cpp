@@ -22,16 +22,23 @@
 
 namespace {
 
-/// Readings that take every branch of the application: freezing, heat, loud,
-/// a bang, a jam, and a station that reports nonsense.
+/// The readings of workloads/readings-smoke.jsonl (a test checks that both
+/// give the same output). Together they take every branch of the
+/// application: freezing and heat, loud traffic and a bang, a jam, and a
+/// station that reports nonsense.
 std::vector<iot::SensorReading> builtinReadings() {
   const std::int64_t sieve = 100'000;
   return {
-      {1, 17, -3.5, 62.0, 40.0, sieve},
-      {2, 23, 21.25, 85.5, 120.0, sieve},
-      {3, 42, 34.0, 118.0, 180.0, sieve},
-      {4, 8, 12.0, 55.0, 75.5, sieve},
-      {5, 99, 80.0, 60.0, 30.0, sieve},
+      {1, 67, -16.78, 114.71, 14.53, sieve},
+      {2, 14, 27.84, 73.18, 86.08, sieve},
+      {3, 57, 2.93, 82.3, 67.58, sieve},
+      {4, 42, 1.41, 65.28, 128.33, sieve},
+      {5, 75, 15.51, 16.92, 9.68, sieve},
+      {6, 34, 36.86, 75.74, 140.1, sieve},
+      {7, 28, -4.21, 62.82, 161.16, sieve},
+      {8, 40, 11.62, 32.41, 141.42, sieve},
+      {9, 70, 26.12, 98.96, 51.8, sieve},
+      {10, 81, 24.14, 22.53, 43.21, sieve},
   };
 }
 

@@ -21,7 +21,8 @@
 
 namespace {
 
-/// Short waits and small sieves, so the built-in run takes a moment.
+/// The requests of workloads/requests-smoke.jsonl (a test checks that both
+/// give the same output): short waits and small sieves.
 std::vector<tree::TreeRequest> builtinRequests() {
   return {{1, 20, 100'000}, {2, 10, 200'000}, {3, 0, 1'000}};
 }
