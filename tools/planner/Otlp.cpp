@@ -1,0 +1,728 @@
+//===- planner/Otlp.cpp - Streaming reader for OTLP/JSON traces -----------===//
+//
+// A small hand-written JSON scanner over a refillable buffer: it reads a
+// million spans at a few hundred MB/s and never holds a DOM of the file.
+// Only the OTLP structure is interpreted; every other value is skipped.
+//
+//===----------------------------------------------------------------------===//
+#include "planner/Otlp.h"
+
+#include "core/Json.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace fusionize {
+
+int NameTable::intern(std::string_view Name) {
+  // Lookups dominate: avoid allocating for names already known.
+  thread_local std::string Key;
+  Key.assign(Name.data(), Name.size());
+  auto It = Ids.find(Key);
+  if (It != Ids.end())
+    return It->second;
+  int Id = int(Names.size());
+  Names.push_back(Key);
+  Ids.emplace(Key, Id);
+  return Id;
+}
+
+int NameTable::find(const std::string &Name) const {
+  auto It = Ids.find(Name);
+  return It == Ids.end() ? -1 : It->second;
+}
+
+namespace {
+
+class Scanner {
+public:
+  Scanner(std::string Origin, int Fd) : Origin(std::move(Origin)), Fd(Fd) {
+    Buf.resize(1 << 22);
+  }
+  Scanner(std::string Origin, const std::string &Text)
+      : Origin(std::move(Origin)), Fd(-1) {
+    Buf.assign(Text.begin(), Text.end());
+    Len = Buf.size();
+    Eof = true;
+  }
+
+  /// Next non-whitespace character without consuming it; -1 at the end.
+  int peek() {
+    for (;;) {
+      while (Pos < Len) {
+        char C = Buf[Pos];
+        if (C == ' ' || C == '\n' || C == '\r' || C == '\t') {
+          ++Pos;
+          continue;
+        }
+        return static_cast<unsigned char>(C);
+      }
+      if (!refill())
+        return -1;
+    }
+  }
+
+  void expect(char C, const char *What) {
+    int P = peek();
+    if (P != C)
+      fail(std::string("expected ") + What + ", got " + describe(P));
+    ++Pos;
+  }
+
+  /// Consumes `C` if it is next.
+  bool accept(char C) {
+    if (peek() != C)
+      return false;
+    ++Pos;
+    return true;
+  }
+
+  /// A string; the view is valid until the next call on the scanner.
+  std::string_view string(const char *What) {
+    int P = peek();
+    if (P != '"')
+      fail(std::string("expected ") + What + ", got " + describe(P));
+    ++Pos;
+    size_t Start = Pos;
+    bool Escaped = false;
+    for (;;) {
+      while (Pos < Len) {
+        char C = Buf[Pos];
+        if (C == '"') {
+          std::string_view V(Buf.data() + Start, Pos - Start);
+          ++Pos;
+          if (!Escaped)
+            return V;
+          return unescape(V);
+        }
+        if (C == '\\') {
+          Escaped = true;
+          Pos += 2;
+          continue;
+        }
+        if (static_cast<unsigned char>(C) < 0x20)
+          fail("control character in a string");
+        ++Pos;
+      }
+      // Keep the string contiguous: move it to the front and read more.
+      std::uint64_t Before = Base;
+      if (!refill(Start))
+        fail("unterminated string");
+      Start -= size_t(Base - Before);
+    }
+  }
+
+  /// A number token's text (validated by the caller's conversion).
+  std::string_view numberText() {
+    peek();
+    size_t Start = Pos;
+    for (;;) {
+      while (Pos < Len) {
+        char C = Buf[Pos];
+        if ((C >= '0' && C <= '9') || C == '-' || C == '+' || C == '.' ||
+            C == 'e' || C == 'E') {
+          ++Pos;
+          continue;
+        }
+        return std::string_view(Buf.data() + Start, Pos - Start);
+      }
+      std::uint64_t Before = Base;
+      bool More = refill(Start);
+      Start -= size_t(Base - Before);
+      if (!More)
+        return std::string_view(Buf.data() + Start, Pos - Start);
+    }
+  }
+
+  double number(const char *What) {
+    int P = peek();
+    if (P != '-' && !(P >= '0' && P <= '9'))
+      fail(std::string("expected ") + What + ", got " + describe(P));
+    std::string_view T = numberText();
+    double V = 0;
+    auto R = std::from_chars(T.data(), T.data() + T.size(), V);
+    if (R.ec != std::errc() || R.ptr != T.data() + T.size())
+      fail("malformed number '" + std::string(T) + "'");
+    return V;
+  }
+
+  void literal(const char *Word) {
+    size_t N = std::strlen(Word);
+    peek();
+    if (Len - Pos < N)
+      refill(Pos);
+    if (Len - Pos < N || std::memcmp(Buf.data() + Pos, Word, N) != 0)
+      fail(std::string("expected a JSON value, got ") + describe(peek()));
+    Pos += N;
+  }
+
+  bool boolean(const char *What) {
+    int P = peek();
+    if (P == 't') {
+      literal("true");
+      return true;
+    }
+    if (P == 'f') {
+      literal("false");
+      return false;
+    }
+    fail(std::string("expected ") + What + ", got " + describe(P));
+  }
+
+  void skipValue(int Depth = 0) {
+    if (Depth > 512)
+      fail("nesting too deep");
+    int P = peek();
+    switch (P) {
+    case '{':
+      ++Pos;
+      if (accept('}'))
+        return;
+      do {
+        string("an object key");
+        expect(':', "':' after an object key");
+        skipValue(Depth + 1);
+      } while (accept(','));
+      expect('}', "',' or '}' in an object");
+      return;
+    case '[':
+      ++Pos;
+      if (accept(']'))
+        return;
+      do
+        skipValue(Depth + 1);
+      while (accept(','));
+      expect(']', "',' or ']' in an array");
+      return;
+    case '"':
+      string("a string");
+      return;
+    case 't':
+      literal("true");
+      return;
+    case 'f':
+      literal("false");
+      return;
+    case 'n':
+      literal("null");
+      return;
+    default:
+      number("a JSON value");
+    }
+  }
+
+  /// Iterates the members of an object: calls F(key) with the scanner at
+  /// the value; F must consume the value.
+  template <class Fn> void object(const char *What, Fn F) {
+    expect('{', What);
+    if (accept('}'))
+      return;
+    do {
+      std::string Key(string("an object key"));
+      expect(':', "':' after an object key");
+      F(Key);
+    } while (accept(','));
+    expect('}', "',' or '}' in an object");
+  }
+
+  template <class Fn> void array(const char *What, Fn F) {
+    expect('[', What);
+    if (accept(']'))
+      return;
+    size_t I = 0;
+    do
+      F(I++);
+    while (accept(','));
+    expect(']', "',' or ']' in an array");
+  }
+
+  [[noreturn]] void fail(const std::string &Msg) const {
+    // Line and column: count the newlines before the current position.
+    size_t Line = LinesBefore + 1, LineStart = 0;
+    for (size_t I = 0; I < Pos && I < Len; ++I)
+      if (Buf[I] == '\n') {
+        ++Line;
+        LineStart = I + 1;
+      }
+    size_t Col = (LineStart == 0 ? ColumnBase : 0) + (Pos - LineStart) + 1;
+    std::string Where = Path.empty() ? "" : Path + ": ";
+    throw FormatError(Origin + ":" + std::to_string(Line) + ":" +
+                      std::to_string(Col) + ": invalid OTLP/JSON (byte offset " +
+                      std::to_string(Base + Pos) + "): " + Where + Msg);
+  }
+
+  std::string Path; // JSON path for messages, maintained by the reader
+  const std::string &origin() const { return Origin; }
+
+private:
+  std::string describe(int C) const {
+    if (C < 0)
+      return "the end of the file";
+    if (C == '"')
+      return "a string";
+    if (C == '{')
+      return "an object";
+    if (C == '[')
+      return "an array";
+    if (C == 't' || C == 'f')
+      return "a boolean";
+    if (C == 'n')
+      return "null";
+    if (C == '-' || (C >= '0' && C <= '9'))
+      return "a number";
+    return std::string("'") + char(C) + "'";
+  }
+
+  std::string_view unescape(std::string_view V) {
+    Scratch.clear();
+    for (size_t I = 0; I < V.size(); ++I) {
+      char C = V[I];
+      if (C != '\\') {
+        Scratch.push_back(C);
+        continue;
+      }
+      if (++I >= V.size())
+        break;
+      switch (V[I]) {
+      case 'n': Scratch.push_back('\n'); break;
+      case 't': Scratch.push_back('\t'); break;
+      case 'r': Scratch.push_back('\r'); break;
+      case 'b': Scratch.push_back('\b'); break;
+      case 'f': Scratch.push_back('\f'); break;
+      case 'u': {
+        unsigned Code = 0;
+        if (I + 4 < V.size())
+          std::from_chars(V.data() + I + 1, V.data() + I + 5, Code, 16);
+        I += 4;
+        if (Code < 0x80) {
+          Scratch.push_back(char(Code));
+        } else if (Code < 0x800) {
+          Scratch.push_back(char(0xC0 | (Code >> 6)));
+          Scratch.push_back(char(0x80 | (Code & 0x3F)));
+        } else {
+          Scratch.push_back(char(0xE0 | (Code >> 12)));
+          Scratch.push_back(char(0x80 | ((Code >> 6) & 0x3F)));
+          Scratch.push_back(char(0x80 | (Code & 0x3F)));
+        }
+        break;
+      }
+      default: Scratch.push_back(V[I]);
+      }
+    }
+    return Scratch;
+  }
+
+  /// Drops the bytes before `Keep` (default: before Pos), reads more.
+  /// Returns false at the end of the input.
+  bool refill(size_t Keep = size_t(-1)) {
+    if (Keep == size_t(-1))
+      Keep = Pos;
+    if (Eof)
+      return false;
+    // Account for the dropped bytes' lines (for messages).
+    for (size_t I = 0; I < Keep; ++I)
+      if (Buf[I] == '\n') {
+        ++LinesBefore;
+        ColumnBase = 0;
+      } else {
+        ++ColumnBase;
+      }
+    std::memmove(Buf.data(), Buf.data() + Keep, Len - Keep);
+    Len -= Keep;
+    Pos -= Keep;
+    Base += Keep;
+    if (Len == Buf.size())
+      Buf.resize(Buf.size() * 2);
+    ssize_t N;
+    do
+      N = ::read(Fd, Buf.data() + Len, Buf.size() - Len);
+    while (N < 0 && errno == EINTR);
+    if (N < 0)
+      throw FormatError(Origin + ": read error: " + std::strerror(errno));
+    if (N == 0) {
+      Eof = true;
+      return false;
+    }
+    Len += size_t(N);
+    return true;
+  }
+
+  std::string Origin;
+  int Fd;
+  std::vector<char> Buf;
+  size_t Pos = 0, Len = 0;
+  std::uint64_t Base = 0;
+  size_t LinesBefore = 0, ColumnBase = 0;
+  bool Eof = false;
+  std::string Scratch;
+};
+
+std::uint64_t fnv(std::string_view S) {
+  std::uint64_t H = 1469598103934665603ULL;
+  for (char C : S)
+    H = (H ^ std::uint8_t(C)) * 1099511628211ULL;
+  return H ? H : 1;
+}
+
+bool hex64(std::string_view S, std::uint64_t &Out) {
+  auto R = std::from_chars(S.data(), S.data() + S.size(), Out, 16);
+  return R.ec == std::errc() && R.ptr == S.data() + S.size();
+}
+
+/// Trace ids: 32 hex digits; span ids: 16. Anything else (base64 from a
+/// protobuf-JSON exporter) is hashed, which keeps identity.
+void parseId(std::string_view S, std::uint64_t &Hi, std::uint64_t &Lo) {
+  Hi = Lo = 0;
+  if (S.empty())
+    return;
+  if (S.size() == 32 && hex64(S.substr(0, 16), Hi) &&
+      hex64(S.substr(16), Lo))
+    return;
+  if (S.size() == 16 && hex64(S, Lo))
+    return;
+  Lo = fnv(S);
+}
+
+std::uint64_t parseSpanId(std::string_view S) {
+  std::uint64_t Hi, Lo;
+  parseId(S, Hi, Lo);
+  return Lo ^ Hi;
+}
+
+struct AttrValue {
+  enum { None, Str, Num, Bool } Type = None;
+  std::string S;
+  double N = 0;
+  bool B = false;
+};
+
+class OtlpReader {
+public:
+  OtlpReader(Scanner &Sc, TraceSet &Out, int FileIdx)
+      : Sc(Sc), Out(Out), FileIdx(FileIdx) {}
+
+  void run() {
+    bool Any = false;
+    while (Sc.peek() >= 0) {
+      document();
+      Any = true;
+    }
+    if (!Any)
+      throw FormatError(Sc.origin() +
+                        ": file is empty, expected OTLP/JSON traces "
+                        "({\"resourceSpans\": [...]} or JSON Lines of them)");
+  }
+
+private:
+  void document() {
+    ++Out.Documents;
+    if (Sc.peek() != '{')
+      Sc.fail("expected an OTLP/JSON document {\"resourceSpans\": [...]}");
+    bool Saw = false;
+    std::string Format, Keys;
+    Sc.object("a document", [&](const std::string &Key) {
+      if (Key == "resourceSpans") {
+        Saw = true;
+        Sc.array("an array of resourceSpans", [&](size_t I) {
+          Sc.Path = "resourceSpans[" + std::to_string(I) + "]";
+          resourceSpans();
+        });
+        Sc.Path.clear();
+        return;
+      }
+      if (Key == "format" && Sc.peek() == '"') {
+        Format = std::string(Sc.string("a string"));
+        return;
+      }
+      if (Keys.size() < 80)
+        Keys += (Keys.empty() ? "" : ", ") + Key;
+      Sc.skipValue();
+    });
+    if (!Saw) {
+      if (!Format.empty())
+        Sc.fail("this is a " + Format +
+                " document, not an OTLP/JSON trace export");
+      Sc.fail("expected \"resourceSpans\" in an OTLP/JSON document (keys: " +
+              (Keys.empty() ? std::string("none") : Keys) + ")");
+    }
+  }
+
+  void resourceSpans() {
+    size_t First = Out.Spans.size();
+    int ResGroup = -1, ResFunction = -1;
+    float ResMemory = -1;
+    std::string Base = Sc.Path;
+    Sc.object("a resourceSpans object", [&](const std::string &Key) {
+      if (Key == "resource") {
+        Sc.Path = Base + ".resource";
+        Sc.object("a resource object", [&](const std::string &K) {
+          if (K != "attributes") {
+            Sc.skipValue();
+            return;
+          }
+          attributes([&](const std::string &A, const AttrValue &V) {
+            if (A == "fusion.group" && V.Type == AttrValue::Str)
+              ResGroup = Out.Names.intern(V.S);
+            else if (A == "faas.name" && V.Type == AttrValue::Str)
+              ResFunction = Out.Names.intern(V.S);
+            else if (A == "faas.max_memory" && V.Type == AttrValue::Num)
+              ResMemory = float(V.N / (1024.0 * 1024.0));
+            else if (A == "fusion.memory_mb" && V.Type == AttrValue::Num)
+              ResMemory = float(V.N);
+          });
+        });
+        return;
+      }
+      if (Key == "scopeSpans" || Key == "instrumentationLibrarySpans") {
+        Sc.array("an array of scopeSpans", [&](size_t I) {
+          std::string Scope = Base + "." + Key + "[" + std::to_string(I) + "]";
+          Sc.Path = Scope;
+          Sc.object("a scopeSpans object", [&](const std::string &K) {
+            if (K != "spans") {
+              Sc.skipValue();
+              return;
+            }
+            Sc.array("an array of spans", [&](size_t J) {
+              Sc.Path = Scope + ".spans[" + std::to_string(J) + "]";
+              span();
+            });
+            Sc.Path = Scope;
+          });
+        });
+        return;
+      }
+      Sc.skipValue();
+    });
+    // The resource may come after the spans in the object.
+    for (size_t I = First; I < Out.Spans.size(); ++I) {
+      RawSpan &S = Out.Spans[I];
+      if (S.Group < 0)
+        S.Group = ResGroup;
+      if (S.MemoryMB < 0)
+        S.MemoryMB = ResMemory;
+      if (S.Function < 0 && S.Kind == SpanKind::Server)
+        S.Function = ResFunction;
+    }
+  }
+
+  template <class Fn> void attributes(Fn F) {
+    std::string Base = Sc.Path;
+    Sc.array("an array of attributes", [&](size_t I) {
+      Sc.Path = Base + ".attributes[" + std::to_string(I) + "]";
+      std::string Key;
+      AttrValue V;
+      Sc.object("an attribute {\"key\", \"value\"}", [&](const std::string &K) {
+        if (K == "key") {
+          Key = std::string(Sc.string("the attribute's key as a string"));
+          return;
+        }
+        if (K != "value") {
+          Sc.skipValue();
+          return;
+        }
+        Sc.object("an attribute value object", [&](const std::string &T) {
+          if (T == "stringValue") {
+            V.Type = AttrValue::Str;
+            V.S = std::string(Sc.string("a string"));
+          } else if (T == "intValue" || T == "doubleValue") {
+            V.Type = AttrValue::Num;
+            if (Sc.peek() == '"') {
+              std::string_view S = Sc.string("a number");
+              auto R = std::from_chars(S.data(), S.data() + S.size(), V.N);
+              if (R.ec != std::errc())
+                Sc.fail(T + ": expected a number, got \"" + std::string(S) +
+                        "\"");
+            } else {
+              V.N = Sc.number("a number");
+            }
+          } else if (T == "boolValue") {
+            V.Type = AttrValue::Bool;
+            V.B = Sc.boolean("true or false");
+          } else {
+            Sc.skipValue();
+          }
+        });
+      });
+      if (!Key.empty())
+        F(Key, V);
+    });
+    Sc.Path = Base;
+  }
+
+  std::int64_t nanos(const char *What) {
+    int P = Sc.peek();
+    if (P == '"') {
+      std::string_view S = Sc.string(What);
+      std::int64_t V = 0;
+      auto R = std::from_chars(S.data(), S.data() + S.size(), V);
+      if (R.ec != std::errc() || R.ptr != S.data() + S.size())
+        Sc.fail(std::string(What) + ": expected nanoseconds, got \"" +
+                std::string(S) + "\"");
+      return V;
+    }
+    if (P == '-' || (P >= '0' && P <= '9'))
+      return std::int64_t(Sc.number(What));
+    Sc.fail(std::string(What) +
+            ": expected nanoseconds as a string or number, got " +
+            (P == 't' || P == 'f' ? "a boolean"
+             : P == '{'           ? "an object"
+             : P == '['           ? "an array"
+             : P == 'n'           ? "null"
+                                  : "something else"));
+  }
+
+  void span() {
+    RawSpan S;
+    S.File = FileIdx;
+    bool HasStart = false, HasEnd = false;
+    std::string Name;
+    std::string Source;
+    Sc.object("a span object", [&](const std::string &Key) {
+      if (Key == "traceId") {
+        parseId(Sc.string("traceId as a hex string"), S.TraceHi, S.TraceLo);
+      } else if (Key == "spanId") {
+        S.SpanId = parseSpanId(Sc.string("spanId as a hex string"));
+      } else if (Key == "parentSpanId") {
+        S.ParentId = parseSpanId(Sc.string("parentSpanId as a hex string"));
+      } else if (Key == "name") {
+        Name = std::string(Sc.string("the span name as a string"));
+      } else if (Key == "kind") {
+        if (Sc.peek() == '"') {
+          std::string_view K = Sc.string("a span kind");
+          if (K == "SPAN_KIND_INTERNAL" || K == "INTERNAL")
+            S.Kind = SpanKind::Internal;
+          else if (K == "SPAN_KIND_SERVER" || K == "SERVER")
+            S.Kind = SpanKind::Server;
+          else if (K == "SPAN_KIND_CLIENT" || K == "CLIENT")
+            S.Kind = SpanKind::Client;
+          else if (K == "SPAN_KIND_PRODUCER" || K == "PRODUCER")
+            S.Kind = SpanKind::Producer;
+          else if (K == "SPAN_KIND_CONSUMER" || K == "CONSUMER")
+            S.Kind = SpanKind::Consumer;
+        } else {
+          double K = Sc.number("the span kind as a number or name");
+          if (K >= 0 && K <= 5)
+            S.Kind = SpanKind(int(K));
+        }
+      } else if (Key == "startTimeUnixNano") {
+        S.StartNs = nanos("startTimeUnixNano");
+        HasStart = true;
+      } else if (Key == "endTimeUnixNano") {
+        S.EndNs = nanos("endTimeUnixNano");
+        HasEnd = true;
+      } else if (Key == "attributes") {
+        attributes([&](const std::string &A, const AttrValue &V) {
+          attribute(S, A, V, Source);
+        });
+      } else if (Key == "status") {
+        if (Sc.peek() != '{') {
+          Sc.skipValue();
+          return;
+        }
+        Sc.object("a status object", [&](const std::string &K) {
+          if (K == "code" && Sc.peek() != '"')
+            S.Error = Sc.number("a status code") == 2;
+          else if (K == "code") {
+            std::string_view C = Sc.string("a status code");
+            S.Error = C == "STATUS_CODE_ERROR" || C == "2";
+          } else {
+            Sc.skipValue();
+          }
+        });
+      } else {
+        Sc.skipValue();
+      }
+    });
+    if (!HasStart || !HasEnd)
+      Sc.fail(std::string("the span has no ") +
+              (HasStart ? "endTimeUnixNano" : "startTimeUnixNano"));
+    if (S.EndNs < S.StartNs)
+      S.EndNs = S.StartNs;
+    S.Platform = Source == "platform";
+    if (S.Task < 0 && S.Kind == SpanKind::Server && !Name.empty())
+      S.Task = Out.Names.intern(Name);
+    Out.Spans.push_back(S);
+  }
+
+  void attribute(RawSpan &S, const std::string &A, const AttrValue &V,
+                 std::string &Source) {
+    if (A.compare(0, 7, "fusion.") == 0) {
+      std::string_view K(A.data() + 7, A.size() - 7);
+      if (V.Type == AttrValue::Str) {
+        if (K == "task")
+          S.Task = Out.Names.intern(V.S);
+        else if (K == "caller")
+          S.Caller = Out.Names.intern(V.S);
+        else if (K == "group")
+          S.Group = Out.Names.intern(V.S);
+        else if (K == "source")
+          Source = V.S;
+        return;
+      }
+      if (V.Type == AttrValue::Bool) {
+        if (K == "sync")
+          S.Sync = V.B;
+        return;
+      }
+      if (V.Type != AttrValue::Num)
+        return;
+      if (K == "cpu_ns")
+        S.CpuNs = std::int64_t(V.N);
+      else if (K == "bytes_req")
+        S.BytesReq = float(V.N);
+      else if (K == "bytes_resp")
+        S.BytesResp = float(V.N);
+      else if (K == "billed_ms")
+        S.BilledMs = float(V.N);
+      else if (K == "memory_mb")
+        S.MemoryMB = float(V.N);
+      else if (K == "peak_memory_mb")
+        S.PeakMemoryMB = float(V.N);
+      else if (K == "init_ms")
+        S.InitMs = float(V.N);
+      else if (K == "queue_ms")
+        S.QueueMs = float(V.N);
+      else if (K == "cost_usd")
+        S.CostUsd = V.N;
+      return;
+    }
+    if (A == "faas.coldstart" && V.Type == AttrValue::Bool)
+      S.Cold = V.B;
+    else if ((A == "faas.invoked_name" || A == "faas.name") &&
+             V.Type == AttrValue::Str)
+      S.Function = Out.Names.intern(V.S);
+  }
+
+  Scanner &Sc;
+  TraceSet &Out;
+  int FileIdx;
+};
+
+} // namespace
+
+void readOtlpFile(const std::string &Path, TraceSet &Out) {
+  int Fd = ::open(Path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (Fd < 0)
+    throw FormatError(Path + ": cannot open: " + std::strerror(errno));
+  struct Closer {
+    int Fd;
+    ~Closer() { ::close(Fd); }
+  } C{Fd};
+  Out.Files.push_back(Path);
+  Scanner Sc(Path, Fd);
+  OtlpReader(Sc, Out, int(Out.Files.size() - 1)).run();
+}
+
+void readOtlpText(const std::string &Text, const std::string &Origin,
+                  TraceSet &Out) {
+  Out.Files.push_back(Origin);
+  Scanner Sc(Origin, Text);
+  OtlpReader(Sc, Out, int(Out.Files.size() - 1)).run();
+}
+
+} // namespace fusionize

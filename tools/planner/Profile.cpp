@@ -1,0 +1,737 @@
+//===- planner/Profile.cpp - What the traces say about the program --------===//
+#include "planner/Profile.h"
+
+#include "core/Plan.h"
+#include "planner/Otlp.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <set>
+#include <unordered_map>
+
+namespace fusionize {
+
+const TaskProfile *Profile::task(const std::string &Name) const {
+  auto It = Tasks.find(Name);
+  return It == Tasks.end() ? nullptr : &It->second;
+}
+
+const EdgeProfile *Profile::edge(const std::string &Caller,
+                                 const std::string &Callee,
+                                 EdgeKind Kind) const {
+  for (const EdgeProfile &E : Edges)
+    if (E.Caller == Caller && E.Callee == Callee && E.Kind == Kind)
+      return &E;
+  return nullptr;
+}
+
+namespace {
+
+constexpr double NsPerMs = 1e6;
+
+/// Accumulates one profile from many traces.
+class Builder {
+public:
+  Builder(const Graph &G, const TraceSet &TS, const ProfileOptions &O)
+      : G(G), TS(TS), O(O), R(O.Seed) {}
+
+  Profile run();
+
+private:
+  enum class Role : std::uint8_t { Other, Activation, Client, Platform };
+
+  struct EdgeAcc {
+    EdgeProfile P;
+    double BytesReqSum = 0, BytesRespSum = 0;
+    std::uint64_t BytesN = 0;
+    double StartFracSum = 0;
+    std::uint64_t StartFracN = 0;
+  };
+  struct FuncAcc {
+    FunctionProfile P;
+    double BytesReqSum = 0, BytesRespSum = 0;
+    std::uint64_t BytesN = 0;
+  };
+  struct TaskAcc {
+    TaskProfile P;
+  };
+  struct Deferred { // activation without fusion.cpu_ns
+    int Task;
+    double SelfMs, Stretch;
+  };
+
+  void trace(size_t Begin, size_t End);
+  void activation(size_t A);
+  void invocation(size_t P, size_t Act); // P: platform span or -1
+  void request(size_t Root);
+  EdgeKind kindOf(int Caller, int Callee, std::int8_t SyncAttr);
+  EdgeAcc &edge(int Caller, int Callee, EdgeKind K);
+  TaskAcc &taskAcc(int NameId);
+  double stretch(double MemoryMB) const {
+    if (MemoryMB <= 0)
+      return 1;
+    double S = O.TraceEmulation.cpuShare(unsigned(MemoryMB));
+    return S > 0 && S < 1 ? 1 / S : 1;
+  }
+  double price(double Ms, double MemoryMB) const {
+    unsigned M = MemoryMB > 0 ? unsigned(MemoryMB) : DefaultMemoryMB;
+    return O.TraceEmulation.Price.invocationUsd(Ms, M);
+  }
+
+  const Graph &G;
+  const TraceSet &TS;
+  const ProfileOptions &O;
+  Rng R;
+
+  // Per trace (reused).
+  std::vector<size_t> Idx;                    // spans of the trace
+  std::vector<std::pair<std::uint64_t, int>> ById;
+  std::vector<int> Parent;                    // local index, -1
+  std::vector<int> ChildStart, ChildList;     // CSR children
+  std::vector<Role> Roles;
+  std::vector<float> Memory;                  // effective memory size
+  std::vector<int> Eff;                       // effective children scratch
+
+  // Aggregates.
+  std::unordered_map<int, TaskAcc> TaskAccs;
+  std::unordered_map<std::uint64_t, size_t> EdgeIdx;
+  std::vector<EdgeAcc> EdgeAccs;
+  std::unordered_map<int, FuncAcc> FuncAccs;
+  std::vector<Deferred> NoCpu;
+  double CpuWallSum = 0, SelfSum = 0;
+  std::vector<std::pair<std::int64_t, std::int64_t>> RootTimes;
+  std::map<int, EntryProfile> Entries;
+  std::map<int, std::set<int>> GroupTasks; // group -> tasks
+  std::map<int, unsigned> GroupMemory;
+  std::vector<double> WarmOverheadForCold; // (cold overhead) samples
+  std::uint64_t Traces = 0;
+  std::vector<int> GraphKinds; // per name id: bit0 sync edge, bit1 async
+  std::unordered_map<std::uint64_t, int> GraphEdgeKinds;
+  Profile Out;
+};
+
+std::uint64_t edgeKey(int Caller, int Callee) {
+  return (std::uint64_t(std::uint32_t(Caller)) << 32) |
+         std::uint32_t(Callee);
+}
+
+Builder::TaskAcc &Builder::taskAcc(int NameId) {
+  auto [It, New] = TaskAccs.try_emplace(NameId);
+  if (New) {
+    It->second.P.Name = TS.Names.name(NameId);
+    It->second.P.CpuMs = Distribution(512);
+    It->second.P.WaitMs = Distribution(512);
+    It->second.P.SelfMs = Distribution(512);
+  }
+  return It->second;
+}
+
+EdgeKind Builder::kindOf(int Caller, int Callee, std::int8_t SyncAttr) {
+  auto It = GraphEdgeKinds.find(edgeKey(Caller, Callee));
+  int Kinds = It == GraphEdgeKinds.end() ? 0 : It->second;
+  if (Kinds == 1)
+    return EdgeKind::Sync;
+  if (Kinds == 2)
+    return EdgeKind::Async;
+  return SyncAttr == 0 ? EdgeKind::Async : EdgeKind::Sync;
+}
+
+Builder::EdgeAcc &Builder::edge(int Caller, int Callee, EdgeKind K) {
+  std::uint64_t Key = edgeKey(Caller, Callee) * 2 + (K == EdgeKind::Async);
+  auto [It, New] = EdgeIdx.try_emplace(Key, EdgeAccs.size());
+  if (New) {
+    EdgeAccs.emplace_back();
+    EdgeProfile &P = EdgeAccs.back().P;
+    P.Caller = TS.Names.name(Caller);
+    P.Callee = TS.Names.name(Callee);
+    P.Kind = K;
+  }
+  return EdgeAccs[It->second];
+}
+
+Profile Builder::run() {
+  Out.Sources = TS.Files;
+  Out.Spans = TS.Spans.size();
+  Out.TraceEmulation = O.TraceEmulation.Name;
+  if (TS.Spans.empty()) {
+    std::string Files;
+    for (const std::string &F : TS.Files)
+      Files += (Files.empty() ? "" : ", ") + F;
+    throw FormatError(Files + ": the trace has no spans");
+  }
+  for (const Edge &E : G.Edges) {
+    int C = TS.Names.find(E.Caller), D = TS.Names.find(E.Callee);
+    if (C >= 0 && D >= 0)
+      GraphEdgeKinds[edgeKey(C, D)] |= E.Kind == EdgeKind::Sync ? 1 : 2;
+  }
+
+  // Group the spans by trace, in start order.
+  std::vector<size_t> Order(TS.Spans.size());
+  std::iota(Order.begin(), Order.end(), size_t(0));
+  std::sort(Order.begin(), Order.end(), [&](size_t A, size_t B) {
+    const RawSpan &X = TS.Spans[A], &Y = TS.Spans[B];
+    if (X.TraceHi != Y.TraceHi)
+      return X.TraceHi < Y.TraceHi;
+    if (X.TraceLo != Y.TraceLo)
+      return X.TraceLo < Y.TraceLo;
+    return X.StartNs < Y.StartNs;
+  });
+  for (size_t I = 0; I < Order.size();) {
+    size_t J = I;
+    const RawSpan &S = TS.Spans[Order[I]];
+    while (J < Order.size() && TS.Spans[Order[J]].TraceHi == S.TraceHi &&
+           TS.Spans[Order[J]].TraceLo == S.TraceLo)
+      ++J;
+    Idx.assign(Order.begin() + long(I), Order.begin() + long(J));
+    trace(0, Idx.size());
+    I = J;
+  }
+  Out.Traces = Traces;
+
+  // Activations without fusion.cpu_ns: split their self time with the
+  // CPU fraction of those that had it (all CPU when none had it).
+  double Fraction = SelfSum > 0 ? std::clamp(CpuWallSum / SelfSum, 0.0, 1.0)
+                                : 1.0;
+  if (!NoCpu.empty() && SelfSum <= 0)
+    Out.Warnings.push_back("no span has fusion.cpu_ns: self time is treated "
+                           "as CPU time");
+  for (const Deferred &D : NoCpu) {
+    TaskAcc &T = TaskAccs[D.Task];
+    double CpuWall = D.SelfMs * Fraction;
+    double Cpu = CpuWall / D.Stretch, Wait = D.SelfMs - CpuWall;
+    T.P.CpuMs.add(Cpu, R);
+    T.P.WaitMs.add(Wait, R);
+    if (T.P.Joint.size() < 1024)
+      T.P.Joint.emplace_back(float(Cpu), float(Wait));
+  }
+
+  // Which graph tasks did the traces show?
+  std::set<std::string> Seen;
+  for (auto &[Id, T] : TaskAccs)
+    Seen.insert(T.P.Name);
+  for (auto &[Id, F] : FuncAccs)
+    Seen.insert(F.P.Name);
+  size_t Known = 0;
+  for (const TaskNode &T : G.Tasks) {
+    if (Seen.count(T.Name))
+      ++Known;
+    else
+      Out.MissingTasks.push_back(T.Name);
+  }
+  for (const std::string &S : Seen)
+    if (!G.findTask(S))
+      Out.UnknownTasks.push_back(S);
+  std::string Files;
+  for (const std::string &F : TS.Files)
+    Files += (Files.empty() ? "" : ", ") + F;
+  if (Known == 0) {
+    std::string Some;
+    size_t N = 0;
+    for (const std::string &S : Seen)
+      if (N++ < 5)
+        Some += (Some.empty() ? "" : ", ") + S;
+    throw FormatError(
+        Files + ": none of the " + std::to_string(G.Tasks.size()) +
+        " tasks of the graph appear in the trace" +
+        (Seen.empty() ? std::string(" (it names no task at all)")
+                      : " (it shows " + Some +
+                            (Seen.size() > 5 ? ", ..." : "") + ")") +
+        "; is it a trace of another program?");
+  }
+  if (!Out.MissingTasks.empty()) {
+    std::string List;
+    for (size_t I = 0; I < Out.MissingTasks.size() && I < 8; ++I)
+      List += (I ? ", " : "") + Out.MissingTasks[I];
+    if (Out.MissingTasks.size() > 8)
+      List += ", ...";
+    Out.Warnings.push_back(
+        std::to_string(Out.MissingTasks.size()) + " of " +
+        std::to_string(G.Tasks.size()) +
+        " tasks never ran in the trace (" + List +
+        "): their times are static cost estimates scaled by the measured "
+        "tasks, their calls the static estimates");
+  }
+  if (!Out.UnknownTasks.empty()) {
+    std::string List;
+    for (size_t I = 0; I < Out.UnknownTasks.size() && I < 8; ++I)
+      List += (I ? ", " : "") + Out.UnknownTasks[I];
+    Out.Warnings.push_back("the trace shows " +
+                           std::to_string(Out.UnknownTasks.size()) +
+                           " task(s) the graph does not have (" + List +
+                           "); they are ignored");
+  }
+
+  // Tasks.
+  for (auto &[Id, T] : TaskAccs)
+    Out.Tasks.emplace(T.P.Name, std::move(T.P));
+  // Edges.
+  for (EdgeAcc &E : EdgeAccs) {
+    EdgeProfile &P = E.P;
+    const TaskProfile *Caller = Out.task(P.Caller);
+    P.CallsPerActivation =
+        Caller && Caller->Activations ? double(P.Calls) / Caller->Activations
+                                      : 0;
+    P.CallsPerRequest = Out.Requests ? double(P.Calls) / Out.Requests : 0;
+    if (E.BytesN) {
+      P.BytesReq = E.BytesReqSum / E.BytesN;
+      P.BytesResp = E.BytesRespSum / E.BytesN;
+    }
+    if (E.StartFracN)
+      P.StartFraction = E.StartFracSum / E.StartFracN;
+    P.InGraph = G.findEdge(P.Caller, P.Callee, P.Kind) != nullptr;
+    Out.Edges.push_back(std::move(P));
+  }
+  std::sort(Out.Edges.begin(), Out.Edges.end(),
+            [](const EdgeProfile &A, const EdgeProfile &B) {
+              return std::tie(A.Caller, A.Callee, A.Kind) <
+                     std::tie(B.Caller, B.Callee, B.Kind);
+            });
+  for (auto &[Id, F] : FuncAccs) {
+    if (F.BytesN) {
+      F.P.BytesReq = F.BytesReqSum / F.BytesN;
+      F.P.BytesResp = F.BytesRespSum / F.BytesN;
+    }
+    Out.Functions.emplace(F.P.Name, std::move(F.P));
+  }
+  // Cold starts without init_ms: extra overhead of cold over warm calls.
+  if (!WarmOverheadForCold.empty() && !Out.Overhead.SyncSamples.empty()) {
+    double Warm = 0;
+    for (auto &S : Out.Overhead.SyncSamples)
+      Warm += S.first;
+    Warm /= double(Out.Overhead.SyncSamples.size());
+    for (double C : WarmOverheadForCold)
+      Out.Overhead.ColdExtraMs.add(std::max(0.0, C - Warm), R);
+  }
+
+  // Requests: arrival rate, window, concurrency.
+  std::sort(RootTimes.begin(), RootTimes.end());
+  if (RootTimes.size() >= 2) {
+    double W = double(RootTimes.back().first - RootTimes.front().first) / 1e9;
+    Out.WindowS = W;
+    Out.RequestRate = W > 0 ? double(RootTimes.size() - 1) / W : 0;
+  }
+  {
+    std::vector<std::pair<std::int64_t, int>> Ev;
+    for (auto &T : RootTimes) {
+      Ev.emplace_back(T.first, 1);
+      Ev.emplace_back(T.second, -1);
+    }
+    std::sort(Ev.begin(), Ev.end());
+    int Cur = 0, Peak = 0;
+    for (auto &E : Ev)
+      Peak = std::max(Peak, Cur += E.second);
+    Out.PeakConcurrency = Peak;
+  }
+  for (auto &[Id, E] : Entries) {
+    E.ColdStartsPerRequest /= double(std::max<std::uint64_t>(1, E.Requests));
+    E.InvocationsPerRequest /= double(std::max<std::uint64_t>(1, E.Requests));
+    Out.Entries.emplace(E.Task, std::move(E));
+  }
+  for (auto &[Group, Tasks] : GroupTasks) {
+    auto &OG = Out.ObservedGroups[TS.Names.name(Group)];
+    for (int T : Tasks)
+      OG.Tasks.push_back(TS.Names.name(T));
+    OG.MemoryMB = GroupMemory[Group];
+  }
+  if (Out.Requests == 0)
+    Out.Warnings.push_back("no span without a parent: the trace shows no "
+                           "whole request, so arrival rate and calls per "
+                           "request are unknown");
+  return std::move(Out);
+}
+
+void Builder::trace(size_t Begin, size_t End) {
+  ++Traces;
+  size_t N = End - Begin;
+  ById.clear();
+  for (size_t I = 0; I < N; ++I)
+    ById.emplace_back(TS.Spans[Idx[Begin + I]].SpanId, int(I));
+  std::sort(ById.begin(), ById.end());
+  Parent.assign(N, -1);
+  std::vector<int> Count(N + 1, 0);
+  for (size_t I = 0; I < N; ++I) {
+    std::uint64_t P = TS.Spans[Idx[Begin + I]].ParentId;
+    if (!P)
+      continue;
+    auto It = std::lower_bound(ById.begin(), ById.end(),
+                               std::make_pair(P, -1));
+    if (It != ById.end() && It->first == P && size_t(It->second) != I) {
+      Parent[I] = It->second;
+      ++Count[size_t(It->second)];
+    }
+  }
+  ChildStart.assign(N + 1, 0);
+  for (size_t I = 0; I < N; ++I)
+    ChildStart[I + 1] = ChildStart[I] + Count[I];
+  ChildList.assign(size_t(ChildStart[N]), 0);
+  std::vector<int> Fill(ChildStart.begin(), ChildStart.end() - 1);
+  for (size_t I = 0; I < N; ++I) // spans are in start order already
+    if (Parent[I] >= 0)
+      ChildList[size_t(Fill[size_t(Parent[I])]++)] = int(I);
+
+  Roles.assign(N, Role::Other);
+  for (size_t I = 0; I < N; ++I) {
+    const RawSpan &S = TS.Spans[Idx[I]];
+    if (S.Kind == SpanKind::Server)
+      Roles[I] = S.Platform ? Role::Platform : Role::Activation;
+    else if (S.Kind == SpanKind::Client)
+      Roles[I] = Role::Client;
+    else if (S.Kind == SpanKind::Internal && S.Task >= 0)
+      Roles[I] = Role::Activation;
+  }
+  // A platform span with no runtime span below it stands for the activation.
+  for (size_t I = 0; I < N; ++I) {
+    if (Roles[I] != Role::Platform)
+      continue;
+    bool Has = false;
+    for (int C = ChildStart[I]; C < ChildStart[I + 1]; ++C)
+      Has |= Roles[size_t(ChildList[size_t(C)])] == Role::Activation;
+    if (!Has && TS.Spans[Idx[I]].Task >= 0)
+      Roles[I] = Role::Activation;
+  }
+  // Effective memory size: inherited from the enclosing invocation. Spans
+  // are in start order, so a parent is seen before its children.
+  Memory.assign(N, -1);
+  for (size_t I = 0; I < N; ++I) {
+    float M = TS.Spans[Idx[I]].MemoryMB;
+    if (M <= 0 && Parent[I] >= 0 && Roles[I] != Role::Platform &&
+        Roles[size_t(Parent[I])] != Role::Client)
+      M = Memory[size_t(Parent[I])];
+    Memory[I] = M;
+  }
+
+  for (size_t I = 0; I < N; ++I) {
+    if (Roles[I] == Role::Activation)
+      activation(I);
+    const RawSpan &S = TS.Spans[Idx[I]];
+    if (Roles[I] == Role::Platform) {
+      int Act = -1;
+      for (int C = ChildStart[I]; C < ChildStart[I + 1]; ++C)
+        if (Roles[size_t(ChildList[size_t(C)])] == Role::Activation)
+          Act = ChildList[size_t(C)];
+      invocation(I, Act < 0 ? I : size_t(Act));
+    } else if (Roles[I] == Role::Activation && S.Kind == SpanKind::Server &&
+               (Parent[I] < 0 || Roles[size_t(Parent[I])] != Role::Platform)) {
+      invocation(size_t(-1), I);
+    }
+    if (S.ParentId == 0 && S.Kind == SpanKind::Server)
+      request(I);
+  }
+}
+
+void Builder::activation(size_t A) {
+  const RawSpan &S = TS.Spans[Idx[A]];
+  int T = S.Task;
+  TaskAcc &Acc = taskAcc(T);
+  ++Acc.P.Activations;
+  if (S.Kind == SpanKind::Internal)
+    ++Acc.P.Local;
+  else
+    ++Acc.P.Remote;
+  if (Memory[A] > 0)
+    ++Acc.P.MemoryMB[unsigned(Memory[A])];
+  int Group = S.Group;
+  if (Group >= 0) {
+    GroupTasks[Group].insert(T);
+    if (Memory[A] > 0)
+      GroupMemory[Group] = unsigned(Memory[A]);
+  }
+
+  // Effective children: through spans that are neither activations nor
+  // calls (the application's own INTERNAL spans).
+  Eff.clear();
+  std::vector<int> Stack(ChildList.begin() + ChildStart[A],
+                         ChildList.begin() + ChildStart[A + 1]);
+  while (!Stack.empty()) {
+    int C = Stack.back();
+    Stack.pop_back();
+    Role Ro = Roles[size_t(C)];
+    if (Ro == Role::Activation || Ro == Role::Client) {
+      Eff.push_back(C);
+    } else if (Ro == Role::Other) {
+      Stack.insert(Stack.end(), ChildList.begin() + ChildStart[size_t(C)],
+                   ChildList.begin() + ChildStart[size_t(C) + 1]);
+    }
+  }
+
+  std::int64_t Start = S.StartNs, End = S.EndNs;
+  double Dur = double(End - Start);
+  double Tol = std::max(0.1 * NsPerMs, 0.005 * Dur);
+  std::vector<std::pair<std::int64_t, std::int64_t>> SyncIv;
+  std::int64_t LastSyncEnd = Start, LastAsyncStart = Start;
+  bool Held = false;
+  double ChildCpu = 0;
+  // Count calls per edge for this activation.
+  std::vector<std::pair<size_t, int>> Calls;
+  std::vector<std::pair<size_t, std::int64_t>> AsyncStarts;
+  for (int C : Eff) {
+    const RawSpan &K = TS.Spans[Idx[size_t(C)]];
+    int Callee = K.Task >= 0 ? K.Task : K.Function;
+    if (Callee < 0)
+      continue;
+    EdgeKind Kind = kindOf(T, Callee, K.Sync);
+    EdgeAcc &E = edge(T, Callee, Kind);
+    size_t EI = size_t(&E - EdgeAccs.data());
+    ++E.P.Calls;
+    bool Found = false;
+    for (auto &P : Calls)
+      if (P.first == EI) {
+        ++P.second;
+        Found = true;
+      }
+    if (!Found)
+      Calls.emplace_back(EI, 1);
+    bool Remote = Roles[size_t(C)] == Role::Client;
+    if (Remote) {
+      ++E.P.Remote;
+      if (K.BytesReq >= 0 || K.BytesResp >= 0) {
+        E.BytesReqSum += std::max(0.0f, K.BytesReq);
+        E.BytesRespSum += std::max(0.0f, K.BytesResp);
+        ++E.BytesN;
+      }
+    } else {
+      ++E.P.Local;
+    }
+    if (Kind == EdgeKind::Sync) {
+      SyncIv.emplace_back(std::max(K.StartNs, Start), std::min(K.EndNs, End));
+      LastSyncEnd = std::max(LastSyncEnd, K.EndNs);
+      if (!Remote && K.CpuNs >= 0)
+        ChildCpu += double(K.CpuNs);
+    } else {
+      LastAsyncStart = std::max(LastAsyncStart, K.StartNs);
+      AsyncStarts.emplace_back(EI, K.StartNs);
+      if (double(K.EndNs) >= double(End) - Tol)
+        Held = true;
+    }
+  }
+  for (auto &[EI, Count] : Calls) {
+    EdgeAcc &E = EdgeAccs[EI];
+    ++E.P.ActivationsWithCalls;
+    E.P.CallsWhenCalled.add(Count, R);
+  }
+
+  double SelfCpuNs = S.CpuNs >= 0 ? std::max(0.0, double(S.CpuNs) - ChildCpu)
+                                  : -1;
+  double Stretch = stretch(Memory[A]);
+  std::sort(SyncIv.begin(), SyncIv.end());
+  auto SyncTimeUntil = [&](std::int64_t Until) {
+    double Sum = 0;
+    std::int64_t Cur = Start;
+    for (auto [B, E] : SyncIv) {
+      B = std::max(B, Cur);
+      E = std::min(E, Until);
+      if (E > B) {
+        Sum += double(E - B);
+        Cur = E;
+      }
+    }
+    return Sum;
+  };
+  std::int64_t OwnEnd = End;
+  if (Held) {
+    // The span stayed open for asynchronous work: its own run ended after
+    // its last synchronous call, its last dispatch and its own CPU time.
+    double ByCpu = double(Start) + SyncTimeUntil(End) +
+                   (SelfCpuNs > 0 ? SelfCpuNs * Stretch : 0);
+    OwnEnd = std::max({LastSyncEnd, LastAsyncStart, std::int64_t(ByCpu)});
+    OwnEnd = std::clamp(OwnEnd, Start, End);
+  }
+  double SelfMs =
+      std::max(0.0, double(OwnEnd - Start) - SyncTimeUntil(OwnEnd)) / NsPerMs;
+  for (auto &[EI, SNs] : AsyncStarts) {
+    double Own = double(OwnEnd - Start);
+    EdgeAcc &E = EdgeAccs[EI];
+    E.StartFracSum +=
+        Own > 0 ? std::clamp(double(SNs - Start) / Own, 0.0, 1.0) : 0.0;
+    ++E.StartFracN;
+  }
+  Acc.P.SelfMs.add(SelfMs, R);
+  if (SelfCpuNs < 0) {
+    NoCpu.push_back({T, SelfMs, Stretch});
+    return;
+  }
+  ++Acc.P.CpuMeasured;
+  double CpuMs = SelfCpuNs / NsPerMs;
+  double CpuWall = CpuMs * Stretch;
+  double WaitMs = SelfMs - CpuWall;
+  if (WaitMs < 0) { // clocks disagree slightly, or no throttling happened
+    CpuMs = SelfMs / Stretch;
+    CpuWall = SelfMs;
+    WaitMs = 0;
+  }
+  CpuWallSum += CpuWall;
+  SelfSum += SelfMs;
+  Acc.P.CpuMs.add(CpuMs, R);
+  Acc.P.WaitMs.add(WaitMs, R);
+  if (Acc.P.Joint.size() < 1024)
+    Acc.P.Joint.emplace_back(float(CpuMs), float(WaitMs));
+  else if (std::uint64_t J = R.below(Acc.P.CpuMeasured); J < 1024)
+    Acc.P.Joint[J] = {float(CpuMs), float(WaitMs)};
+}
+
+void Builder::invocation(size_t P, size_t Act) {
+  const RawSpan &A = TS.Spans[Idx[Act]];
+  const RawSpan *Pl = P == size_t(-1) ? nullptr : &TS.Spans[Idx[P]];
+  int Fn = A.Task >= 0 ? A.Task : (Pl ? Pl->Task : -1);
+  if (Fn < 0)
+    return;
+  auto [It, New] = FuncAccs.try_emplace(Fn);
+  FuncAcc &F = It->second;
+  if (New)
+    F.P.Name = TS.Names.name(Fn);
+  ++F.P.Invocations;
+  bool Cold = A.Cold == 1 || (Pl && Pl->Cold == 1);
+  F.P.ColdStarts += Cold;
+  double RunMs = A.durationMs();
+  F.P.DurationMs.add(RunMs, R);
+  int Group = A.Group >= 0 ? A.Group : (Pl ? Pl->Group : -1);
+  if (Group >= 0) {
+    F.P.Group = TS.Names.name(Group);
+    GroupTasks[Group].insert(Fn);
+  }
+  float Mem = Pl && Pl->MemoryMB > 0 ? Pl->MemoryMB : Memory[Act];
+  if (Mem > 0)
+    ++F.P.MemoryMB[unsigned(Mem)];
+  if (Pl) {
+    if (Pl->BilledMs >= 0) {
+      F.P.BilledMs.add(Pl->BilledMs, R);
+      if (&A != Pl)
+        (Cold ? Out.Overhead.BillExtraColdMs : Out.Overhead.BillExtraWarmMs)
+            .add(Pl->BilledMs - RunMs, R);
+    }
+    if (Pl->InitMs >= 0 && Cold) {
+      F.P.InitMs.add(Pl->InitMs, R);
+      Out.Overhead.ColdExtraMs.add(Pl->InitMs, R);
+    }
+    if (Pl->PeakMemoryMB > 0)
+      F.P.PeakMemoryMB = std::max(F.P.PeakMemoryMB, double(Pl->PeakMemoryMB));
+  }
+  const RawSpan &Bytes = Pl ? *Pl : A;
+  if (Bytes.BytesReq >= 0 || Bytes.BytesResp >= 0) {
+    F.BytesReqSum += std::max(0.0f, Bytes.BytesReq);
+    F.BytesRespSum += std::max(0.0f, Bytes.BytesResp);
+    ++F.BytesN;
+  }
+  // Overheads: what the caller saw beyond the callee's own run.
+  size_t Top = Pl ? P : Act;
+  int Up = Parent[Top];
+  if (Up < 0) {
+    if (Pl && &A != Pl && !Cold)
+      Out.Overhead.RootOverheadMs.add(Pl->durationMs() - RunMs, R);
+    return;
+  }
+  if (Roles[size_t(Up)] != Role::Client)
+    return;
+  const RawSpan &C = TS.Spans[Idx[size_t(Up)]];
+  if (C.Sync == 0) {
+    Out.Overhead.AckMs.add(C.durationMs(), R);
+    if (!Cold)
+      Out.Overhead.EventDelayMs.add(double(A.StartNs - C.StartNs) / NsPerMs,
+                                    R);
+    return;
+  }
+  if (&A == Pl)
+    return; // no runtime span: the callee's own run is unknown
+  double Ovh = C.durationMs() - RunMs;
+  if (Cold) {
+    if (!(Pl && Pl->InitMs >= 0))
+      WarmOverheadForCold.push_back(Ovh);
+    return;
+  }
+  float Bytes2 = std::max(0.0f, C.BytesReq) + std::max(0.0f, C.BytesResp);
+  auto &SS = Out.Overhead.SyncSamples;
+  ++Out.Overhead.SyncCalls;
+  if (SS.size() < 4096)
+    SS.emplace_back(float(Ovh), Bytes2);
+  else if (std::uint64_t J = R.below(Out.Overhead.SyncCalls); J < 4096)
+    SS[J] = {float(Ovh), Bytes2};
+  // Per edge, too.
+  int Caller = C.Caller;
+  if (Caller < 0 && Parent[size_t(Up)] >= 0)
+    Caller = TS.Spans[Idx[size_t(Parent[size_t(Up)])]].Task;
+  if (Caller >= 0) {
+    auto EIt = EdgeIdx.find(edgeKey(Caller, Fn) * 2 +
+                            (kindOf(Caller, Fn, C.Sync) == EdgeKind::Async));
+    if (EIt != EdgeIdx.end())
+      EdgeAccs[EIt->second].P.OverheadMs.add(Ovh, R);
+  }
+}
+
+void Builder::request(size_t Root) {
+  const RawSpan &S = TS.Spans[Idx[Root]];
+  int Entry = S.Task;
+  if (Entry < 0)
+    for (int C = ChildStart[Root]; C < ChildStart[Root + 1]; ++C)
+      if (TS.Spans[Idx[size_t(ChildList[size_t(C)])]].Task >= 0)
+        Entry = TS.Spans[Idx[size_t(ChildList[size_t(C)])]].Task;
+  if (Entry < 0)
+    return;
+  ++Out.Requests;
+  RootTimes.emplace_back(S.StartNs, S.EndNs);
+  // Walk the request's spans.
+  std::int64_t Last = S.EndNs;
+  double Cost = 0, Colds = 0, Invocations = 0;
+  std::vector<int> Stack{int(Root)};
+  while (!Stack.empty()) {
+    size_t I = size_t(Stack.back());
+    Stack.pop_back();
+    const RawSpan &K = TS.Spans[Idx[I]];
+    Last = std::max(Last, K.EndNs);
+    bool Inv = Roles[I] == Role::Platform ||
+               (K.Kind == SpanKind::Server && !K.Platform &&
+                (Parent[I] < 0 || Roles[size_t(Parent[I])] != Role::Platform));
+    if (Inv) {
+      ++Invocations;
+      Colds += K.Cold == 1;
+      if (K.CostUsd >= 0)
+        Cost += K.CostUsd;
+      else
+        Cost += price(K.BilledMs >= 0 ? K.BilledMs : K.durationMs(),
+                      K.MemoryMB > 0 ? K.MemoryMB : Memory[I]);
+    } else if (K.Kind == SpanKind::Server && K.Cold == 1 && Parent[I] >= 0 &&
+               TS.Spans[Idx[size_t(Parent[I])]].Cold != 1) {
+      ++Colds; // the runtime saw a cold start the platform did not flag
+    }
+    for (int C = ChildStart[I]; C < ChildStart[I + 1]; ++C)
+      Stack.push_back(ChildList[size_t(C)]);
+  }
+  auto [It, New] = Entries.try_emplace(Entry);
+  EntryProfile &E = It->second;
+  if (New)
+    E.Task = TS.Names.name(Entry);
+  ++E.Requests;
+  double Lat = S.durationMs();
+  double Compl = double(Last - S.StartNs) / NsPerMs;
+  E.LatencyMs.add(Lat, R);
+  E.CompletionMs.add(Compl, R);
+  E.CostUsd.add(Cost, R);
+  E.ColdStartsPerRequest += Colds;
+  E.InvocationsPerRequest += Invocations;
+  Out.LatencyMs.add(Lat, R);
+  Out.CompletionMs.add(Compl, R);
+  Out.CostUsd.add(Cost, R);
+}
+
+} // namespace
+
+Profile buildProfile(const Graph &G, const TraceSet &Spans,
+                     const ProfileOptions &O) {
+  return Builder(G, Spans, O).run();
+}
+
+Profile buildProfile(const Graph &G, const std::vector<std::string> &Files,
+                     const ProfileOptions &O) {
+  if (Files.empty())
+    throw FormatError("no trace file given");
+  TraceSet TS;
+  for (const std::string &F : Files) {
+    size_t Before = TS.Spans.size();
+    readOtlpFile(F, TS);
+    if (TS.Spans.size() == Before)
+      throw FormatError(F + ": the trace has no spans");
+  }
+  return buildProfile(G, TS, O);
+}
+
+} // namespace fusionize

@@ -1,0 +1,155 @@
+//===- planner/Profile.h - What the traces say about the program ----------===//
+//
+// A profile aggregates OTLP traces of one program, run under any plan:
+//
+//  * per task: self time per activation split into CPU (fusion.cpu_ns minus
+//    the same-thread children's) and waiting, as joint samples;
+//  * per edge (caller, callee, sync/async): calls per caller activation and
+//    per root request, local (INTERNAL span) and remote (CLIENT span)
+//    observations, payload sizes, measured remote-call overhead;
+//  * per function (remote entry point): invocations, cold starts, init
+//    time, billed duration, peak memory, the memory size it ran at;
+//  * per entry task: requests, arrival rate, measured latency and cost.
+//
+// A fused call is an INTERNAL span, a remote one CLIENT + SERVER spans, so
+// the same program gives the same task and edge figures under every plan.
+// docs/planning.md explains every figure; `fusionize plan --dump-profile`
+// writes it as fusionize-profile/1.
+//
+//===----------------------------------------------------------------------===//
+#ifndef FUSIONIZE_PLANNER_PROFILE_H
+#define FUSIONIZE_PLANNER_PROFILE_H
+
+#include "core/Emulation.h"
+#include "core/Graph.h"
+#include "core/Json.h"
+#include "planner/Stats.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace fusionize {
+
+struct TraceSet;
+
+struct TaskProfile {
+  std::string Name;
+  std::uint64_t Activations = 0;
+  std::uint64_t Local = 0;  // activations as a fused call (INTERNAL span)
+  std::uint64_t Remote = 0; // activations as an invocation (SERVER span)
+  std::uint64_t CpuMeasured = 0; // activations with fusion.cpu_ns
+  Distribution CpuMs;  // self CPU time at full speed
+  Distribution WaitMs; // self time not spent on the CPU
+  Distribution SelfMs; // wall-clock self time as measured
+  /// Joint (cpu, wait) samples, so Monte Carlo keeps their correlation.
+  std::vector<std::pair<float, float>> Joint;
+  std::map<unsigned, std::uint64_t> MemoryMB; // memory size -> activations
+};
+
+struct EdgeProfile {
+  std::string Caller, Callee;
+  EdgeKind Kind = EdgeKind::Sync;
+  std::uint64_t Calls = 0;
+  std::uint64_t Local = 0, Remote = 0;
+  /// Caller activations with at least one call, and a sample of the call
+  /// count in those.
+  std::uint64_t ActivationsWithCalls = 0;
+  Distribution CallsWhenCalled{256};
+  double CallsPerActivation = 0; // Calls / caller activations
+  double CallsPerRequest = 0;
+  double BytesReq = 0, BytesResp = 0; // means over calls with sizes
+  /// Where in the caller's own run an asynchronous call starts (0..1).
+  double StartFraction = 0.5;
+  Distribution OverheadMs{256}; // remote warm sync: CLIENT - callee SERVER
+  bool InGraph = true; // false: seen only in the traces
+};
+
+struct FunctionProfile {
+  std::string Name;  // = the task it serves
+  std::string Group; // the group executable that served it
+  std::uint64_t Invocations = 0, ColdStarts = 0;
+  Distribution DurationMs{256}; // runtime SERVER span
+  Distribution BilledMs{256};
+  Distribution InitMs{256};
+  double PeakMemoryMB = 0;
+  double BytesReq = 0, BytesResp = 0; // means over invocations with sizes
+  std::map<unsigned, std::uint64_t> MemoryMB;
+};
+
+struct EntryProfile {
+  std::string Task;
+  std::uint64_t Requests = 0;
+  Distribution LatencyMs{2048};    // root span: response time
+  Distribution CompletionMs{2048}; // until the last span of the request
+  Distribution CostUsd{2048};      // all invocations of the request
+  double ColdStartsPerRequest = 0;
+  double InvocationsPerRequest = 0;
+};
+
+/// Platform-level figures the cost model calibrates itself with.
+struct OverheadProfile {
+  /// Warm synchronous remote calls: (CLIENT - callee's runtime SERVER) ms,
+  /// and the payload bytes (request + response) of each.
+  std::vector<std::pair<float, float>> SyncSamples; // (ms, bytes)
+  std::uint64_t SyncCalls = 0;
+  Distribution AckMs{256};        // asynchronous Event: CLIENT duration
+  Distribution EventDelayMs{256}; // Event: CLIENT start -> callee start
+  Distribution RootOverheadMs{256}; // root platform span - runtime span
+  Distribution ColdExtraMs{256};  // init_ms, or cold minus warm overhead
+  /// billed_ms - runtime duration on warm and cold invocations.
+  Distribution BillExtraWarmMs{256}, BillExtraColdMs{256};
+};
+
+struct Profile {
+  std::vector<std::string> Sources;
+  std::uint64_t Spans = 0, Traces = 0, Requests = 0;
+  double WindowS = 0;     // first to last root request
+  double RequestRate = 0; // root requests per second
+  double PeakConcurrency = 0; // most root requests in flight at once
+  std::string TraceEmulation; // emulation profile the traces ran under
+  std::map<std::string, TaskProfile> Tasks;
+  std::vector<EdgeProfile> Edges;
+  std::map<std::string, FunctionProfile> Functions;
+  std::map<std::string, EntryProfile> Entries;
+  OverheadProfile Overhead;
+  /// The plan the traces were recorded under: group -> tasks seen running
+  /// in it, memory size.
+  struct ObservedGroup {
+    std::vector<std::string> Tasks;
+    unsigned MemoryMB = 0;
+  };
+  std::map<std::string, ObservedGroup> ObservedGroups;
+  /// Measured over all requests.
+  Distribution LatencyMs{4096}, CompletionMs{4096}, CostUsd{4096};
+  std::vector<std::string> Warnings;
+  std::vector<std::string> MissingTasks;  // in the graph, not in the traces
+  std::vector<std::string> UnknownTasks;  // in the traces, not in the graph
+
+  const TaskProfile *task(const std::string &Name) const;
+  const EdgeProfile *edge(const std::string &Caller, const std::string &Callee,
+                          EdgeKind Kind) const;
+
+  /// fusionize-profile/1 (docs/schemas/fusionize-profile.schema.json).
+  Json toJson() const;
+};
+
+struct ProfileOptions {
+  /// The emulation the traces were recorded under (to undo CPU throttling
+  /// and take the emulated overheads apart from the measured ones).
+  EmulationProfile TraceEmulation;
+  std::uint64_t Seed = 1;
+};
+
+/// Builds the profile of `G` from the trace files. Throws FormatError on
+/// malformed or empty traces and on traces of another program (no task of
+/// the graph appears); missing tasks become warnings.
+Profile buildProfile(const Graph &G, const std::vector<std::string> &Files,
+                     const ProfileOptions &O = {});
+/// Same from spans already read (tests, benchmarks).
+Profile buildProfile(const Graph &G, const TraceSet &Spans,
+                     const ProfileOptions &O = {});
+
+} // namespace fusionize
+
+#endif // FUSIONIZE_PLANNER_PROFILE_H

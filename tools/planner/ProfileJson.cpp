@@ -1,0 +1,119 @@
+//===- planner/ProfileJson.cpp - fusionize-profile/1 ----------------------===//
+#include "planner/Profile.h"
+
+#include <cmath>
+
+namespace fusionize {
+
+static double r3(double V) { return std::round(V * 1000.0) / 1000.0; }
+
+static Json memoryJson(const std::map<unsigned, std::uint64_t> &M) {
+  Json J = Json::object();
+  for (auto &[Mem, N] : M)
+    J[std::to_string(Mem)] = N;
+  return J;
+}
+
+Json Profile::toJson() const {
+  Json Doc;
+  Doc["format"] = "fusionize-profile/1";
+  Doc["sources"] = Sources;
+  Doc["trace_emulation"] = TraceEmulation;
+  Doc["spans"] = Spans;
+  Doc["traces"] = Traces;
+  Doc["requests"] = Requests;
+  Doc["window_s"] = r3(WindowS);
+  Doc["request_rate"] = r3(RequestRate);
+  Doc["peak_concurrency"] = PeakConcurrency;
+  Json JE = Json::array();
+  for (auto &[Name, E] : Entries)
+    JE.push_back(Json{{"task", Name},
+                      {"requests", E.Requests},
+                      {"latency_ms", E.LatencyMs.toJson()},
+                      {"completion_ms", E.CompletionMs.toJson()},
+                      {"cost_usd", E.CostUsd.toJson()},
+                      {"cold_starts_per_request", r3(E.ColdStartsPerRequest)},
+                      {"invocations_per_request",
+                       r3(E.InvocationsPerRequest)}});
+  Doc["entries"] = JE;
+  Json JT = Json::array();
+  for (auto &[Name, T] : Tasks) {
+    Json Joint = Json::array();
+    for (auto &[C, W] : T.Joint)
+      Joint.push_back(Json::array({r3(C), r3(W)}));
+    JT.push_back(Json{{"name", Name},
+                      {"activations", T.Activations},
+                      {"local", T.Local},
+                      {"remote", T.Remote},
+                      {"cpu_measured", T.CpuMeasured},
+                      {"cpu_ms", T.CpuMs.toJson()},
+                      {"wait_ms", T.WaitMs.toJson()},
+                      {"self_ms", T.SelfMs.toJson()},
+                      {"memory_mb", memoryJson(T.MemoryMB)},
+                      {"joint_cpu_wait_ms", Joint}});
+  }
+  Doc["tasks"] = JT;
+  Json JEd = Json::array();
+  for (const EdgeProfile &E : Edges) {
+    Json J{{"caller", E.Caller},
+           {"callee", E.Callee},
+           {"kind", edgeKindName(E.Kind)},
+           {"in_graph", E.InGraph},
+           {"calls", E.Calls},
+           {"local", E.Local},
+           {"remote", E.Remote},
+           {"calls_per_activation", r3(E.CallsPerActivation)},
+           {"calls_per_request", r3(E.CallsPerRequest)},
+           {"activations_with_calls", E.ActivationsWithCalls},
+           {"calls_when_called", E.CallsWhenCalled.toJson()},
+           {"bytes_req", r3(E.BytesReq)},
+           {"bytes_resp", r3(E.BytesResp)}};
+    if (E.Kind == EdgeKind::Async)
+      J["start_fraction"] = r3(E.StartFraction);
+    if (E.OverheadMs.count())
+      J["overhead_ms"] = E.OverheadMs.toJson();
+    JEd.push_back(J);
+  }
+  Doc["edges"] = JEd;
+  Json JF = Json::array();
+  for (auto &[Name, F] : Functions)
+    JF.push_back(Json{{"name", Name},
+                      {"group", F.Group},
+                      {"invocations", F.Invocations},
+                      {"cold_starts", F.ColdStarts},
+                      {"duration_ms", F.DurationMs.toJson()},
+                      {"billed_ms", F.BilledMs.toJson()},
+                      {"init_ms", F.InitMs.toJson()},
+                      {"peak_memory_mb", r3(F.PeakMemoryMB)},
+                      {"bytes_req", r3(F.BytesReq)},
+                      {"bytes_resp", r3(F.BytesResp)},
+                      {"memory_mb", memoryJson(F.MemoryMB)}});
+  Doc["functions"] = JF;
+  Json Sync = Json::array();
+  for (auto &[Ms, B] : Overhead.SyncSamples)
+    Sync.push_back(Json::array({r3(Ms), B}));
+  Doc["overhead"] = Json{{"sync_calls", Overhead.SyncCalls},
+                         {"sync_ms_bytes", Sync},
+                         {"ack_ms", Overhead.AckMs.toJson()},
+                         {"event_delay_ms", Overhead.EventDelayMs.toJson()},
+                         {"root_overhead_ms", Overhead.RootOverheadMs.toJson()},
+                         {"cold_extra_ms", Overhead.ColdExtraMs.toJson()},
+                         {"bill_extra_warm_ms",
+                          Overhead.BillExtraWarmMs.toJson()},
+                         {"bill_extra_cold_ms",
+                          Overhead.BillExtraColdMs.toJson()}};
+  Json OG = Json::array();
+  for (auto &[Name, G] : ObservedGroups)
+    OG.push_back(
+        Json{{"name", Name}, {"tasks", G.Tasks}, {"memory_mb", G.MemoryMB}});
+  Doc["observed_groups"] = OG;
+  Doc["measured"] = Json{{"latency_ms", LatencyMs.toJson()},
+                         {"completion_ms", CompletionMs.toJson()},
+                         {"cost_usd", CostUsd.toJson()}};
+  Doc["missing_tasks"] = MissingTasks;
+  Doc["unknown_tasks"] = UnknownTasks;
+  Doc["warnings"] = Warnings;
+  return Doc;
+}
+
+} // namespace fusionize
