@@ -251,6 +251,8 @@ Plan staticPlan(const Graph &G, const StaticPlanOptions &Opts) {
   // and it is cheap; otherwise it leads a group of its own.
   std::set<std::string> Joins;
   for (const TaskNode &T : G.Tasks) {
+    if (!T.Defined)
+      continue; // another file places it
     auto In = G.incoming(T.Name);
     bool Called = false, AllSync = true;
     for (const Edge *E : In) {
@@ -279,7 +281,7 @@ Plan staticPlan(const Graph &G, const StaticPlanOptions &Opts) {
   std::map<std::string, std::vector<std::string>> Members;
   std::set<std::string> Placed;
   for (const TaskNode &T : G.Tasks) {
-    if (Joins.count(T.Name))
+    if (Joins.count(T.Name) || !T.Defined)
       continue;
     std::vector<std::string> &M = Members[T.Name];
     M.push_back(T.Name);
@@ -305,7 +307,7 @@ Plan staticPlan(const Graph &G, const StaticPlanOptions &Opts) {
   }
   // Joining tasks nobody outside their own cycle reaches get a group, too.
   for (const TaskNode &T : G.Tasks)
-    if (!Placed.count(T.Name)) {
+    if (T.Defined && !Placed.count(T.Name)) {
       P.Groups.push_back(Group{T.Name, {T.Name}, Opts.MemoryMB, Opts.TimeoutS});
       Why.push_back(T.Name + ": own group (only reached from its own cycle)");
     }

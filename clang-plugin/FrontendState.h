@@ -1,0 +1,58 @@
+//===- FrontendState.h - Tasks of the translation unit being compiled -----===//
+//
+// The attribute handler runs while clang parses, long before the plugin's AST
+// consumer sees the whole translation unit, and the end-of-file pragma needs
+// to know whether any task was declared. This per-compile state connects
+// them; the plugin action installs it for the duration of one source file.
+//
+//===----------------------------------------------------------------------===//
+#ifndef FUSIONIZE_CLANGPLUGIN_FRONTENDSTATE_H
+#define FUSIONIZE_CLANGPLUGIN_FRONTENDSTATE_H
+
+#include "clang/AST/Decl.h"
+#include "clang/Basic/SourceLocation.h"
+#include "llvm/ADT/DenseMap.h"
+
+#include <string>
+#include <vector>
+
+namespace fusionize {
+
+struct TaskDecl {
+  clang::FunctionDecl *Decl = nullptr; // canonical declaration
+  std::string Name;                    // public task name
+  clang::SourceLocation AttrLoc;       // the attribute that named it
+  bool ExplicitName = false;
+};
+
+class FrontendState {
+public:
+  /// The state of the file being compiled, or null outside the plugin action.
+  static FrontendState *current();
+  static void setCurrent(FrontendState *S);
+
+  /// Records a task declaration (any redeclaration; keyed by canonical decl).
+  void addTask(clang::FunctionDecl *FD, llvm::StringRef Name,
+               clang::SourceLocation AttrLoc, bool Explicit);
+  const TaskDecl *lookup(const clang::FunctionDecl *FD) const;
+  bool hasTasks() const { return !Tasks.empty(); }
+  const std::vector<TaskDecl> &tasks() const { return Tasks; }
+
+  /// Set once <fusionize/glue.h> has been entered for this file.
+  bool GlueIncluded = false;
+  /// Where the runtime headers are (added to the header search path).
+  std::string IncludeDir;
+
+private:
+  std::vector<TaskDecl> Tasks;
+  llvm::DenseMap<const clang::FunctionDecl *, unsigned> Index;
+};
+
+/// True if `FD` (any redeclaration) carries the task annotation.
+bool isTask(const clang::FunctionDecl *FD);
+/// The public name from the task annotation, or "" for non-tasks.
+std::string taskName(const clang::FunctionDecl *FD);
+
+} // namespace fusionize
+
+#endif // FUSIONIZE_CLANGPLUGIN_FRONTENDSTATE_H

@@ -1,0 +1,429 @@
+//===- FusionPass.cpp - Split a program into fusion groups -----------------===//
+#include "FusionPass.h"
+
+#include "CostEstimator.h"
+#include "GroupSplitter.h"
+#include "TaskModel.h"
+
+#include "core/Plan.h"
+
+#include "llvm/ADT/Statistic.h"
+#include "llvm/Analysis/OptimizationRemarkEmitter.h"
+#include "llvm/Demangle/Demangle.h"
+#include "llvm/IR/DebugInfoMetadata.h"
+#include "llvm/IR/DiagnosticInfo.h"
+#include "llvm/IR/InstrTypes.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Debug.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <map>
+#include <set>
+
+#define DEBUG_TYPE "fusionize"
+
+using namespace llvm;
+
+STATISTIC(NumGroups, "Fusion groups emitted");
+STATISTIC(NumRemoteSites, "Task call sites turned into remote invocations");
+STATISTIC(NumLocalSites, "Task call sites kept local in a group");
+
+namespace fusionize {
+
+GroupEmitter::~GroupEmitter() = default;
+
+// --- Command-line options (-mllvm -fusion-... in clang, or opt) -------------
+static cl::opt<std::string>
+    PlanOpt("fusion-plan", cl::desc("Fusionize: apply this plan (fusionize-plan/1)"),
+            cl::value_desc("file"));
+static cl::list<std::string>
+    ProfileOpt("fusion-profile", cl::desc("Fusionize: plan from these traces"),
+               cl::value_desc("file"), cl::CommaSeparated);
+static cl::opt<std::string>
+    GraphOpt("fusion-graph", cl::desc("Fusionize: write the task graph here"),
+             cl::value_desc("file"));
+static cl::opt<std::string>
+    OutDirOpt("fusion-out-dir",
+              cl::desc("Fusionize: directory for group outputs and the report "
+                       "(default: <output>.fusion)"),
+              cl::value_desc("dir"));
+static cl::opt<std::string>
+    OutputOpt("fusion-output",
+              cl::desc("Fusionize: the main output file, naming <output>.fusion"),
+              cl::value_desc("file"));
+static cl::opt<std::string>
+    EmitOpt("fusion-emit",
+            cl::desc("Fusionize: what to write per group: obj, asm, ll, bc"),
+            cl::value_desc("kind"));
+static cl::opt<double> ExpensiveOpt(
+    "fusion-expensive",
+    cl::desc("Fusionize: static plan: cost at which a callee gets its own group"),
+    cl::init(0));
+static cl::opt<unsigned>
+    MemoryOpt("fusion-memory",
+              cl::desc("Fusionize: static plan: memory size in MB"),
+              cl::init(0));
+static cl::opt<bool> NoSplitOpt("fusion-no-split",
+                                cl::desc("Fusionize: analyze, emit no groups"),
+                                cl::init(false));
+
+FusionOptions fusionOptionsFromCommandLine() {
+  FusionOptions O;
+  mergeCommandLineOptions(O);
+  return O;
+}
+
+void mergeCommandLineOptions(FusionOptions &O) {
+  if (O.PlanFile.empty())
+    O.PlanFile = PlanOpt;
+  if (O.ProfileFiles.empty())
+    O.ProfileFiles.assign(ProfileOpt.begin(), ProfileOpt.end());
+  if (O.GraphFile.empty())
+    O.GraphFile = GraphOpt;
+  if (O.OutDir.empty())
+    O.OutDir = OutDirOpt;
+  if (O.OutputFile.empty())
+    O.OutputFile = OutputOpt;
+  if (O.Emit.empty())
+    O.Emit = EmitOpt;
+  if (O.ExpensiveCost == 0)
+    O.ExpensiveCost = ExpensiveOpt;
+  if (O.MemoryMB == 0)
+    O.MemoryMB = MemoryOpt;
+  if (NoSplitOpt)
+    O.Split = false;
+}
+
+namespace {
+
+/// A call of a task in the monolith: direct, or as fusionize::async's task.
+struct TaskCallSite {
+  CallBase *Call;
+  const TaskIR *Callee;
+  EdgeKind Kind;
+};
+
+std::vector<TaskCallSite> findTaskCalls(const TaskModel &Model) {
+  std::vector<TaskCallSite> Sites;
+  for (const TaskIR &T : Model.Tasks) {
+    if (!T.Fn)
+      continue;
+    for (Use &U : T.Fn->uses()) {
+      if (auto *I = dyn_cast<Instruction>(U.getUser());
+          I && Model.glueOwner(I->getFunction()))
+        continue;
+      if (CallBase *CB = directCallOf(U))
+        Sites.push_back({CB, &T, EdgeKind::Sync});
+      else if (CallBase *CB = asyncCallOf(U))
+        Sites.push_back({CB, &T, EdgeKind::Async});
+    }
+  }
+  return Sites;
+}
+
+std::string readableName(const Function &F) {
+  std::string D = demangle(F.getName().str());
+  return D.empty() ? F.getName().str() : D;
+}
+
+Json locationJson(const Instruction &I) {
+  if (const DebugLoc &DL = I.getDebugLoc())
+    if (DL.getLine())
+      return Json{{"file", DL->getFilename().str()},
+                  {"line", DL.getLine()},
+                  {"column", DL.getCol()}};
+  return nullptr;
+}
+
+std::string extensionFor(const std::string &Kind) {
+  if (Kind == "asm")
+    return ".s";
+  if (Kind == "ll")
+    return ".ll";
+  if (Kind == "bc")
+    return ".bc";
+  return ".o";
+}
+
+std::string joinNames(const std::vector<const Group *> &Gs) {
+  std::string S;
+  for (const Group *G : Gs)
+    S += (S.empty() ? "'" : ", '") + G->Name + "'";
+  return S;
+}
+
+} // namespace
+
+PreservedAnalyses FusionPass::run(Module &M, ModuleAnalysisManager &MAM) {
+  if (M.getModuleFlag("fusionize.group"))
+    return PreservedAnalyses::all(); // one of our own group modules
+
+  // The frontend's facts: from the plugin, or embedded in the IR.
+  std::optional<FrontendFacts> Stored;
+  const FrontendFacts *FF = Facts.get();
+  try {
+    if (FF)
+      FF->embed(M);
+    else if ((Stored = FrontendFacts::read(M)))
+      FF = &*Stored;
+  } catch (const FormatError &E) {
+    Emitter->error(E.what());
+    return PreservedAnalyses::all();
+  }
+  if (!FF || FF->Tasks.empty() || Opts.FactsOnly)
+    return PreservedAnalyses::all();
+
+  FunctionAnalysisManager &FAM =
+      MAM.getResult<FunctionAnalysisManagerModuleProxy>(M).getManager();
+  TaskModel Model(M, *FF);
+
+  // --- The graph: the frontend's edges with the IR's costs.
+  Graph G = FF->StaticGraph;
+  std::map<std::string, double> Costs = estimateTaskCosts(M, FAM, Model);
+  for (const TaskFacts &TF : FF->Tasks) {
+    TaskNode *N = G.findTask(TF.Node.Name);
+    if (!N) {
+      G.Tasks.push_back(TF.Node);
+      N = &G.Tasks.back();
+    }
+    N->Signature = TF.Node.Signature;
+    N->Returns = TF.Node.Returns;
+    N->ReturnsVoid = TF.Node.ReturnsVoid;
+    N->Params = TF.Node.Params;
+    N->Defined = TF.Node.Defined;
+    if (auto It = Costs.find(TF.Node.Name); It != Costs.end())
+      N->SelfCost = It->second;
+  }
+  G.computeTotalCosts();
+  try {
+    if (!Opts.GraphFile.empty() && !PrintOnly)
+      G.save(Opts.GraphFile);
+  } catch (const FormatError &E) {
+    Emitter->error(E.what());
+  }
+
+  // --- The plan.
+  std::set<std::string> Defined, Known;
+  for (const TaskFacts &TF : FF->Tasks) {
+    Known.insert(TF.Node.Name);
+    if (TF.Node.Defined)
+      Defined.insert(TF.Node.Name);
+  }
+  Plan P;
+  std::string PlanSource;
+  try {
+    if (!Opts.PlanFile.empty()) {
+      P = Plan::load(Opts.PlanFile);
+      PlanSource = Opts.PlanFile;
+      if (!P.programScope())
+        P.validate(Known, /*AllowUnknown=*/false, Opts.PlanFile);
+      P.validate(Defined, /*AllowUnknown=*/true, Opts.PlanFile);
+    } else if (!Opts.ProfileFiles.empty()) {
+      Emitter->error("planning from a profile inside the compile is not "
+                     "available in this build; run 'fusionize plan' and pass "
+                     "the plan with -fplugin-arg-fusionize-plan=FILE");
+      return PreservedAnalyses::all();
+    } else {
+      StaticPlanOptions SO;
+      if (Opts.ExpensiveCost > 0)
+        SO.ExpensiveCost = Opts.ExpensiveCost;
+      if (Opts.MemoryMB)
+        SO.MemoryMB = Opts.MemoryMB;
+      P = staticPlan(G, SO);
+      PlanSource = "static";
+    }
+  } catch (const FormatError &E) {
+    Emitter->error(E.what());
+    return PreservedAnalyses::all();
+  }
+
+  // --- Remarks on every task (where it runs) and call site (per group).
+  for (const TaskIR &T : Model.Tasks) {
+    if (!T.defined())
+      continue;
+    auto In = P.groupsOf(T.name());
+    const Group *Home = P.homeOf(T.name());
+    OptimizationRemarkEmitter ORE(T.Fn);
+    ORE.emit([&] {
+      return OptimizationRemarkAnalysis(DEBUG_TYPE, "TaskGroups", T.Fn)
+             << "task '" << T.name() << "' runs in group"
+             << (In.size() > 1 ? "s " : " ") << joinNames(In)
+             << (Home ? "; its function is served by '" + Home->Name + "'"
+                      : std::string());
+    });
+  }
+
+  std::vector<TaskCallSite> Sites = findTaskCalls(Model);
+  std::string OutDir = Opts.OutDir;
+  if (OutDir.empty() && !Opts.OutputFile.empty() && Opts.OutputFile != "-")
+    OutDir = Opts.OutputFile + ".fusion";
+  bool Split = Opts.Split && !PrintOnly && !OutDir.empty();
+  if (Opts.Split && !PrintOnly && OutDir.empty())
+    Emitter->warning("no output file to put the fusion groups next to; "
+                     "no group objects are written");
+  std::string Kind = Opts.Emit.empty() ? Emitter->defaultKind() : Opts.Emit;
+  if (Kind != "obj" && Kind != "asm" && Kind != "ll" && Kind != "bc") {
+    Emitter->error("unknown output kind '" + Kind + "' (obj, asm, ll, bc)");
+    return PreservedAnalyses::all();
+  }
+  if (Split) {
+    if (std::error_code EC = sys::fs::create_directories(OutDir)) {
+      Emitter->error("cannot create " + OutDir + ": " + EC.message());
+      return PreservedAnalyses::all();
+    }
+  }
+
+  Json Report;
+  Report["format"] = "fusionize-report/1";
+  Report["source"] = FF->Source;
+  Report["object"] = Opts.OutputFile;
+  Report["plan_source"] = PlanSource;
+  Report["plan"] = P.toJson();
+  Json &JTasks = Report["tasks"] = Json::array();
+  for (const TaskFacts &TF : FF->Tasks) {
+    Json Gs = Json::array();
+    for (const Group *Gr : P.groupsOf(TF.Node.Name))
+      Gs.push_back(Gr->Name);
+    const Group *Home = P.homeOf(TF.Node.Name);
+    JTasks.push_back(Json{{"name", TF.Node.Name},
+                          {"symbol", TF.Node.Symbol},
+                          {"defined", TF.Node.Defined},
+                          {"groups", Gs},
+                          {"home", Home ? Json(Home->Name) : Json(nullptr)}});
+  }
+  Json &JGroups = Report["groups"] = Json::array();
+  Json &JSites = Report["call_sites"] = Json::array();
+
+  std::map<Function *, std::unique_ptr<OptimizationRemarkEmitter>> OREs;
+  auto OREFor = [&](Function *F) -> OptimizationRemarkEmitter & {
+    auto &E = OREs[F];
+    if (!E)
+      E = std::make_unique<OptimizationRemarkEmitter>(F);
+    return *E;
+  };
+
+  for (const Group &Gr : P.Groups) {
+    ValueToValueMapTy VMap;
+    GroupSummary Sum;
+    std::unique_ptr<Module> GM = buildGroupModule(M, *FF, Gr, VMap, Sum);
+    Json JG{{"name", Gr.Name},
+            {"tasks", Gr.Tasks},
+            {"memory_mb", Gr.MemoryMB},
+            {"timeout_s", Gr.TimeoutS},
+            {"entries", Sum.Entries},
+            {"stubs", Sum.Stubs},
+            {"kept", Sum.Kept},
+            {"dropped", Sum.Dropped}};
+    // Decisions at the call sites that exist in this group.
+    for (const TaskCallSite &S : Sites) {
+      auto It = VMap.find(S.Call);
+      if (It == VMap.end() || !It->second)
+        continue;
+      const std::string &Callee = S.Callee->name();
+      bool Local = Gr.contains(Callee);
+      const Group *Home = P.homeOf(Callee);
+      Function *Caller = S.Call->getFunction();
+      (Local ? NumLocalSites : NumRemoteSites)++;
+      JSites.push_back(Json{{"group", Gr.Name},
+                            {"caller", readableName(*Caller)},
+                            {"callee", Callee},
+                            {"kind", edgeKindName(S.Kind)},
+                            {"decision", Local ? "local" : "remote"},
+                            {"location", locationJson(*S.Call)}});
+      OptimizationRemarkEmitter &ORE = OREFor(Caller);
+      if (Local) {
+        ORE.emit([&] {
+          return OptimizationRemark(DEBUG_TYPE, "FusedCall", S.Call)
+                 << (S.Kind == EdgeKind::Async ? "asynchronous " : "")
+                 << "call to task '" << Callee << "' is local in group '"
+                 << Gr.Name << "': caller and callee are fused";
+        });
+      } else if (S.Kind == EdgeKind::Async) {
+        ORE.emit([&] {
+          return OptimizationRemark(DEBUG_TYPE, "RemoteCall", S.Call)
+                 << "asynchronous call to task '" << Callee
+                 << "' in group '" << Gr.Name
+                 << "' becomes a remote invocation (Event) of function '"
+                 << Callee << "' in group '" << (Home ? Home->Name : "?")
+                 << "'";
+        });
+      } else {
+        ORE.emit([&] {
+          return OptimizationRemark(DEBUG_TYPE, "RemoteCall", S.Call)
+                 << "call to task '" << Callee << "' in group '" << Gr.Name
+                 << "' becomes a remote invocation of function '" << Callee
+                 << "' in group '" << (Home ? Home->Name : "?") << "'";
+        });
+        ORE.emit([&] {
+          return OptimizationRemarkMissed(DEBUG_TYPE, "SyncRemoteCall", S.Call)
+                 << "synchronous call to task '" << Callee
+                 << "' crosses from group '" << Gr.Name << "' to '"
+                 << (Home ? Home->Name : "?")
+                 << "': the caller waits and is billed while '" << Callee
+                 << "' runs";
+        });
+      }
+    }
+    if (Split) {
+      SmallString<256> Path(OutDir);
+      sys::path::append(Path, Gr.Name + extensionFor(Kind));
+      std::string Err = Emitter->emit(*GM, std::string(Path), Kind);
+      if (!Err.empty()) {
+        Emitter->error(Err);
+        return PreservedAnalyses::all();
+      }
+      uint64_t Size = 0;
+      sys::fs::file_size(Path, Size);
+      JG["object"] = sys::path::filename(Path).str();
+      JG["object_size"] = Size;
+      ++NumGroups;
+    }
+    JGroups.push_back(JG);
+    if (Print) {
+      *Print << "group " << Gr.Name << " (" << Gr.MemoryMB << " MB, "
+             << Gr.TimeoutS << " s): tasks";
+      for (const std::string &T : Gr.Tasks)
+        *Print << " " << T;
+      *Print << "; entries";
+      for (const std::string &T : Sum.Entries)
+        *Print << " " << T;
+      *Print << "; stubs";
+      for (const std::string &T : Sum.Stubs)
+        *Print << " " << T;
+      *Print << "\n";
+    }
+  }
+  Json &JEdges = Report["edges"] = Json::array();
+  for (const Edge &E : G.Edges)
+    JEdges.push_back(Json{{"caller", E.Caller},
+                          {"callee", E.Callee},
+                          {"kind", edgeKindName(E.Kind)},
+                          {"calls", E.Calls}});
+  if (Print) {
+    for (const TaskNode &T : G.Tasks)
+      *Print << "task " << T.Name << (T.Defined ? "" : " (declared)")
+             << " cost " << T.SelfCost << " total " << T.TotalCost << "\n";
+    for (const Edge &E : G.Edges)
+      *Print << "edge " << E.Caller << " -> " << E.Callee << " "
+             << edgeKindName(E.Kind) << " calls " << E.Calls << "\n";
+  }
+  if (Split) {
+    SmallString<256> Path(OutDir);
+    sys::path::append(Path, "report.json");
+    try {
+      writeJsonFile(std::string(Path), Report);
+    } catch (const FormatError &E) {
+      Emitter->error(E.what());
+    }
+  }
+  if (PrintOnly)
+    return PreservedAnalyses::all();
+
+  finalizeMonolith(M, *FF, &MAM);
+  return PreservedAnalyses::none();
+}
+
+} // namespace fusionize
