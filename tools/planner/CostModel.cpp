@@ -1,0 +1,897 @@
+//===- planner/CostModel.cpp - Latency and cost of a plan, predicted ------===//
+#include "planner/CostModel.h"
+
+#include "planner/Stats.h"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <map>
+#include <numeric>
+#include <set>
+
+namespace fusionize {
+
+//===-- Model --------------------------------------------------------------===//
+
+int Model::taskIndex(const std::string &Name) const {
+  auto It = std::lower_bound(Index.begin(), Index.end(),
+                             std::make_pair(Name, -1));
+  return It != Index.end() && It->first == Name ? It->second : -1;
+}
+
+double Model::cpuShare(unsigned MemoryMB) const {
+  return Emulation.cpuShare(MemoryMB);
+}
+
+double Model::cpuStretch(unsigned MemoryMB) const {
+  double S = cpuShare(MemoryMB);
+  return S > 0 && S < 1 ? 1 / S : 1;
+}
+
+static double mean(const std::vector<double> &V) {
+  return V.empty() ? 0 : std::accumulate(V.begin(), V.end(), 0.0) / V.size();
+}
+
+Model Model::build(const Graph &G, const Profile &P,
+                   const CostModelOptions &O) {
+  Model M;
+  M.Emulation = O.Emulation;
+  const EmulationProfile &E = O.Emulation, &TE = O.TraceEmulation;
+  for (size_t I = 0; I < G.Tasks.size(); ++I) {
+    Task T;
+    T.Name = G.Tasks[I].Name;
+    T.ReturnsVoid = G.Tasks[I].ReturnsVoid;
+    M.Tasks.push_back(std::move(T));
+    M.Index.emplace_back(G.Tasks[I].Name, int(I));
+  }
+  std::sort(M.Index.begin(), M.Index.end());
+
+  // Task times: measured, else static estimates scaled by measured tasks.
+  double MeasuredMs = 0, MeasuredUnits = 0, CpuWall = 0, Self = 0;
+  std::vector<double> MeasuredMeans;
+  for (size_t I = 0; I < G.Tasks.size(); ++I) {
+    const TaskProfile *TP = P.task(G.Tasks[I].Name);
+    Task &T = M.Tasks[I];
+    if (const FunctionProfile *F = [&]() -> const FunctionProfile * {
+          auto It = P.Functions.find(T.Name);
+          return It == P.Functions.end() ? nullptr : &It->second;
+        }())
+      T.PeakMemoryMB = F->PeakMemoryMB;
+    if (!TP || TP->CpuMs.count() == 0)
+      continue;
+    T.Measured = true;
+    T.CpuMs = TP->CpuMs.mean();
+    T.WaitMs = TP->WaitMs.mean();
+    T.Joint = TP->Joint;
+    double S = T.CpuMs + T.WaitMs;
+    MeasuredMeans.push_back(S);
+    CpuWall += T.CpuMs;
+    Self += S;
+    if (G.Tasks[I].SelfCost > 0) {
+      MeasuredMs += S;
+      MeasuredUnits += G.Tasks[I].SelfCost;
+    }
+  }
+  double CpuFraction = Self > 0 ? CpuWall / Self : 1;
+  double MsPerUnit = MeasuredUnits > 0 ? MeasuredMs / MeasuredUnits : 0;
+  double Typical = MeasuredMeans.empty() ? 1 : quantileOf(MeasuredMeans, 0.5);
+  unsigned Estimated = 0;
+  for (size_t I = 0; I < G.Tasks.size(); ++I) {
+    Task &T = M.Tasks[I];
+    if (T.Measured)
+      continue;
+    double Ms = MsPerUnit > 0 && G.Tasks[I].SelfCost > 0
+                    ? G.Tasks[I].SelfCost * MsPerUnit
+                    : Typical;
+    T.CpuMs = Ms * CpuFraction;
+    T.WaitMs = Ms - T.CpuMs;
+    ++Estimated;
+  }
+  if (Estimated)
+    M.Notes.push_back(
+        std::to_string(Estimated) + " task(s) not in the trace: self time " +
+        (MsPerUnit > 0 ? "= static cost x " + std::to_string(MsPerUnit) +
+                             " ms per unit (measured tasks' ratio)"
+                       : "= the median measured task's") +
+        ", CPU share " + std::to_string(int(CpuFraction * 100)) + " %");
+
+  // Edges: the graph's, plus the ones only the trace shows.
+  std::map<std::tuple<int, int, int>, size_t> EdgeAt;
+  auto AddEdge = [&](int C, int D, EdgeKind K) -> Edge & {
+    auto Key = std::make_tuple(C, D, int(K));
+    auto [It, New] = EdgeAt.try_emplace(Key, M.Edges.size());
+    if (New) {
+      Edge Ed;
+      Ed.Caller = C;
+      Ed.Callee = D;
+      Ed.Kind = K;
+      M.Edges.push_back(Ed);
+    }
+    return M.Edges[It->second];
+  };
+  for (const fusionize::Edge &GE : G.Edges) {
+    int C = M.taskIndex(GE.Caller), D = M.taskIndex(GE.Callee);
+    Edge &Ed = AddEdge(C, D, GE.Kind);
+    Ed.Calls = GE.Calls; // static estimate until the profile says more
+  }
+  for (const EdgeProfile &EP : P.Edges) {
+    int C = M.taskIndex(EP.Caller), D = M.taskIndex(EP.Callee);
+    if (C < 0 || D < 0)
+      continue;
+    AddEdge(C, D, EP.Kind);
+  }
+  for (Edge &Ed : M.Edges) {
+    const Task &Caller = M.Tasks[size_t(Ed.Caller)];
+    const EdgeProfile *EP =
+        P.edge(Caller.Name, M.Tasks[size_t(Ed.Callee)].Name, Ed.Kind);
+    const TaskProfile *CP = P.task(Caller.Name);
+    if (CP && CP->Activations > 0) {
+      // The caller ran: what it called is measured (never called: 0).
+      Ed.Calls = EP ? double(EP->Calls) / double(CP->Activations) : 0;
+      if (EP && EP->ActivationsWithCalls) {
+        Ed.PCalled = std::min(1.0, double(EP->ActivationsWithCalls) /
+                                       double(CP->Activations));
+        Ed.CallsWhenCalled = EP->CallsWhenCalled.samples();
+      }
+    }
+    if (EP) {
+      Ed.CallsPerRequest = EP->CallsPerRequest;
+      if (EP->Kind == EdgeKind::Async && EP->Calls)
+        Ed.StartFraction = EP->StartFraction;
+      if (EP->Remote)
+        Ed.Bytes = EP->BytesReq + EP->BytesResp;
+    }
+    if (Ed.Bytes == 0) {
+      auto It = P.Functions.find(M.Tasks[size_t(Ed.Callee)].Name);
+      if (It != P.Functions.end())
+        Ed.Bytes = It->second.BytesReq + It->second.BytesResp;
+    }
+    Ed.Event = Ed.Kind == EdgeKind::Async && M.Tasks[size_t(Ed.Callee)].ReturnsVoid;
+  }
+  for (size_t I = 0; I < M.Edges.size(); ++I) {
+    M.Tasks[size_t(M.Edges[I].Caller)].Out.push_back(int(I));
+    M.Tasks[size_t(M.Edges[I].Callee)].In.push_back(int(I));
+  }
+
+  // Entries: where requests arrived; else the graph's roots.
+  double Requests = 0;
+  for (auto &[Name, EP] : P.Entries) {
+    int T = M.taskIndex(Name);
+    if (T < 0)
+      continue;
+    M.Entries.push_back({T, double(EP.Requests)});
+    Requests += double(EP.Requests);
+  }
+  if (M.Entries.empty()) {
+    for (const std::string &R : G.roots())
+      M.Entries.push_back({M.taskIndex(R), 1});
+    Requests = double(M.Entries.size());
+    if (M.Entries.empty() && !M.Tasks.empty()) {
+      M.Entries.push_back({0, 1});
+      Requests = 1;
+    }
+    M.Notes.push_back("the trace shows no whole request: every entry task "
+                      "of the graph gets an equal share");
+  }
+  for (Entry &En : M.Entries)
+    En.Share /= Requests;
+  M.RequestRate = P.RequestRate > 0 ? P.RequestRate : O.DefaultRequestRate;
+  M.WindowS = O.ColdStartWindowS >= 0 ? O.ColdStartWindowS : P.WindowS;
+
+  // Topological order from the entries, cycles cut (iterative DFS).
+  {
+    size_t N = M.Tasks.size();
+    std::vector<int> State(N, 0); // 0 new, 1 on stack, 2 done
+    std::vector<int> Post;
+    std::vector<int> Starts;
+    for (const Entry &En : M.Entries)
+      Starts.push_back(En.Task);
+    for (size_t I = 0; I < N; ++I)
+      if (M.Tasks[I].In.empty())
+        Starts.push_back(int(I));
+    for (size_t I = 0; I < N; ++I)
+      Starts.push_back(int(I));
+    std::vector<std::pair<int, size_t>> Stack;
+    for (int S : Starts) {
+      if (State[size_t(S)])
+        continue;
+      Stack.emplace_back(S, 0);
+      State[size_t(S)] = 1;
+      while (!Stack.empty()) {
+        auto &[T, Next] = Stack.back();
+        const auto &Out = M.Tasks[size_t(T)].Out;
+        if (Next < Out.size()) {
+          Edge &Ed = M.Edges[size_t(Out[Next++])];
+          int V = Ed.Callee;
+          if (State[size_t(V)] == 1)
+            Ed.Back = true;
+          else if (State[size_t(V)] == 0) {
+            State[size_t(V)] = 1;
+            Stack.emplace_back(V, 0);
+          }
+          continue;
+        }
+        State[size_t(T)] = 2;
+        Post.push_back(T);
+        Stack.pop_back();
+      }
+    }
+    M.Topo.assign(Post.rbegin(), Post.rend());
+    for (const Edge &Ed : M.Edges)
+      if (Ed.Back) {
+        M.Notes.push_back("recursive calls (" +
+                          M.Tasks[size_t(Ed.Caller)].Name + " -> " +
+                          M.Tasks[size_t(Ed.Callee)].Name +
+                          ") are not modelled beyond the first level");
+        break;
+      }
+  }
+  // Components (undirected).
+  {
+    std::vector<int> Parent(M.Tasks.size());
+    std::iota(Parent.begin(), Parent.end(), 0);
+    std::function<int(int)> Find = [&](int X) {
+      while (Parent[size_t(X)] != X)
+        X = Parent[size_t(X)] = Parent[size_t(Parent[size_t(X)])];
+      return X;
+    };
+    for (const Edge &Ed : M.Edges)
+      Parent[size_t(Find(Ed.Caller))] = Find(Ed.Callee);
+    std::map<int, int> Ids;
+    for (size_t I = 0; I < M.Tasks.size(); ++I) {
+      auto [It, New] = Ids.try_emplace(Find(int(I)), int(Ids.size()));
+      M.Tasks[I].Component = It->second;
+    }
+    M.Components = int(Ids.size());
+    M.ComponentTasks.assign(Ids.size(), {});
+    M.ComponentEntries.assign(Ids.size(), {});
+    for (int T : M.Topo)
+      M.ComponentTasks[size_t(M.Tasks[size_t(T)].Component)].push_back(T);
+    for (size_t I = 0; I < M.Entries.size(); ++I)
+      M.ComponentEntries[size_t(M.Tasks[size_t(M.Entries[I].Task)].Component)]
+          .push_back(int(I));
+  }
+
+  // Platform figures: target emulation + what the trace measured beyond
+  // the emulation it ran under.
+  const OverheadProfile &OP = P.Overhead;
+  double A = O.TransportMs, B = O.SerializeMsPerByte;
+  if (!OP.SyncSamples.empty()) {
+    double N = double(OP.SyncSamples.size()), SX = 0, SY = 0, SXX = 0,
+           SXY = 0;
+    for (auto &[Ms, By] : OP.SyncSamples) {
+      double Y = Ms - TE.SyncOverheadMs;
+      SX += By;
+      SY += Y;
+      SXX += double(By) * By;
+      SXY += double(By) * Y;
+    }
+    double Var = SXX / N - (SX / N) * (SX / N);
+    if (N >= 8 && Var > 1) {
+      B = std::max(0.0, (SXY / N - (SX / N) * (SY / N)) / Var);
+    }
+    A = std::max(0.0, SY / N - B * SX / N);
+    for (auto &[Ms, By] : OP.SyncSamples)
+      M.SyncResidual.push_back(
+          float(Ms - TE.SyncOverheadMs - std::max(0.0, A + B * By) ));
+    double Mean = 0;
+    for (float R : M.SyncResidual)
+      Mean += R;
+    Mean /= double(M.SyncResidual.size());
+    for (float &R : M.SyncResidual)
+      R -= float(Mean);
+  }
+  M.SyncOvhMs = E.SyncOverheadMs + A;
+  M.SyncOvhPerByte = B;
+  M.AckMs = OP.AckMs.count() ? OP.AckMs.mean() : O.TransportMs;
+  M.EventDelayMs =
+      E.AsyncOverheadMs +
+      (OP.EventDelayMs.count()
+           ? std::max(0.0, OP.EventDelayMs.mean() - TE.AsyncOverheadMs)
+           : O.TransportMs);
+  M.ColdStartMs =
+      E.ColdStartMs +
+      (OP.ColdExtraMs.count()
+           ? std::max(0.0, OP.ColdExtraMs.mean() - TE.ColdStartMs)
+           : O.SpawnMs);
+  M.RootOvhMs =
+      OP.RootOverheadMs.count()
+          ? std::max(0.0, OP.RootOverheadMs.mean() - TE.SyncOverheadMs) +
+                E.SyncOverheadMs
+          : M.SyncOvhMs;
+  if (OP.BillExtraWarmMs.count())
+    M.BillExtraMs = std::max(0.0, OP.BillExtraWarmMs.mean() -
+                                      0.5 * E.Price.GranularityMs);
+  if (OP.BillExtraColdMs.count() && OP.BillExtraWarmMs.count())
+    M.BillsInit = OP.BillExtraColdMs.mean() - OP.BillExtraWarmMs.mean() >
+                  0.5 * M.ColdStartMs;
+  (void)mean;
+  return M;
+}
+
+//===-- Layout -------------------------------------------------------------===//
+
+Layout Layout::fromPlan(const Model &M, const Plan &P) {
+  Layout L;
+  L.Home.assign(M.Tasks.size(), -1);
+  L.Copies.assign(M.Tasks.size(), {});
+  for (const Group &G : P.Groups) {
+    L.Names.push_back(G.Name);
+    L.Memory.push_back(G.MemoryMB);
+    L.Timeout.push_back(G.TimeoutS);
+  }
+  for (size_t T = 0; T < M.Tasks.size(); ++T) {
+    const Group *H = P.homeOf(M.Tasks[T].Name);
+    if (!H)
+      throw FormatError("the plan puts task \"" + M.Tasks[T].Name +
+                        "\" in no group");
+    L.Home[T] = int(H - P.Groups.data());
+    for (const Group *G : P.groupsOf(M.Tasks[T].Name))
+      if (G != H)
+        L.Copies[T].push_back(int(G - P.Groups.data()));
+  }
+  return L;
+}
+
+void Layout::compact() {
+  std::vector<int> Used(blocks(), 0);
+  for (int H : Home)
+    Used[size_t(H)] = 1;
+  std::vector<int> Map(blocks(), -1);
+  Layout N;
+  for (size_t B = 0; B < blocks(); ++B)
+    if (Used[B]) {
+      Map[B] = int(N.Memory.size());
+      N.Memory.push_back(Memory[B]);
+      N.Timeout.push_back(B < Timeout.size() ? Timeout[B] : DefaultTimeoutS);
+      if (B < Names.size())
+        N.Names.push_back(Names[B]);
+    }
+  if (N.Names.size() != N.Memory.size())
+    N.Names.clear();
+  N.Home.resize(Home.size());
+  N.Copies.resize(Home.size());
+  for (size_t T = 0; T < Home.size(); ++T) {
+    N.Home[T] = Map[size_t(Home[T])];
+    for (int C : Copies[T])
+      if (Map[size_t(C)] >= 0 && Map[size_t(C)] != N.Home[T])
+        N.Copies[T].push_back(Map[size_t(C)]);
+    std::sort(N.Copies[T].begin(), N.Copies[T].end());
+    N.Copies[T].erase(std::unique(N.Copies[T].begin(), N.Copies[T].end()),
+                      N.Copies[T].end());
+  }
+  *this = std::move(N);
+}
+
+Plan Layout::toPlan(const Model &M) const {
+  Layout L = *this;
+  L.compact();
+  Plan P;
+  std::vector<std::vector<int>> Members(L.blocks());
+  // Home tasks first (in graph order), then copies.
+  for (size_t T = 0; T < L.Home.size(); ++T)
+    Members[size_t(L.Home[T])].push_back(int(T));
+  std::vector<std::vector<int>> CopyMembers(L.blocks());
+  for (size_t T = 0; T < L.Home.size(); ++T)
+    for (int C : L.Copies[T])
+      CopyMembers[size_t(C)].push_back(int(T));
+  std::set<std::string> Used;
+  for (size_t B = 0; B < L.blocks(); ++B) {
+    Group G;
+    G.Name = !L.Names.empty() ? L.Names[B]
+                              : M.Tasks[size_t(Members[B].front())].Name;
+    if (Used.count(G.Name) || G.Name.empty()) {
+      std::string Base = G.Name.empty() ? "group" : G.Name.substr(0, 58);
+      for (int K = 2;; ++K)
+        if (!Used.count(Base + "-" + std::to_string(K))) {
+          G.Name = Base + "-" + std::to_string(K);
+          break;
+        }
+    }
+    Used.insert(G.Name);
+    for (int T : Members[B])
+      G.Tasks.push_back(M.Tasks[size_t(T)].Name);
+    for (int T : CopyMembers[B])
+      G.Tasks.push_back(M.Tasks[size_t(T)].Name);
+    G.MemoryMB = L.Memory[B];
+    G.TimeoutS = B < L.Timeout.size() ? L.Timeout[B] : DefaultTimeoutS;
+    P.Groups.push_back(std::move(G));
+  }
+  // Routes make homes explicit where a copy is listed in an earlier group.
+  for (size_t T = 0; T < L.Home.size(); ++T) {
+    if (L.Copies[T].empty())
+      continue;
+    const std::string &Name = M.Tasks[T].Name;
+    const Group *Home = &P.Groups[size_t(L.Home[T])];
+    if (P.homeOf(Name) != Home)
+      P.Routes[Name] = Home->Name;
+  }
+  return P;
+}
+
+//===-- FastEval -----------------------------------------------------------===//
+
+FastEval::FastEval(const Model &M, const CostModelOptions &) : M(M) {
+  size_t N = M.Tasks.size();
+  Mass.resize(N);
+  Acts.resize(N);
+  Invocations.assign(N, 0);
+  InvMs.assign(N, 0);
+  DoneMs.assign(N, 0);
+  PCold.assign(N, 0);
+}
+
+double FastEval::coldProbability(double Lambda, double InvMs) const {
+  if (!M.Emulation.Enabled && M.ColdStartMs <= 0)
+    return 0;
+  if (Lambda <= 0)
+    return 1;
+  // An idle instance expires after the keep-warm period; the pool grows to
+  // the concurrency peak once per run.
+  double Idle = std::exp(-Lambda * double(M.Emulation.IdleTimeoutS));
+  double Conc = Lambda * InvMs / 1000.0;
+  double Pool = std::max(1.0, Conc + 2 * std::sqrt(Conc));
+  double Warmup = M.WindowS > 0 ? Pool / (Lambda * M.WindowS) : 0;
+  return std::min(1.0, Idle + Warmup);
+}
+
+static int slotOf(const Layout &L, int T, int B) {
+  if (L.Home[size_t(T)] == B)
+    return 0;
+  const auto &C = L.Copies[size_t(T)];
+  for (size_t I = 0; I < C.size(); ++I)
+    if (C[I] == B)
+      return int(I) + 1;
+  return -1;
+}
+
+static int blockOfSlot(const Layout &L, int T, int S) {
+  return S == 0 ? L.Home[size_t(T)] : L.Copies[size_t(T)][size_t(S - 1)];
+}
+
+const FastEval::Act &FastEval::act(const Layout &L, int T, int B) {
+  const Model::Task &Task = M.Tasks[size_t(T)];
+  unsigned Mem = L.Memory[size_t(B)];
+  double Self = Task.CpuMs * M.cpuStretch(Mem) + Task.WaitMs;
+  Act A;
+  A.Cpu = Task.CpuMs;
+  unsigned SyncEdges = 0;
+  for (int EI : Task.Out) {
+    const Model::Edge &E = M.Edges[size_t(EI)];
+    SyncEdges += E.Kind == EdgeKind::Sync && !E.Back && E.Calls > 0;
+  }
+  double Gap = Self / double(SyncEdges + 1), Pos = 0;
+  double TailEnd = 0, DoneEnd = 0;
+  for (int EI : Task.Out) {
+    const Model::Edge &E = M.Edges[size_t(EI)];
+    if (E.Kind != EdgeKind::Sync || E.Back || E.Calls <= 0)
+      continue;
+    Pos += Gap;
+    int V = E.Callee, S = slotOf(L, V, B);
+    double Call, TailX, DoneX;
+    if (S >= 0) {
+      const Act &C = Acts[size_t(V)][size_t(S)];
+      Call = C.Own;
+      TailX = C.Tail - C.Own;
+      DoneX = C.Done - C.Own;
+      A.Cpu += E.Calls * C.Cpu;
+    } else {
+      Call = M.syncOverheadMs(E) + PCold[size_t(V)] * M.ColdStartMs +
+             InvMs[size_t(V)];
+      TailX = 0;
+      DoneX = DoneMs[size_t(V)] - InvMs[size_t(V)];
+    }
+    Pos += E.Calls * Call;
+    double P = std::min(1.0, E.Calls);
+    TailEnd = std::max(TailEnd, Pos + P * TailX);
+    DoneEnd = std::max(DoneEnd, Pos + P * DoneX);
+  }
+  Pos += Gap;
+  A.Own = Pos;
+  TailEnd = std::max(TailEnd, A.Own);
+  DoneEnd = std::max(DoneEnd, A.Own);
+  double Tail = TailEnd, Done = DoneEnd;
+  for (int EI : Task.Out) {
+    const Model::Edge &E = M.Edges[size_t(EI)];
+    if (E.Kind != EdgeKind::Async || E.Back || E.Calls <= 0)
+      continue;
+    double Start = E.StartFraction * A.Own;
+    int V = E.Callee, S = slotOf(L, V, B);
+    double End, Fin;
+    if (S >= 0) {
+      const Act &C = Acts[size_t(V)][size_t(S)];
+      End = Start + C.Tail;
+      Fin = Start + C.Done;
+      A.Cpu += E.Calls * C.Cpu;
+    } else if (E.Event) {
+      End = Start + M.AckMs;
+      Fin = Start + M.EventDelayMs + PCold[size_t(V)] * M.ColdStartMs +
+            DoneMs[size_t(V)];
+    } else {
+      double Back = M.syncOverheadMs(E) + PCold[size_t(V)] * M.ColdStartMs;
+      End = Start + Back + InvMs[size_t(V)];
+      Fin = Start + Back + DoneMs[size_t(V)];
+    }
+    double P = std::min(1.0, E.Calls);
+    Tail = std::max(Tail, TailEnd + P * std::max(0.0, End - TailEnd));
+    Done = std::max(Done, DoneEnd + P * std::max(0.0, Fin - DoneEnd));
+  }
+  A.Tail = Tail;
+  A.Done = std::max(Done, Tail);
+  auto &Slot = Acts[size_t(T)][size_t(slotOf(L, T, B))];
+  Slot = A;
+  return Slot;
+}
+
+void FastEval::evaluate(const Layout &L, Result &R, int Component) {
+  const std::vector<int> &Topo =
+      Component < 0 ? M.Topo : M.ComponentTasks[size_t(Component)];
+  for (int T : Topo) {
+    size_t Slots = 1 + L.Copies[size_t(T)].size();
+    Mass[size_t(T)].assign(Slots, 0);
+    Acts[size_t(T)].assign(Slots, Act());
+    Invocations[size_t(T)] = InvMs[size_t(T)] = DoneMs[size_t(T)] =
+        PCold[size_t(T)] = 0;
+  }
+  std::vector<int> AllEntries;
+  if (Component < 0)
+    for (size_t I = 0; I < M.Entries.size(); ++I)
+      AllEntries.push_back(int(I));
+  const std::vector<int> &Entries =
+      Component < 0 ? AllEntries : M.ComponentEntries[size_t(Component)];
+  for (int EI : Entries) {
+    const Model::Entry &E = M.Entries[size_t(EI)];
+    Mass[size_t(E.Task)][0] += E.Share;
+    Invocations[size_t(E.Task)] += E.Share;
+  }
+  for (int T : Topo) {
+    const auto &TM = Mass[size_t(T)];
+    for (size_t S = 0; S < TM.size(); ++S) {
+      double A = TM[S];
+      if (A <= 0)
+        continue;
+      int B = blockOfSlot(L, T, int(S));
+      for (int EI : M.Tasks[size_t(T)].Out) {
+        const Model::Edge &E = M.Edges[size_t(EI)];
+        if (E.Back || E.Calls <= 0)
+          continue;
+        int V = E.Callee, SV = slotOf(L, V, B);
+        double X = A * E.Calls;
+        if (SV >= 0) {
+          Mass[size_t(V)][size_t(SV)] += X;
+        } else {
+          Mass[size_t(V)][0] += X;
+          Invocations[size_t(V)] += X;
+        }
+      }
+    }
+  }
+  double Cost = 0;
+  const PriceModel &Pr = M.Emulation.Price;
+  for (auto It = Topo.rbegin(); It != Topo.rend(); ++It) {
+    int T = *It;
+    const auto &TM = Mass[size_t(T)];
+    for (size_t S = 1; S < TM.size(); ++S)
+      if (TM[S] > 0)
+        act(L, T, blockOfSlot(L, T, int(S)));
+    if (TM[0] <= 0 && Invocations[size_t(T)] <= 0)
+      continue;
+    const Act &A = act(L, T, L.Home[size_t(T)]);
+    unsigned Mem = L.Memory[size_t(L.Home[size_t(T)])];
+    double Share = M.cpuShare(Mem);
+    double Inv = std::max(A.Tail, Share > 0 ? A.Cpu / Share : A.Tail);
+    InvMs[size_t(T)] = Inv;
+    DoneMs[size_t(T)] = std::max(A.Done, Inv);
+    double N = Invocations[size_t(T)];
+    if (N <= 0)
+      continue;
+    PCold[size_t(T)] = coldProbability(M.RequestRate * N, Inv);
+    double Billed = std::max(Pr.MinBilledMs,
+                             Inv + M.BillExtraMs + 0.5 * Pr.GranularityMs +
+                                 (M.BillsInit ? PCold[size_t(T)] *
+                                                    M.ColdStartMs
+                                              : 0));
+    Cost += N * (Billed / 1000.0 * (Mem / 1024.0) * Pr.GbSecondUsd +
+                 Pr.RequestUsd);
+  }
+  R.CostUsd = Cost;
+  R.EntryMs.resize(M.Entries.size());
+  R.EntryDoneMs.resize(M.Entries.size());
+  for (int EI : Entries) {
+    size_t I = size_t(EI);
+    int T = M.Entries[I].Task;
+    double Base = M.RootOvhMs + PCold[size_t(T)] * M.ColdStartMs;
+    R.EntryMs[I] = Base + InvMs[size_t(T)];
+    R.EntryDoneMs[I] = Base + DoneMs[size_t(T)];
+  }
+}
+
+//===-- Monte Carlo --------------------------------------------------------===//
+
+namespace {
+
+class Simulator {
+public:
+  Simulator(const Model &M, const Layout &L, const FastEval &F,
+            std::uint64_t Seed)
+      : M(M), L(L), F(F), R(Seed) {}
+
+  struct Out {
+    double Own = 0, Tail = 0, Done = 0, Cpu = 0;
+  };
+  struct Inv {
+    double Ms = 0, Done = 0, ColdMs = 0;
+  };
+
+  double Cost = 0, Colds = 0, Invocations = 0;
+  std::vector<double> GroupInvocations, GroupMs, GroupCost;
+
+  Inv invoke(int V, unsigned Depth) {
+    int B = L.Home[size_t(V)];
+    bool Cold = R.uniform() < F.PCold[size_t(V)];
+    Out A = run(V, B, Depth + 1);
+    unsigned Mem = L.Memory[size_t(B)];
+    double Share = M.cpuShare(Mem);
+    Inv I;
+    I.Ms = std::max(A.Tail, Share > 0 ? A.Cpu / Share : A.Tail);
+    I.Done = std::max(A.Done, I.Ms);
+    I.ColdMs = Cold ? M.ColdStartMs : 0;
+    const PriceModel &Pr = M.Emulation.Price;
+    double Billed = Pr.billedMs(I.Ms + M.BillExtraMs +
+                                (M.BillsInit ? I.ColdMs : 0));
+    double C = Billed / 1000.0 * (Mem / 1024.0) * Pr.GbSecondUsd +
+               Pr.RequestUsd;
+    Cost += C;
+    Colds += Cold;
+    ++Invocations;
+    GroupInvocations[size_t(B)] += 1;
+    GroupMs[size_t(B)] += I.Ms;
+    GroupCost[size_t(B)] += C;
+    return I;
+  }
+
+private:
+  unsigned count(const Model::Edge &E) {
+    if (E.CallsWhenCalled.empty()) {
+      double Fl = std::floor(E.Calls);
+      return unsigned(Fl) + (R.uniform() < E.Calls - Fl);
+    }
+    if (R.uniform() >= E.PCalled)
+      return 0;
+    return unsigned(std::lround(
+        E.CallsWhenCalled[R.below(E.CallsWhenCalled.size())]));
+  }
+
+  double syncOverhead(const Model::Edge &E) {
+    double O = M.syncOverheadMs(E);
+    if (!M.SyncResidual.empty())
+      O += M.SyncResidual[R.below(M.SyncResidual.size())];
+    return std::max(0.0, O);
+  }
+
+  Out run(int T, int B, unsigned Depth) {
+    const Model::Task &Task = M.Tasks[size_t(T)];
+    double Cpu = Task.CpuMs, Wait = Task.WaitMs;
+    if (!Task.Joint.empty()) {
+      auto &J = Task.Joint[R.below(Task.Joint.size())];
+      Cpu = J.first;
+      Wait = J.second;
+    }
+    Out A;
+    A.Cpu = Cpu;
+    double Self = Cpu * M.cpuStretch(L.Memory[size_t(B)]) + Wait;
+    if (Depth > 64 || ++Activations > 200000) {
+      A.Own = A.Tail = A.Done = Self;
+      return A;
+    }
+    // Draw the call counts first: self time is spread between the calls.
+    thread_local std::vector<std::pair<int, unsigned>> Scratch;
+    size_t Mark = Scratch.size();
+    unsigned SyncCalls = 0;
+    for (int EI : Task.Out) {
+      const Model::Edge &E = M.Edges[size_t(EI)];
+      if (E.Back)
+        continue;
+      unsigned K = count(E);
+      if (!K)
+        continue;
+      Scratch.emplace_back(EI, K);
+      if (E.Kind == EdgeKind::Sync)
+        SyncCalls += K;
+    }
+    std::vector<std::pair<int, unsigned>> Calls(Scratch.begin() + long(Mark),
+                                                Scratch.end());
+    Scratch.resize(Mark);
+    double Gap = Self / double(SyncCalls + 1), Pos = 0, TailEnd = 0,
+           DoneEnd = 0;
+    for (auto [EI, K] : Calls) {
+      const Model::Edge &E = M.Edges[size_t(EI)];
+      if (E.Kind != EdgeKind::Sync)
+        continue;
+      for (unsigned I = 0; I < K; ++I) {
+        Pos += Gap;
+        if (L.in(E.Callee, B)) {
+          Out C = run(E.Callee, B, Depth + 1);
+          Pos += C.Own;
+          A.Cpu += C.Cpu;
+          TailEnd = std::max(TailEnd, Pos + C.Tail - C.Own);
+          DoneEnd = std::max(DoneEnd, Pos + C.Done - C.Own);
+        } else {
+          double Ovh = syncOverhead(E);
+          Inv V = invoke(E.Callee, Depth);
+          Pos += Ovh + V.ColdMs + V.Ms;
+          DoneEnd = std::max(DoneEnd, Pos + V.Done - V.Ms);
+        }
+      }
+    }
+    Pos += Gap;
+    A.Own = Pos;
+    A.Tail = std::max(TailEnd, Pos);
+    A.Done = std::max(DoneEnd, Pos);
+    for (auto [EI, K] : Calls) {
+      const Model::Edge &E = M.Edges[size_t(EI)];
+      if (E.Kind != EdgeKind::Async)
+        continue;
+      double Start = E.StartFraction * A.Own;
+      for (unsigned I = 0; I < K; ++I) {
+        if (L.in(E.Callee, B)) {
+          Out C = run(E.Callee, B, Depth + 1);
+          A.Cpu += C.Cpu;
+          A.Tail = std::max(A.Tail, Start + C.Tail);
+          A.Done = std::max(A.Done, Start + C.Done);
+        } else if (E.Event) {
+          A.Tail = std::max(A.Tail, Start + M.AckMs);
+          Inv V = invoke(E.Callee, Depth);
+          A.Done = std::max(A.Done, Start + M.EventDelayMs + V.ColdMs + V.Done);
+        } else {
+          double Ovh = syncOverhead(E);
+          Inv V = invoke(E.Callee, Depth);
+          A.Tail = std::max(A.Tail, Start + Ovh + V.ColdMs + V.Ms);
+          A.Done = std::max(A.Done, Start + Ovh + V.ColdMs + V.Done);
+        }
+      }
+    }
+    A.Done = std::max(A.Done, A.Tail);
+    return A;
+  }
+
+  const Model &M;
+  const Layout &L;
+  const FastEval &F;
+  Rng R;
+
+public:
+  unsigned long Activations = 0;
+};
+
+} // namespace
+
+double Prediction::latency(const EntryPrediction &E, LatencyKind K,
+                           double Q) const {
+  if (K == LatencyKind::Completion)
+    return Q >= 0.9 ? E.CompletionP99Ms : E.CompletionP50Ms;
+  return Q >= 0.9 ? E.P99Ms : E.P50Ms;
+}
+
+Prediction predict(const Model &M, const Layout &L,
+                   const CostModelOptions &O) {
+  FastEval F(M, O);
+  FastEval::Result FR;
+  F.evaluate(L, FR);
+  Prediction P;
+  std::vector<std::pair<double, double>> AllLat, AllDone;
+  size_t NB = L.blocks();
+  std::vector<double> GInv(NB, 0), GMs(NB, 0), GCost(NB, 0);
+  for (size_t EI = 0; EI < M.Entries.size(); ++EI) {
+    const Model::Entry &En = M.Entries[EI];
+    Simulator S(M, L, F, O.Seed * 1000003ULL + EI);
+    S.GroupInvocations.assign(NB, 0);
+    S.GroupMs.assign(NB, 0);
+    S.GroupCost.assign(NB, 0);
+    unsigned N = std::max(1u, O.Samples);
+    std::vector<double> Lat, Done;
+    Lat.reserve(N);
+    Done.reserve(N);
+    for (unsigned I = 0; I < N; ++I) {
+      S.Activations = 0;
+      Simulator::Inv V = S.invoke(En.Task, 0);
+      double Root = M.RootOvhMs + V.ColdMs;
+      Lat.push_back(Root + V.Ms);
+      Done.push_back(Root + V.Done);
+    }
+    EntryPrediction E;
+    E.Task = M.Tasks[size_t(En.Task)].Name;
+    E.Share = En.Share;
+    E.MeanMs = std::accumulate(Lat.begin(), Lat.end(), 0.0) / N;
+    E.P50Ms = quantileOf(Lat, 0.5);
+    E.P99Ms = quantileOf(Lat, 0.99);
+    E.CompletionP50Ms = quantileOf(Done, 0.5);
+    E.CompletionP99Ms = quantileOf(Done, 0.99);
+    E.CostUsd = S.Cost / N;
+    E.ColdStarts = S.Colds / N;
+    E.Invocations = S.Invocations / N;
+    double W = En.Share / N;
+    for (unsigned I = 0; I < N; ++I) {
+      AllLat.emplace_back(Lat[I], W);
+      AllDone.emplace_back(Done[I], W);
+    }
+    P.MeanMs += En.Share * E.MeanMs;
+    P.CostUsd += En.Share * E.CostUsd;
+    P.ColdStarts += En.Share * E.ColdStarts;
+    P.Invocations += En.Share * E.Invocations;
+    for (size_t B = 0; B < NB; ++B) {
+      GInv[B] += En.Share * S.GroupInvocations[B] / N;
+      GMs[B] += En.Share * S.GroupMs[B] / N;
+      GCost[B] += En.Share * S.GroupCost[B] / N;
+    }
+    P.Entries.push_back(std::move(E));
+  }
+  P.P50Ms = weightedQuantile(AllLat, 0.5);
+  P.P99Ms = weightedQuantile(AllLat, 0.99);
+  P.CompletionP50Ms = weightedQuantile(AllDone, 0.5);
+  P.CompletionP99Ms = weightedQuantile(AllDone, 0.99);
+  Plan Named = L.toPlan(M);
+  Layout C = L;
+  C.compact();
+  for (size_t B = 0; B < NB; ++B) {
+    if (GInv[B] <= 0)
+      continue;
+    GroupPrediction G;
+    // Find the block's name in the named plan via a home task.
+    for (size_t T = 0; T < L.Home.size(); ++T)
+      if (L.Home[T] == int(B)) {
+        G.Name = Named.Groups[size_t(C.Home[T])].Name;
+        break;
+      }
+    G.MemoryMB = L.Memory[B];
+    G.Invocations = GInv[B];
+    G.MeanDurationMs = GMs[B] / GInv[B];
+    G.CostUsd = GCost[B];
+    P.GbSeconds += GMs[B] / 1000.0 * (L.Memory[B] / 1024.0);
+    P.Groups.push_back(G);
+  }
+  for (size_t T = 0; T < F.Invocations.size(); ++T)
+    P.Functions += F.Invocations[T] > 0;
+  return P;
+}
+
+static double r3(double V) { return std::round(V * 1000.0) / 1000.0; }
+static double usd(double V) { return std::round(V * 1e12) / 1e12; }
+
+Json Prediction::toJson() const {
+  Json J{{"p50_ms", r3(P50Ms)},
+         {"p99_ms", r3(P99Ms)},
+         {"mean_ms", r3(MeanMs)},
+         {"completion_p50_ms", r3(CompletionP50Ms)},
+         {"completion_p99_ms", r3(CompletionP99Ms)},
+         {"cost_usd", usd(CostUsd)},
+         {"cold_starts", r3(ColdStarts)},
+         {"invocations", r3(Invocations)},
+         {"gb_seconds", r3(GbSeconds * 1000) / 1000},
+         {"functions", Functions}};
+  Json E = Json::array();
+  for (const EntryPrediction &X : Entries)
+    E.push_back(Json{{"task", X.Task},
+                     {"share", r3(X.Share)},
+                     {"p50_ms", r3(X.P50Ms)},
+                     {"p99_ms", r3(X.P99Ms)},
+                     {"mean_ms", r3(X.MeanMs)},
+                     {"completion_p50_ms", r3(X.CompletionP50Ms)},
+                     {"completion_p99_ms", r3(X.CompletionP99Ms)},
+                     {"cost_usd", usd(X.CostUsd)},
+                     {"cold_starts", r3(X.ColdStarts)},
+                     {"invocations", r3(X.Invocations)}});
+  J["entries"] = E;
+  Json G = Json::array();
+  for (const GroupPrediction &X : Groups)
+    G.push_back(Json{{"group", X.Name},
+                     {"memory_mb", X.MemoryMB},
+                     {"invocations", r3(X.Invocations)},
+                     {"mean_duration_ms", r3(X.MeanDurationMs)},
+                     {"cost_usd", usd(X.CostUsd)}});
+  J["groups"] = G;
+  return J;
+}
+
+} // namespace fusionize

@@ -1,0 +1,206 @@
+//===- planner/CostModel.h - Latency and cost of a plan, predicted --------===//
+//
+// The cost model predicts, for any plan (groups, copies, memory sizes, home
+// groups), each entry task's end-to-end latency distribution and the cost
+// per request, from a profile and the emulation profile the platform
+// applies (overheads, cold starts, CPU share by memory, Lambda prices).
+// docs/planning.md gives the formulas.
+//
+// Two evaluators share the formulas:
+//  * FastEval: expected values in one pass over the task graph (O(edges)),
+//    for the planners' inner loops;
+//  * predict(): a seeded Monte Carlo simulation of requests over the
+//    empirical distributions, for percentiles and the final word.
+//
+//===----------------------------------------------------------------------===//
+#ifndef FUSIONIZE_PLANNER_COSTMODEL_H
+#define FUSIONIZE_PLANNER_COSTMODEL_H
+
+#include "core/Emulation.h"
+#include "core/Graph.h"
+#include "core/Plan.h"
+#include "planner/Profile.h"
+
+#include <string>
+#include <vector>
+
+namespace fusionize {
+
+enum class LatencyKind { Response, Completion };
+
+struct CostModelOptions {
+  EmulationProfile Emulation;      // the platform the plan will run on
+  EmulationProfile TraceEmulation; // the platform the traces came from
+  unsigned Samples = 2000;         // Monte Carlo requests per entry task
+  std::uint64_t Seed = 42;
+  LatencyKind Latency = LatencyKind::Response;
+  /// Length of the run cold starts are spread over: < 0 the trace's window,
+  /// 0 steady state (only idle expiry causes cold starts).
+  double ColdStartWindowS = -1;
+  double DefaultRequestRate = 1; // requests/s when the trace cannot tell
+  // Used where the traces show no remote call to measure.
+  double TransportMs = 0.5;          // loopback HTTP round trip
+  double SerializeMsPerByte = 5e-6;  // JSON encode + decode + copy
+  double SpawnMs = 5;                // process start beyond emulation
+  double PeakMemoryHeadroom = 1.1;   // memory >= peak * headroom
+};
+
+/// The program as the cost model sees it, by index.
+class Model {
+public:
+  struct Task {
+    std::string Name;
+    double CpuMs = 0, WaitMs = 0; // means of self time
+    std::vector<std::pair<float, float>> Joint; // (cpu, wait) samples
+    bool Measured = false;
+    bool ReturnsVoid = false;
+    double PeakMemoryMB = 0;
+    std::vector<int> Out, In; // edge indices
+    int Component = 0;
+  };
+  struct Edge {
+    int Caller = 0, Callee = 0;
+    EdgeKind Kind = EdgeKind::Sync;
+    double Calls = 0;   // mean per caller activation
+    double PCalled = 1; // share of caller activations with calls
+    std::vector<double> CallsWhenCalled; // samples (empty: from Calls)
+    double Bytes = 0;   // request + response
+    double StartFraction = 0.5;
+    bool Event = false; // async call of a void task: Lambda Event
+    bool Back = false;  // closes a cycle: not modelled
+    double CallsPerRequest = 0;
+  };
+  struct Entry {
+    int Task = 0;
+    double Share = 1; // of all requests
+  };
+
+  std::vector<Task> Tasks;
+  std::vector<Edge> Edges;
+  std::vector<Entry> Entries;
+  std::vector<int> Topo; // callers before callees
+  int Components = 0;
+  /// Per component: its tasks in topological order, its entries (indices
+  /// into Entries).
+  std::vector<std::vector<int>> ComponentTasks, ComponentEntries;
+  double RequestRate = 1, WindowS = 0;
+  // Platform figures (ms), target emulation included.
+  double SyncOvhMs = 0, SyncOvhPerByte = 0;
+  std::vector<float> SyncResidual; // zero-mean noise around the fit
+  double AckMs = 0, EventDelayMs = 0, ColdStartMs = 0, RootOvhMs = 0;
+  double BillExtraMs = 0;
+  bool BillsInit = false;
+  EmulationProfile Emulation;
+  std::vector<std::string> Notes; // assumptions, for the explanation
+
+  int taskIndex(const std::string &Name) const;
+  double syncOverheadMs(const Edge &E) const {
+    return SyncOvhMs + SyncOvhPerByte * E.Bytes;
+  }
+  /// Wall-clock factor of CPU work at `MemoryMB`: 1 / min(1, share).
+  double cpuStretch(unsigned MemoryMB) const;
+  double cpuShare(unsigned MemoryMB) const;
+
+  static Model build(const Graph &G, const Profile &P,
+                     const CostModelOptions &O);
+
+private:
+  std::vector<std::pair<std::string, int>> Index;
+};
+
+/// A plan by index: blocks with memory, each task's home block and copies.
+struct Layout {
+  std::vector<std::string> Names;
+  std::vector<unsigned> Memory, Timeout;
+  std::vector<int> Home;                // per task
+  std::vector<std::vector<int>> Copies; // per task, other blocks
+
+  size_t blocks() const { return Memory.size(); }
+  bool in(int Task, int Block) const {
+    if (Home[size_t(Task)] == Block)
+      return true;
+    for (int C : Copies[size_t(Task)])
+      if (C == Block)
+        return true;
+    return false;
+  }
+  /// Throws FormatError if the plan leaves out a task of the model.
+  static Layout fromPlan(const Model &M, const Plan &P);
+  /// Names each group after its first home task (unless `Names` is set),
+  /// drops empty blocks.
+  Plan toPlan(const Model &M) const;
+  /// Removes blocks that hold no home task and renumbers.
+  void compact();
+};
+
+struct EntryPrediction {
+  std::string Task;
+  double Share = 1;
+  double MeanMs = 0, P50Ms = 0, P99Ms = 0;          // response
+  double CompletionP50Ms = 0, CompletionP99Ms = 0;  // last span
+  double CostUsd = 0, ColdStarts = 0, Invocations = 0;
+};
+
+struct GroupPrediction {
+  std::string Name;
+  unsigned MemoryMB = 0;
+  double Invocations = 0;  // per request
+  double MeanDurationMs = 0;
+  double CostUsd = 0;      // per request
+};
+
+struct Prediction {
+  std::vector<EntryPrediction> Entries;
+  double MeanMs = 0, P50Ms = 0, P99Ms = 0; // over all requests
+  double CompletionP50Ms = 0, CompletionP99Ms = 0;
+  double CostUsd = 0; // per request
+  double ColdStarts = 0, Invocations = 0, GbSeconds = 0;
+  unsigned Functions = 0; // functions that get invoked
+  std::vector<GroupPrediction> Groups;
+
+  /// Latency per the options' kind and a quantile (0.5 or 0.99).
+  double latency(const EntryPrediction &E, LatencyKind K, double Q) const;
+  Json toJson() const;
+};
+
+/// Expected-value evaluation for the planners' inner loops.
+class FastEval {
+public:
+  FastEval(const Model &M, const CostModelOptions &O);
+
+  struct Result {
+    double CostUsd = 0;
+    std::vector<double> EntryMs;     // mean response latency per entry
+    std::vector<double> EntryDoneMs; // mean completion per entry
+    double latency(LatencyKind K, size_t E) const {
+      return K == LatencyKind::Response ? EntryMs[E] : EntryDoneMs[E];
+    }
+  };
+  /// Evaluates `L`; only the tasks of `Component` (>= 0) if given, whose
+  /// entries and cost are then the component's.
+  void evaluate(const Layout &L, Result &R, int Component = -1);
+
+  // Per function after evaluate(): invocations per request, mean
+  // invocation duration, cold-start probability.
+  std::vector<double> Invocations, InvMs, DoneMs, PCold;
+
+private:
+  struct Act {
+    double Own = 0, Tail = 0, Done = 0, Cpu = 0;
+  };
+  const Act &act(const Layout &L, int T, int Block);
+  double coldProbability(double Lambda, double InvMs) const;
+
+  const Model &M;
+  std::vector<std::vector<double>> Mass; // per task per slot
+  std::vector<std::vector<Act>> Acts;    // per task per slot
+};
+
+/// Full prediction: FastEval for cold-start probabilities, then Monte
+/// Carlo for the distributions. Deterministic for a given seed.
+Prediction predict(const Model &M, const Layout &L,
+                   const CostModelOptions &O);
+
+} // namespace fusionize
+
+#endif // FUSIONIZE_PLANNER_COSTMODEL_H
