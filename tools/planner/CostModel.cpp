@@ -379,8 +379,9 @@ Plan Layout::toPlan(const Model &M) const {
   std::set<std::string> Used;
   for (size_t B = 0; B < L.blocks(); ++B) {
     Group G;
-    G.Name = !L.Names.empty() ? L.Names[B]
-                              : M.Tasks[size_t(Members[B].front())].Name;
+    G.Name = !L.Names.empty() && !L.Names[B].empty()
+                 ? L.Names[B]
+                 : M.Tasks[size_t(Members[B].front())].Name;
     if (Used.count(G.Name) || G.Name.empty()) {
       std::string Base = G.Name.empty() ? "group" : G.Name.substr(0, 58);
       for (int K = 2;; ++K)

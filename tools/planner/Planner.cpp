@@ -1,0 +1,362 @@
+//===- planner/Planner.cpp - Traces in, plan out: the planner's API -------===//
+#include "planner/Planner.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+#include <sstream>
+
+namespace fusionize {
+
+Plan observedPlan(const Graph &G, const Profile &P) {
+  Plan Out;
+  Out.Scope = "program";
+  std::set<std::string> Placed;
+  for (auto &[Name, OG] : P.ObservedGroups) {
+    if (!isValidName(Name))
+      continue;
+    Group Gr;
+    Gr.Name = Name;
+    for (const std::string &T : OG.Tasks)
+      if (G.findTask(T) && !Gr.contains(T))
+        Gr.Tasks.push_back(T);
+    if (Gr.Tasks.empty())
+      continue;
+    if (OG.MemoryMB >= MinMemoryMB && OG.MemoryMB <= MaxMemoryMB)
+      Gr.MemoryMB = OG.MemoryMB;
+    Placed.insert(Gr.Tasks.begin(), Gr.Tasks.end());
+    Out.Groups.push_back(std::move(Gr));
+  }
+  // Homes: the group whose executable served the task's function.
+  for (auto &[Name, F] : P.Functions)
+    if (!F.Group.empty() && Out.findGroup(F.Group) &&
+        Out.findGroup(F.Group)->contains(Name) && Out.groupsOf(Name).size() > 1)
+      Out.Routes[Name] = F.Group;
+  for (const TaskNode &T : G.Tasks)
+    if (!Placed.count(T.Name)) {
+      std::string N = T.Name;
+      while (Out.findGroup(N))
+        N += "_";
+      Out.Groups.push_back(Group{N, {T.Name}, DefaultMemoryMB, DefaultTimeoutS});
+    }
+  return Out;
+}
+
+namespace {
+
+std::string fmtMs(double V) {
+  std::ostringstream S;
+  S.setf(std::ios::fixed);
+  S.precision(std::abs(V) < 10 ? 2 : 1);
+  S << V << " ms";
+  return S.str();
+}
+
+std::string fmtUsd(double V) {
+  // Micro-dollars per request read better than 0.0000021.
+  std::ostringstream S;
+  S.setf(std::ios::fixed);
+  S.precision(3);
+  S << V * 1e6 << " µ$";
+  return S.str();
+}
+
+std::string signedPct(double Now, double Before) {
+  if (Before == 0)
+    return "";
+  std::ostringstream S;
+  S.setf(std::ios::fixed);
+  S.precision(1);
+  double P = (Now - Before) / Before * 100;
+  S << (P >= 0 ? "+" : "") << P << " %";
+  return S.str();
+}
+
+std::string signedMs(double D) {
+  return (D >= 0 ? "+" : "") + fmtMs(D);
+}
+std::string signedUsd(double D) { return (D >= 0 ? "+" : "-") + fmtUsd(std::abs(D)); }
+
+/// The aggregate latency (objective's percentile) and cost of a layout,
+/// by expected values.
+struct Quick {
+  double Lat = 0, Cost = 0;
+};
+
+Quick quick(const Model &M, const CostModelOptions &CO, const Scorer &S,
+            const Layout &L) {
+  FastEval F(M, CO);
+  FastEval::Result R;
+  F.evaluate(L, R);
+  Quick Q;
+  for (size_t I = 0; I < M.Entries.size(); ++I)
+    Q.Lat += M.Entries[I].Share * S.latency(R, I);
+  Q.Cost = R.CostUsd;
+  return Q;
+}
+
+/// Every change from `Cur` to `New`, applied one at a time, with the
+/// predicted effect of each.
+std::vector<std::string> explainChanges(const Model &M,
+                                        const CostModelOptions &CO,
+                                        const Scorer &S, const Layout &Cur,
+                                        const Plan &CurPlan, const Layout &New,
+                                        const Plan &NewPlan) {
+  std::vector<std::string> Lines;
+  Layout W = Cur;
+  // Names: current blocks keep theirs; new blocks map to the current block
+  // they share the most home tasks with.
+  std::vector<std::string> WName;
+  for (size_t B = 0; B < W.blocks(); ++B)
+    WName.push_back(B < CurPlan.Groups.size() ? CurPlan.Groups[B].Name
+                                              : "group" + std::to_string(B));
+  Layout NC = New;
+  NC.compact();
+  std::vector<int> Map(NC.blocks(), -1);
+  {
+    std::map<std::pair<int, int>, int> Overlap;
+    for (size_t T = 0; T < M.Tasks.size(); ++T)
+      ++Overlap[{NC.Home[T], W.Home[T]}];
+    std::vector<std::tuple<int, int, int>> Pairs;
+    for (auto &[K, N] : Overlap)
+      Pairs.emplace_back(-N, K.first, K.second);
+    std::sort(Pairs.begin(), Pairs.end());
+    std::set<int> UsedCur;
+    for (auto &[N, NB, CB] : Pairs)
+      if (Map[size_t(NB)] < 0 && !UsedCur.count(CB)) {
+        Map[size_t(NB)] = CB;
+        UsedCur.insert(CB);
+      }
+  }
+  auto Target = [&](int NB) {
+    if (Map[size_t(NB)] < 0) {
+      W.Memory.push_back(NC.Memory[size_t(NB)]);
+      W.Timeout.push_back(DefaultTimeoutS);
+      if (!W.Names.empty())
+        W.Names.push_back("");
+      Map[size_t(NB)] = int(W.blocks() - 1);
+      WName.push_back(size_t(NB) < NewPlan.Groups.size()
+                          ? NewPlan.Groups[size_t(NB)].Name
+                          : "new");
+    }
+    return Map[size_t(NB)];
+  };
+  Quick Before = quick(M, CO, S, W);
+  unsigned Steps = 0;
+  const unsigned MaxSteps = 150;
+  Quick SummaryStart;
+  unsigned Summarized = 0;
+  auto Step = [&](const std::string &What) {
+    ++Steps;
+    if (Steps == MaxSteps + 1)
+      SummaryStart = Before;
+    if (Steps > MaxSteps) {
+      ++Summarized;
+      return;
+    }
+    Quick After = quick(M, CO, S, W);
+    Lines.push_back(What + ": latency " + signedMs(After.Lat - Before.Lat) +
+                    ", cost " + signedUsd(After.Cost - Before.Cost) +
+                    " per request");
+    Before = After;
+  };
+  auto Local = [&](int T, int B) {
+    std::string R;
+    for (int EI : M.Tasks[size_t(T)].In) {
+      const Model::Edge &E = M.Edges[size_t(EI)];
+      if (E.Calls > 0 && E.Caller != T && W.in(E.Caller, B))
+        R += std::string(R.empty() ? "" : ", ") + M.Tasks[size_t(E.Caller)].Name +
+             " -> " + M.Tasks[size_t(T)].Name + " (" + edgeKindName(E.Kind) +
+             ")";
+    }
+    for (int EI : M.Tasks[size_t(T)].Out) {
+      const Model::Edge &E = M.Edges[size_t(EI)];
+      if (E.Calls > 0 && E.Callee != T && W.in(E.Callee, B))
+        R += std::string(R.empty() ? "" : ", ") + M.Tasks[size_t(T)].Name +
+             " -> " + M.Tasks[size_t(E.Callee)].Name + " (" +
+             edgeKindName(E.Kind) + ")";
+    }
+    return R.empty() ? std::string() : "; local now: " + R;
+  };
+  for (int T : M.Topo) {
+    int To = Target(NC.Home[size_t(T)]);
+    int From = W.Home[size_t(T)];
+    if (To != From) {
+      bool Others = false;
+      for (size_t U = 0; U < W.Home.size(); ++U)
+        Others |= int(U) != T && W.Home[U] == To;
+      auto &Cp = W.Copies[size_t(T)];
+      Cp.erase(std::remove(Cp.begin(), Cp.end(), To), Cp.end());
+      W.Home[size_t(T)] = To;
+      std::string Name = M.Tasks[size_t(T)].Name;
+      Step(Others ? "fuse " + Name + " into group " + WName[size_t(To)] +
+                        " (from " + WName[size_t(From)] + ")" + Local(T, To)
+                  : "split " + Name + " out of group " + WName[size_t(From)] +
+                        " into group " + WName[size_t(To)]);
+    }
+  }
+  for (int T : M.Topo) {
+    std::set<int> Want;
+    for (int B : NC.Copies[size_t(T)])
+      Want.insert(Target(B));
+    std::set<int> Have(W.Copies[size_t(T)].begin(), W.Copies[size_t(T)].end());
+    for (int B : Have)
+      if (!Want.count(B)) {
+        auto &Cp = W.Copies[size_t(T)];
+        Cp.erase(std::remove(Cp.begin(), Cp.end(), B), Cp.end());
+        Step("drop the copy of " + M.Tasks[size_t(T)].Name + " in group " +
+             WName[size_t(B)]);
+      }
+    for (int B : Want)
+      if (!Have.count(B) && B != W.Home[size_t(T)]) {
+        W.Copies[size_t(T)].push_back(B);
+        Step("copy " + M.Tasks[size_t(T)].Name + " into group " +
+             WName[size_t(B)] + Local(T, B));
+      }
+  }
+  for (size_t NB = 0; NB < NC.blocks(); ++NB) {
+    int B = Target(int(NB));
+    if (W.Memory[size_t(B)] == NC.Memory[NB])
+      continue;
+    unsigned Old = W.Memory[size_t(B)];
+    W.Memory[size_t(B)] = NC.Memory[NB];
+    std::ostringstream Sh;
+    Sh.precision(2);
+    Sh << M.cpuShare(Old) << " -> " << M.cpuShare(NC.Memory[NB]) << " vCPU";
+    Step("memory of group " + WName[size_t(B)] + ": " + std::to_string(Old) +
+         " -> " + std::to_string(NC.Memory[NB]) + " MB (" + Sh.str() + ")");
+  }
+  if (Summarized) {
+    Quick After = quick(M, CO, S, W);
+    Lines.push_back("... and " + std::to_string(Summarized) +
+                    " more changes: latency " +
+                    signedMs(After.Lat - SummaryStart.Lat) + ", cost " +
+                    signedUsd(After.Cost - SummaryStart.Cost) +
+                    " per request");
+  }
+  return Lines;
+}
+
+} // namespace
+
+Prediction evaluatePlan(const Graph &G, const Profile &P, const Plan &Pl,
+                        const CostModelOptions &O) {
+  std::set<std::string> Known;
+  for (const TaskNode &T : G.Tasks)
+    Known.insert(T.Name);
+  Pl.validate(Known, Pl.programScope(), "plan");
+  Model M = Model::build(G, P, O);
+  return predict(M, Layout::fromPlan(M, Pl), O);
+}
+
+PlanResult planFromProfile(const Graph &G, const Profile &P,
+                           const PlanOptions &O) {
+  PlanResult Res;
+  Res.Warnings = P.Warnings;
+  if (G.Tasks.empty())
+    throw FormatError("the task graph has no tasks: nothing to plan");
+  for (unsigned Mem : O.Settings.MemorySizes)
+    if (Mem < MinMemoryMB || Mem > MaxMemoryMB)
+      throw FormatError("memory size " + std::to_string(Mem) +
+                        " MB is outside 128..10240");
+  std::set<std::string> Known;
+  for (const TaskNode &T : G.Tasks)
+    Known.insert(T.Name);
+  Res.CurrentPlan = O.Current ? *O.Current : observedPlan(G, P);
+  Res.CurrentPlan.validate(Known, Res.CurrentPlan.programScope(),
+                           "current plan");
+  Model M = Model::build(G, P, O.Cost);
+  for (const std::string &N : M.Notes)
+    Res.Warnings.push_back(N);
+  Layout Cur = Layout::fromPlan(M, Res.CurrentPlan);
+  Scorer S(O.Obj, M);
+  {
+    FastEval F(M, O.Cost);
+    FastEval::Result R;
+    F.evaluate(Cur, R);
+    Res.CurrentPredicted = predict(M, Cur, O.Cost);
+    S.calibrate(Res.CurrentPredicted, R);
+  }
+  PlannerContext C{M, O.Cost, S, O.Settings, Cur, {}, 0};
+  Layout New;
+  std::string Which = O.Planner;
+  if (Which == "fusionize" || Which == "heuristic")
+    New = planHeuristic(C);
+  else if (Which == "exhaustive")
+    New = planExhaustive(C);
+  else if (Which == "search")
+    New = planSearch(C);
+  else if (Which == "auto")
+    New = planAuto(C);
+  else
+    throw FormatError("unknown planner \"" + Which +
+                      "\" (expected fusionize, exhaustive, search or auto)");
+  // The model's final word: Monte Carlo. A searching planner never returns
+  // a plan predicted worse than the current one.
+  Res.Predicted = predict(M, New, O.Cost);
+  bool Heuristic = Which == "fusionize" || Which == "heuristic";
+  if (!Heuristic && S.score(Res.CurrentPredicted).better(S.score(Res.Predicted))) {
+    C.Notes.push_back("the current plan is predicted better than the one "
+                      "found: keeping it");
+    New = Cur;
+    Res.Predicted = Res.CurrentPredicted;
+  }
+  Plan NewPlan = New.toPlan(M);
+  NewPlan.Scope = O.Scope;
+  // Keep the current plan's group names and timeouts where a group
+  // carries over.
+  Res.Changed = !NewPlan.sameAs(Res.CurrentPlan);
+  Res.Explanation = explainChanges(M, O.Cost, S, Cur, Res.CurrentPlan, New,
+                                   NewPlan);
+  std::vector<std::string> Head;
+  Head.push_back("planner: " + Which + "; objective: " + O.Obj.str());
+  auto Summary = [&](const char *What, const Prediction &Pr) {
+    std::ostringstream Os;
+    Os << What << ": median " << fmtMs(Pr.P50Ms) << ", p99 "
+       << fmtMs(Pr.P99Ms) << ", cost " << fmtUsd(Pr.CostUsd)
+       << " per request, " << Pr.Functions << " functions invoked, "
+       << std::fixed;
+    Os.precision(3);
+    Os << Pr.ColdStarts << " cold starts per request";
+    return Os.str();
+  };
+  Head.push_back(Summary("current", Res.CurrentPredicted));
+  Head.push_back(Summary("planned", Res.Predicted));
+  Head.push_back("change: median " +
+                 signedPct(Res.Predicted.P50Ms, Res.CurrentPredicted.P50Ms) +
+                 ", p99 " +
+                 signedPct(Res.Predicted.P99Ms, Res.CurrentPredicted.P99Ms) +
+                 ", cost " +
+                 signedPct(Res.Predicted.CostUsd, Res.CurrentPredicted.CostUsd));
+  if (!Res.Changed)
+    Head.push_back("no change against the current plan");
+  for (const std::string &N : C.Notes)
+    Head.push_back(N);
+  Res.Explanation.insert(Res.Explanation.begin(), Head.begin(), Head.end());
+  Json Expl = Json::array();
+  for (const std::string &L : Res.Explanation)
+    Expl.push_back(L);
+  NewPlan.Extra["planner"] = Which;
+  NewPlan.Extra["objective"] = O.Obj.toJson();
+  Json Pred = Res.Predicted.toJson();
+  Pred["current"] = Res.CurrentPredicted.toJson();
+  NewPlan.Extra["predicted"] = Pred;
+  NewPlan.Extra["explanation"] = Expl;
+  if (!Res.Warnings.empty())
+    NewPlan.Extra["warnings"] = Res.Warnings;
+  NewPlan.validate(Known, false, "planned");
+  Res.NewPlan = std::move(NewPlan);
+  return Res;
+}
+
+PlanResult planFromTraces(const Graph &G,
+                          const std::vector<std::string> &TraceFiles,
+                          const PlanOptions &O) {
+  ProfileOptions PO;
+  PO.TraceEmulation = O.Cost.TraceEmulation;
+  Profile P = buildProfile(G, TraceFiles, PO);
+  return planFromProfile(G, P, O);
+}
+
+} // namespace fusionize
