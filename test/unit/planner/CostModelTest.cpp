@@ -1,0 +1,245 @@
+//===- CostModelTest.cpp - The cost model on hand-computed cases ----------===//
+#include "TestUtil.h"
+
+#include "planner/CostModel.h"
+
+#include <gtest/gtest.h>
+
+using namespace fusionize;
+using namespace fusionize::test;
+
+namespace {
+
+/// 10 ms sync / 20 ms async overhead, 100 ms cold start, one vCPU at
+/// 1024 MB (two at most), $1e-5 per GB-s and $1e-7 per request.
+EmulationProfile emu() {
+  EmulationProfile E;
+  E.Name = "test";
+  E.SyncOverheadMs = 10;
+  E.AsyncOverheadMs = 20;
+  E.ColdStartMs = 100;
+  E.FullCpuMemoryMB = 1024;
+  E.MaxVcpus = 2;
+  E.IdleTimeoutS = 300;
+  E.Price.GbSecondUsd = 1e-5;
+  E.Price.RequestUsd = 1e-7;
+  return E;
+}
+
+CostModelOptions opts() {
+  CostModelOptions O;
+  O.Emulation = O.TraceEmulation = emu();
+  O.Samples = 200;
+  O.TransportMs = 0;
+  O.SerializeMsPerByte = 0;
+  O.SpawnMs = 0;
+  O.ColdStartWindowS = 0; // steady state: cold only after 300 s idle
+  return O;
+}
+
+/// A profile with exact figures: every activation the same.
+Profile profile(const std::vector<std::tuple<std::string, double, double>> &T,
+                const std::vector<std::tuple<std::string, std::string,
+                                             EdgeKind, double>> &E,
+                const std::string &Entry) {
+  Profile P;
+  Rng R;
+  for (auto &[Name, Cpu, Wait] : T) {
+    TaskProfile TP;
+    TP.Name = Name;
+    TP.Activations = 1;
+    TP.CpuMs.add(Cpu, R);
+    TP.WaitMs.add(Wait, R);
+    TP.Joint.emplace_back(float(Cpu), float(Wait));
+    P.Tasks[Name] = TP;
+  }
+  for (auto &[A, B, K, Calls] : E) {
+    EdgeProfile EP;
+    EP.Caller = A;
+    EP.Callee = B;
+    EP.Kind = K;
+    EP.Calls = std::uint64_t(Calls);
+    EP.CallsPerRequest = Calls;
+    EP.StartFraction = 0.5;
+    P.Edges.push_back(EP);
+  }
+  P.Entries[Entry].Task = Entry;
+  P.Entries[Entry].Requests = 1;
+  P.Requests = 1;
+  P.RequestRate = 1;
+  return P;
+}
+
+Plan plan(const std::vector<std::vector<std::string>> &Groups,
+          unsigned Mem) {
+  Plan P;
+  for (auto &G : Groups)
+    P.Groups.push_back(Group{G.front(), G, Mem, 30});
+  return P;
+}
+
+} // namespace
+
+TEST(CostModel, SyncCallRemoteVersusFused) {
+  Graph G = graph({"A>B"});
+  Profile P = profile({{"A", 10, 0}, {"B", 20, 0}},
+                      {{"A", "B", EdgeKind::Sync, 1}}, "A");
+  CostModelOptions O = opts();
+  Model M = Model::build(G, P, O);
+  EXPECT_DOUBLE_EQ(M.SyncOvhMs, 10);
+  EXPECT_DOUBLE_EQ(M.RootOvhMs, 10);
+
+  // One function each at 1024 MB (1 vCPU): A runs 10 ms and waits for B:
+  // 10 ms overhead + 20 ms = 40 ms. Latency = 10 ms (root call) + 40.
+  // Cost: A 40 ms and B 20 ms at 1 GB, two requests:
+  //   0.040 * 1e-5 + 0.020 * 1e-5 + 2 * 1e-7 = 8e-7.
+  Prediction Sep = predict(M, Layout::fromPlan(M, plan({{"A"}, {"B"}}, 1024)), O);
+  EXPECT_NEAR(Sep.P50Ms, 50, 1e-9);
+  EXPECT_NEAR(Sep.P99Ms, 50, 1e-9);
+  EXPECT_NEAR(Sep.CostUsd, 8e-7, 1e-15);
+  EXPECT_NEAR(Sep.Invocations, 2, 1e-9);
+  EXPECT_EQ(Sep.Functions, 2u);
+
+  // Fused: 10 + 20 = 30 ms, latency 40, cost 0.030 * 1e-5 + 1e-7 = 4e-7.
+  Prediction One = predict(M, Layout::fromPlan(M, plan({{"A", "B"}}, 1024)), O);
+  EXPECT_NEAR(One.P50Ms, 40, 1e-9);
+  EXPECT_NEAR(One.CostUsd, 4e-7, 1e-15);
+  EXPECT_EQ(One.Functions, 1u);
+
+  // At 512 MB the group gets half a vCPU: 30 ms of CPU take 60 ms;
+  // latency 70; cost 0.060 s * 0.5 GB * 1e-5 + 1e-7 = 4e-7.
+  Prediction Half = predict(M, Layout::fromPlan(M, plan({{"A", "B"}}, 512)), O);
+  EXPECT_NEAR(Half.P50Ms, 70, 1e-9);
+  EXPECT_NEAR(Half.CostUsd, 4e-7, 1e-15);
+
+  // The expected-value evaluator agrees (it adds half a millisecond of
+  // rounding to each billed duration): 30.5 ms at 1 GB + 1e-7.
+  FastEval F(M, O);
+  FastEval::Result R;
+  F.evaluate(Layout::fromPlan(M, plan({{"A", "B"}}, 1024)), R);
+  EXPECT_NEAR(R.EntryMs[0], 40, 1e-9);
+  EXPECT_NEAR(R.CostUsd, 0.0305 * 1e-5 + 1e-7, 1e-15);
+}
+
+TEST(CostModel, WaitingDoesNotScaleWithMemory) {
+  Graph G = graph({}, {"A"});
+  Profile P = profile({{"A", 10, 30}}, {}, "A");
+  CostModelOptions O = opts();
+  Model M = Model::build(G, P, O);
+  // 128 MB = 1/8 vCPU: 10 ms CPU -> 80 ms, + 30 ms waiting = 110 ms;
+  // latency 120 ms; cost 0.110 s * 0.125 GB * 1e-5 + 1e-7.
+  Prediction Small = predict(M, Layout::fromPlan(M, plan({{"A"}}, 128)), O);
+  EXPECT_NEAR(Small.P50Ms, 120, 1e-9);
+  EXPECT_NEAR(Small.CostUsd, 0.110 * 0.125 * 1e-5 + 1e-7, 1e-15);
+  // 2048 MB: capped at one thread's worth: 10 + 30 = 40 ms.
+  Prediction Big = predict(M, Layout::fromPlan(M, plan({{"A"}}, 2048)), O);
+  EXPECT_NEAR(Big.P50Ms, 50, 1e-9);
+}
+
+TEST(CostModel, AsyncEventOffTheCriticalPathButBilled) {
+  Graph G = graph({"A~C"});
+  Profile P = profile({{"A", 10, 0}, {"C", 50, 0}},
+                      {{"A", "C", EdgeKind::Async, 1}}, "A");
+  CostModelOptions O = opts();
+  Model M = Model::build(G, P, O);
+  ASSERT_TRUE(M.Edges[0].Event); // C returns void: a Lambda Event
+  // Split, 1024 MB: A runs 10 ms, dispatches C at 5 ms, the platform
+  // acknowledges at once (no transport measured): A's invocation 10 ms,
+  // latency 20 ms. C starts 20 ms (event overhead) after dispatch and
+  // runs 50 ms: completion 10 + 5 + 20 + 50 = 85 ms.
+  // Cost: A 0.010 * 1e-5 + 1e-7, C 0.050 * 1e-5 + 1e-7 = 8e-7.
+  Prediction Sep = predict(M, Layout::fromPlan(M, plan({{"A"}, {"C"}}, 1024)), O);
+  EXPECT_NEAR(Sep.P50Ms, 20, 1e-9);
+  EXPECT_NEAR(Sep.CompletionP50Ms, 85, 1e-9);
+  EXPECT_NEAR(Sep.CostUsd, 8e-7, 1e-15);
+
+  // Fused: C runs on A's instance from 5 ms to 55 ms, and the invocation
+  // completes only after it; both threads share one vCPU, so 60 ms of CPU
+  // take 60 ms: the invocation lasts max(55, 60/1) = 60 ms. Latency 70,
+  // cost 0.060 * 1e-5 + 1e-7 = 7e-7.
+  Prediction One = predict(M, Layout::fromPlan(M, plan({{"A", "C"}}, 1024)), O);
+  EXPECT_NEAR(One.P50Ms, 70, 1e-9);
+  EXPECT_NEAR(One.CostUsd, 7e-7, 1e-15);
+
+  // At 2048 MB (2 vCPUs) the threads run in parallel: max(55, 60/2) = 55,
+  // latency 65, cost 0.055 * 2 * 1e-5 + 1e-7 = 1.2e-6.
+  Prediction Two = predict(M, Layout::fromPlan(M, plan({{"A", "C"}}, 2048)), O);
+  EXPECT_NEAR(Two.P50Ms, 65, 1e-9);
+  EXPECT_NEAR(Two.CostUsd, 1.2e-6, 1e-15);
+}
+
+TEST(CostModel, ColdStartsSpreadOverTheRun) {
+  Graph G = graph({"A>B"});
+  Profile P = profile({{"A", 10, 0}, {"B", 20, 0}},
+                      {{"A", "B", EdgeKind::Sync, 1}}, "A");
+  CostModelOptions O = opts();
+  O.ColdStartWindowS = 10; // a 10 s run at 1 request/s
+  Model M = Model::build(G, P, O);
+  // Fused: one function, invoked once per second, 30 ms: one instance for
+  // the whole run, started once in 10 requests: P(cold) = 1/10 (+ e^-300
+  // for expiry). Expected latency 10 + 0.1 * 100 + 30 = 50 ms.
+  FastEval F(M, O);
+  FastEval::Result R;
+  F.evaluate(Layout::fromPlan(M, plan({{"A", "B"}}, 1024)), R);
+  EXPECT_NEAR(F.PCold[0], 0.1, 1e-9);
+  EXPECT_NEAR(R.EntryMs[0], 50, 1e-9);
+  // Split: two functions, each started once: twice the cold starts per
+  // request (0.2).
+  Prediction Sep = predict(M, Layout::fromPlan(M, plan({{"A"}, {"B"}}, 1024)), O);
+  Prediction One = predict(M, Layout::fromPlan(M, plan({{"A", "B"}}, 1024)), O);
+  EXPECT_NEAR(Sep.ColdStarts, 0.2, 0.06);
+  EXPECT_NEAR(One.ColdStarts, 0.1, 0.05);
+  EXPECT_GT(Sep.P99Ms, One.P99Ms);
+}
+
+TEST(CostModel, CopiesMakeCallsLocalForEachCaller) {
+  Graph G = graph({"A>B", "A>C", "B>D", "C>D"});
+  Profile P = profile({{"A", 1, 0}, {"B", 1, 0}, {"C", 1, 0}, {"D", 5, 0}},
+                      {{"A", "B", EdgeKind::Sync, 1},
+                       {"A", "C", EdgeKind::Sync, 1},
+                       {"B", "D", EdgeKind::Sync, 1},
+                       {"C", "D", EdgeKind::Sync, 1}},
+                      "A");
+  CostModelOptions O = opts();
+  Model M = Model::build(G, P, O);
+  // A | B+D | C+D (D copied, home in the first group listing it):
+  // A 1 + (10 + B:1+5) + (10 + C:1+5) = 33 ms, latency 43.
+  Plan Pl = plan({{"A"}, {"B", "D"}, {"C", "D"}}, 1024);
+  Layout L = Layout::fromPlan(M, Pl);
+  EXPECT_EQ(L.Copies[size_t(M.taskIndex("D"))].size(), 1u);
+  Prediction Pr = predict(M, L, O);
+  EXPECT_NEAR(Pr.P50Ms, 43, 1e-9);
+  EXPECT_NEAR(Pr.Invocations, 3, 1e-9); // A, B, C; D never remote
+}
+
+TEST(CostModel, MonteCarloIsDeterministic) {
+  Graph G = graph({"A>B"});
+  Profile P = profile({{"A", 10, 0}, {"B", 20, 0}},
+                      {{"A", "B", EdgeKind::Sync, 1}}, "A");
+  Rng R(3);
+  for (int I = 0; I < 50; ++I) { // spread the samples
+    P.Tasks["A"].Joint.emplace_back(float(5 + 10 * R.uniform()), 0.f);
+    P.Tasks["B"].Joint.emplace_back(float(10 + 30 * R.uniform()), 0.f);
+  }
+  CostModelOptions O = opts();
+  Model M = Model::build(G, P, O);
+  Layout L = Layout::fromPlan(M, plan({{"A"}, {"B"}}, 512));
+  Prediction X = predict(M, L, O), Y = predict(M, L, O);
+  EXPECT_EQ(X.P50Ms, Y.P50Ms);
+  EXPECT_EQ(X.P99Ms, Y.P99Ms);
+  EXPECT_EQ(X.CostUsd, Y.CostUsd);
+  EXPECT_LT(X.P50Ms, X.P99Ms);
+}
+
+TEST(CostModel, LayoutRoundTrip) {
+  Graph G = graph({"A>B", "A>C"});
+  Profile P = profile({{"A", 1, 0}, {"B", 1, 0}, {"C", 1, 0}}, {}, "A");
+  CostModelOptions O = opts();
+  Model M = Model::build(G, P, O);
+  Plan Pl = plan({{"A", "B"}, {"C", "B"}}, 256);
+  Pl.Routes["B"] = "C";
+  Layout L = Layout::fromPlan(M, Pl);
+  EXPECT_EQ(L.Home[size_t(M.taskIndex("B"))], 1);
+  Plan Back = L.toPlan(M);
+  EXPECT_TRUE(Back.sameAs(Pl));
+}

@@ -1,0 +1,311 @@
+//===- ProfileTest.cpp - Traces to profile: aggregation and errors --------===//
+#include "TestUtil.h"
+
+#include "planner/Otlp.h"
+#include "planner/Profile.h"
+#include "planner/Synthetic.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+using namespace fusionize;
+using namespace fusionize::test;
+using ::testing::HasSubstr;
+
+namespace {
+
+EmulationProfile none() { return EmulationProfile::builtin("none"); }
+
+std::string errorOf(const std::string &Text, const Graph &G) {
+  try {
+    profileOf(G, Text, none());
+  } catch (const FormatError &E) {
+    return E.what();
+  }
+  return "no error";
+}
+
+// A calls B remotely (platform + runtime spans); A's invocation is cold.
+const char *const Hours = "";
+
+std::string syncRemoteTrace() {
+  return doc({
+      {"1", "", "A", 2, 0, 32,
+       {str("fusion.source", "platform"), str("fusion.task", "A"),
+        flag("faas.coldstart", true), num("fusion.init_ms", 2),
+        num("fusion.billed_ms", 32), num("fusion.memory_mb", 1024)}},
+      {"2", "1", "A", 2, 2, 32,
+       {str("fusion.task", "A"), num("fusion.cpu_ns", 3e6),
+        num("fusion.memory_mb", 1024), str("fusion.group", "gA")}},
+      {"3", "2", "invoke B", 3, 5, 30,
+       {str("fusion.task", "B"), str("fusion.caller", "A"),
+        flag("fusion.sync", true), num("fusion.bytes_req", 100),
+        num("fusion.bytes_resp", 50)}},
+      {"4", "3", "B", 2, 6, 29,
+       {str("fusion.source", "platform"), str("fusion.task", "B"),
+        flag("faas.coldstart", false), num("fusion.billed_ms", 20),
+        num("fusion.memory_mb", 512), num("fusion.peak_memory_mb", 77)}},
+      {"5", "4", "B", 2, 8, 28,
+       {str("fusion.task", "B"), num("fusion.cpu_ns", 15e6),
+        str("fusion.group", "gB")}},
+  });
+}
+
+} // namespace
+
+TEST(Profile, SyncRemoteCall) {
+  (void)Hours;
+  Graph G = graph({"A>B"});
+  Profile P = profileOf(G, syncRemoteTrace(), none());
+  // A ran 2..32 ms and waited 5..30 ms for B: 30 - 25 = 5 ms of its own,
+  // 3 ms of it on the CPU.
+  const TaskProfile *A = P.task("A");
+  ASSERT_NE(A, nullptr);
+  EXPECT_EQ(A->Activations, 1u);
+  EXPECT_EQ(A->Remote, 1u);
+  EXPECT_NEAR(A->SelfMs.mean(), 5.0, 1e-6);
+  EXPECT_NEAR(A->CpuMs.mean(), 3.0, 1e-6);
+  EXPECT_NEAR(A->WaitMs.mean(), 2.0, 1e-6);
+  const TaskProfile *B = P.task("B");
+  ASSERT_NE(B, nullptr);
+  EXPECT_NEAR(B->CpuMs.mean(), 15.0, 1e-6);
+  EXPECT_NEAR(B->WaitMs.mean(), 5.0, 1e-6);
+  EXPECT_EQ(B->MemoryMB.count(512), 1u); // inherited from the platform span
+  const EdgeProfile *E = P.edge("A", "B", EdgeKind::Sync);
+  ASSERT_NE(E, nullptr);
+  EXPECT_EQ(E->Calls, 1u);
+  EXPECT_EQ(E->Remote, 1u);
+  EXPECT_EQ(E->Local, 0u);
+  EXPECT_DOUBLE_EQ(E->CallsPerRequest, 1.0);
+  EXPECT_DOUBLE_EQ(E->BytesReq, 100);
+  EXPECT_DOUBLE_EQ(E->BytesResp, 50);
+  // Remote-call overhead: CLIENT 25 ms - B's run 20 ms.
+  ASSERT_EQ(E->OverheadMs.count(), 1u);
+  EXPECT_NEAR(E->OverheadMs.mean(), 5.0, 1e-6);
+  ASSERT_EQ(P.Overhead.SyncSamples.size(), 1u);
+  EXPECT_NEAR(P.Overhead.SyncSamples[0].second, 150, 1e-6);
+  // Functions: A cold with 2 ms init; B warm, billed 20 ms, 77 MB peak.
+  EXPECT_EQ(P.Functions.at("A").ColdStarts, 1u);
+  EXPECT_NEAR(P.Functions.at("A").InitMs.mean(), 2, 1e-6);
+  EXPECT_EQ(P.Functions.at("B").ColdStarts, 0u);
+  EXPECT_NEAR(P.Functions.at("B").BilledMs.mean(), 20, 1e-6);
+  EXPECT_NEAR(P.Functions.at("B").PeakMemoryMB, 77, 1e-6);
+  EXPECT_NEAR(P.Overhead.BillExtraWarmMs.mean(), 0, 1e-6);
+  // One request at A, 32 ms, with one cold start in two invocations.
+  EXPECT_EQ(P.Requests, 1u);
+  ASSERT_EQ(P.Entries.count("A"), 1u);
+  EXPECT_NEAR(P.Entries.at("A").LatencyMs.mean(), 32, 1e-6);
+  EXPECT_NEAR(P.Entries.at("A").ColdStartsPerRequest, 1, 1e-6);
+  EXPECT_NEAR(P.Entries.at("A").InvocationsPerRequest, 2, 1e-6);
+  // The plan the trace ran under.
+  EXPECT_EQ(P.ObservedGroups.size(), 2u);
+  EXPECT_TRUE(P.MissingTasks.empty());
+}
+
+TEST(Profile, FusedCallAndAsyncCallSubtractChildrenCpu) {
+  Graph G = graph({"A>B", "A~C"});
+  std::string T = doc({
+      {"1", "", "A", 2, 0, 40,
+       {str("fusion.task", "A"), num("fusion.cpu_ns", 30e6),
+        str("fusion.group", "g")}},
+      {"2", "1", "local B", 1, 5, 25,
+       {str("fusion.task", "B"), str("fusion.caller", "A"),
+        flag("fusion.sync", true), num("fusion.cpu_ns", 18e6),
+        str("fusion.group", "g")}},
+      {"3", "1", "invoke C", 3, 30, 31,
+       {str("fusion.task", "C"), str("fusion.caller", "A"),
+        flag("fusion.sync", false)}},
+      {"4", "3", "C", 2, 45, 55,
+       {str("fusion.task", "C"), num("fusion.cpu_ns", 10e6)}},
+  });
+  Profile P = profileOf(G, T, none());
+  // A: 40 ms minus B's 20 ms = 20 ms own; CPU 30 - 18 (B ran on A's
+  // thread) = 12 ms, so 8 ms waiting.
+  EXPECT_NEAR(P.task("A")->SelfMs.mean(), 20, 1e-6);
+  EXPECT_NEAR(P.task("A")->CpuMs.mean(), 12, 1e-6);
+  EXPECT_NEAR(P.task("A")->WaitMs.mean(), 8, 1e-6);
+  EXPECT_NEAR(P.task("B")->CpuMs.mean(), 18, 1e-6);
+  EXPECT_NEAR(P.task("B")->WaitMs.mean(), 2, 1e-6);
+  EXPECT_EQ(P.task("B")->Local, 1u);
+  const EdgeProfile *AB = P.edge("A", "B", EdgeKind::Sync);
+  ASSERT_NE(AB, nullptr);
+  EXPECT_EQ(AB->Local, 1u);
+  EXPECT_EQ(AB->Remote, 0u);
+  const EdgeProfile *AC = P.edge("A", "C", EdgeKind::Async);
+  ASSERT_NE(AC, nullptr);
+  EXPECT_EQ(AC->Remote, 1u);
+  EXPECT_NEAR(AC->StartFraction, 30.0 / 40.0, 1e-6);
+  // Event: acknowledged after 1 ms, started 15 ms after the call.
+  EXPECT_NEAR(P.Overhead.AckMs.mean(), 1, 1e-6);
+  EXPECT_NEAR(P.Overhead.EventDelayMs.mean(), 15, 1e-6);
+  // Completion: the request's last span ends at 55 ms.
+  EXPECT_NEAR(P.Entries.at("A").CompletionMs.mean(), 55, 1e-6);
+  EXPECT_NEAR(P.Entries.at("A").LatencyMs.mean(), 40, 1e-6);
+}
+
+TEST(Profile, CpuThrottlingIsUndoneByMemorySize) {
+  // At 128 MB the AWS profile gives 128/1769 of a vCPU: 10 ms of CPU take
+  // 10 * 1769/128 = 138.2 ms of wall-clock time; the rest was waiting.
+  Graph G = graph({}, {"A"});
+  std::string T = doc({{"1", "", "A", 2, 0, 150,
+                        {str("fusion.task", "A"), num("fusion.cpu_ns", 10e6),
+                         num("fusion.memory_mb", 128)}}});
+  Profile P = profileOf(G, T, EmulationProfile());
+  EXPECT_NEAR(P.task("A")->CpuMs.mean(), 10, 1e-6);
+  EXPECT_NEAR(P.task("A")->WaitMs.mean(), 150 - 10 * 1769.0 / 128.0, 1e-3);
+}
+
+TEST(Profile, JsonLinesAndSeveralDocuments) {
+  Graph G = graph({"A>B"});
+  std::string T = syncRemoteTrace() + "\n" +
+                  doc({{"9", "", "A", 2, 100, 110,
+                        {str("fusion.task", "A"), num("fusion.cpu_ns", 1e6)}}},
+                      "2");
+  Profile P = profileOf(G, T, none());
+  EXPECT_EQ(P.Requests, 2u);
+  EXPECT_EQ(P.task("A")->Activations, 2u);
+  EXPECT_NEAR(P.edge("A", "B", EdgeKind::Sync)->CallsPerActivation, 0.5, 1e-9);
+}
+
+TEST(Profile, SameProfileUnderEveryPlan) {
+  Graph G = graph({"A>B", "B>C", "A~D"});
+  SyntheticSpec S;
+  S.G = &G;
+  S.E = EmulationProfile();
+  S.Truth["A"] = {4, 1, 0.1, 40};
+  S.Truth["B"] = {8, 3, 0.1, 40};
+  S.Truth["C"] = {2, 6, 0.1, 40};
+  S.Truth["D"] = {20, 0, 0.1, 40};
+  S.Entries = {{"A", 1}};
+  S.Requests = 300;
+  Profile Ps[2];
+  for (int I = 0; I < 2; ++I) {
+    S.P = I == 0 ? Plan::onePerTask(G, 1024) : Plan::allInOne(G, 512);
+    std::ostringstream Out;
+    writeSyntheticTraces(S, Out);
+    Ps[I] = profileOf(G, Out.str(), S.E);
+  }
+  for (const char *T : {"A", "B", "C", "D"}) {
+    SCOPED_TRACE(T);
+    EXPECT_NEAR(Ps[0].task(T)->CpuMs.mean(), S.Truth[T].CpuMs,
+                0.1 * S.Truth[T].CpuMs);
+    EXPECT_NEAR(Ps[1].task(T)->CpuMs.mean(), S.Truth[T].CpuMs,
+                0.1 * S.Truth[T].CpuMs);
+    EXPECT_NEAR(Ps[0].task(T)->WaitMs.mean(), S.Truth[T].WaitMs,
+                0.1 * S.Truth[T].WaitMs + 0.05);
+    // Known limit: fused with its asynchronous callee D, A's invocation
+    // span stays open until D finishes, so where A's own run ended is
+    // estimated from its calls and CPU time, and its waiting is lost.
+    if (std::string(T) != "A")
+      EXPECT_NEAR(Ps[1].task(T)->WaitMs.mean(), S.Truth[T].WaitMs,
+                  0.1 * S.Truth[T].WaitMs + 0.05);
+  }
+  // Remote in one plan, local in the other, the same calls per request.
+  const EdgeProfile *R = Ps[0].edge("B", "C", EdgeKind::Sync);
+  const EdgeProfile *L = Ps[1].edge("B", "C", EdgeKind::Sync);
+  ASSERT_TRUE(R && L);
+  EXPECT_EQ(R->Remote, 300u);
+  EXPECT_EQ(L->Local, 300u);
+  EXPECT_DOUBLE_EQ(R->CallsPerRequest, L->CallsPerRequest);
+  EXPECT_EQ(Ps[0].Functions.size(), 4u); // every task invoked remotely
+  EXPECT_EQ(Ps[1].Functions.size(), 1u); // only the entry
+}
+
+TEST(Profile, EmptyTraceIsAnError) {
+  Graph G = graph({"A>B"});
+  EXPECT_THAT(errorOf("", G), HasSubstr("test.json: file is empty"));
+  EXPECT_THAT(errorOf("  \n\n ", G), HasSubstr("file is empty"));
+  EXPECT_THAT(errorOf("{\"resourceSpans\": []}", G),
+              HasSubstr("the trace has no spans"));
+  TempFile F("");
+  try {
+    buildProfile(G, std::vector<std::string>{F.Path});
+    FAIL() << "no error";
+  } catch (const FormatError &E) {
+    EXPECT_THAT(E.what(), HasSubstr(F.Path + ": file is empty"));
+  }
+}
+
+TEST(Profile, MalformedTraceNamesLineOffsetAndExpectation) {
+  Graph G = graph({"A>B"});
+  std::string Good = syncRemoteTrace();
+  // Line 2 is cut off in the middle of a span.
+  std::string Bad = Good + "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":"
+                           "[{\"traceId\":\"01\",, }]}]}]}\n";
+  std::string Msg = errorOf(Bad, G);
+  EXPECT_THAT(Msg, HasSubstr("test.json:2:"));
+  EXPECT_THAT(Msg, HasSubstr("byte offset " + std::to_string(Bad.find(",,") + 1)));
+  EXPECT_THAT(Msg, HasSubstr("resourceSpans[0].scopeSpans[0].spans[0]"));
+  EXPECT_THAT(Msg, HasSubstr("expected an object key"));
+
+  EXPECT_THAT(errorOf("{\"format\": \"fusionize-graph/1\", \"tasks\": []}", G),
+              HasSubstr("this is a fusionize-graph/1 document, not an "
+                        "OTLP/JSON trace export"));
+  EXPECT_THAT(errorOf("[1, 2]", G),
+              HasSubstr("expected an OTLP/JSON document"));
+  EXPECT_THAT(errorOf("{\"data\": 1}", G),
+              HasSubstr("expected \"resourceSpans\""));
+  EXPECT_THAT(
+      errorOf("{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"spanId\":"
+              "\"01\",\"startTimeUnixNano\":true}]}]}]}",
+              G),
+      HasSubstr("spans[0]: startTimeUnixNano: expected nanoseconds as a "
+                "string or number, got a boolean"));
+  EXPECT_THAT(errorOf("{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{"
+                      "\"name\":\"unterminated}]}]}]}",
+                      G),
+              HasSubstr("unterminated string"));
+}
+
+TEST(Profile, UnknownFieldsAreIgnored) {
+  Graph G = graph({}, {"A"});
+  std::string T =
+      "{\"resourceSpans\":[{\"schemaUrl\":\"x\",\"resource\":{\"attributes\":"
+      "[],\"droppedAttributesCount\":0},\"scopeSpans\":[{\"scope\":{\"name\":"
+      "\"s\",\"version\":\"1\"},\"spans\":[{\"traceId\":"
+      "\"0102030405060708090a0b0c0d0e0f10\",\"spanId\":\"0102030405060708\","
+      "\"name\":\"A\",\"kind\":\"SPAN_KIND_SERVER\",\"startTimeUnixNano\":"
+      "1000000,\"endTimeUnixNano\":\"3000000\",\"events\":[{\"name\":\"e\"}],"
+      "\"links\":[],\"status\":{\"code\":0},\"attributes\":[{\"key\":\"x\","
+      "\"value\":{\"arrayValue\":{\"values\":[{\"intValue\":\"1\"}]}}},"
+      "{\"key\":\"fusion.cpu_ns\",\"value\":{\"intValue\":\"2000000\"}}]}]}]}]}";
+  Profile P = profileOf(G, T, none());
+  EXPECT_EQ(P.Requests, 1u);
+  EXPECT_NEAR(P.task("A")->CpuMs.mean(), 2, 1e-9);
+}
+
+TEST(Profile, TraceOfAnotherProgramIsAnError) {
+  Graph G = graph({"A>B"});
+  std::string T = doc({{"1", "", "X", 2, 0, 5, {str("fusion.task", "X")}},
+                       {"2", "1", "Y", 1, 1, 2, {str("fusion.task", "Y")}}});
+  std::string Msg = errorOf(T, G);
+  EXPECT_THAT(Msg, HasSubstr("none of the 2 tasks of the graph appear in the "
+                             "trace (it shows X, Y); is it a trace of another "
+                             "program?"));
+}
+
+TEST(Profile, MissingTasksAreWarnings) {
+  Graph G = graph({"A>B", "A>C"});
+  std::string T = doc({{"1", "", "A", 2, 0, 10,
+                        {str("fusion.task", "A"), num("fusion.cpu_ns", 2e6)}},
+                       {"2", "1", "local B", 1, 2, 6,
+                        {str("fusion.task", "B"), flag("fusion.sync", true),
+                         num("fusion.cpu_ns", 4e6)}}});
+  Profile P = profileOf(G, T, none());
+  ASSERT_EQ(P.MissingTasks, std::vector<std::string>{"C"});
+  ASSERT_FALSE(P.Warnings.empty());
+  EXPECT_THAT(P.Warnings[0], HasSubstr("1 of 3 tasks never ran in the trace "
+                                       "(C)"));
+}
+
+TEST(Profile, JsonDump) {
+  Graph G = graph({"A>B"});
+  Profile P = profileOf(G, syncRemoteTrace(), none());
+  Json J = P.toJson();
+  EXPECT_EQ(J["format"], "fusionize-profile/1");
+  EXPECT_EQ(J["tasks"].size(), 2u);
+  EXPECT_EQ(J["edges"][0]["caller"], "A");
+  EXPECT_EQ(J["requests"], 1);
+}
