@@ -89,31 +89,35 @@ public:
       fail(std::string("expected ") + What + ", got " + describe(P));
     ++Pos;
     size_t Start = Pos;
-    bool Escaped = false;
     for (;;) {
-      while (Pos < Len) {
-        char C = Buf[Pos];
-        if (C == '"') {
-          std::string_view V(Buf.data() + Start, Pos - Start);
-          ++Pos;
-          if (!Escaped)
-            return V;
-          return unescape(V);
+      const char *Q = static_cast<const char *>(
+          std::memchr(Buf.data() + Pos, '"', Len - Pos));
+      if (Q) {
+        size_t End = size_t(Q - Buf.data());
+        const void *Esc = std::memchr(Buf.data() + Start, '\\', End - Start);
+        if (!Esc) {
+          Pos = End + 1;
+          return std::string_view(Buf.data() + Start, End - Start);
         }
-        if (C == '\\') {
-          Escaped = true;
-          Pos += 2;
-          continue;
+        // Escapes: find the quote that is not escaped.
+        size_t I = Start;
+        while (I < Len && Buf[I] != '"')
+          I += Buf[I] == '\\' ? 2 : 1;
+        if (I < Len) {
+          Pos = I + 1;
+          return unescape(std::string_view(Buf.data() + Start, I - Start));
         }
-        if (static_cast<unsigned char>(C) < 0x20)
-          fail("control character in a string");
-        ++Pos;
+        Pos = Len;
+      } else {
+        Pos = Len;
       }
       // Keep the string contiguous: move it to the front and read more.
       std::uint64_t Before = Base;
+      size_t Scanned = Pos - Start;
       if (!refill(Start))
         fail("unterminated string");
       Start -= size_t(Base - Before);
+      Pos = Start + (Scanned > 0 ? Scanned - 1 : 0);
     }
   }
 
@@ -222,8 +226,19 @@ public:
     expect('{', What);
     if (accept('}'))
       return;
+    // Keys are short: keep them on the stack (the buffer may move).
+    char Small[48];
+    std::string Long;
     do {
-      std::string Key(string("an object key"));
+      std::string_view K = string("an object key");
+      std::string_view Key;
+      if (K.size() <= sizeof(Small)) {
+        std::memcpy(Small, K.data(), K.size());
+        Key = std::string_view(Small, K.size());
+      } else {
+        Long.assign(K.data(), K.size());
+        Key = Long;
+      }
       expect(':', "':' after an object key");
       F(Key);
     } while (accept(','));
@@ -242,21 +257,58 @@ public:
   }
 
   [[noreturn]] void fail(const std::string &Msg) const {
-    // Line and column: count the newlines before the current position.
-    size_t Line = LinesBefore + 1, LineStart = 0;
-    for (size_t I = 0; I < Pos && I < Len; ++I)
-      if (Buf[I] == '\n') {
-        ++Line;
-        LineStart = I + 1;
+    // Line and column: count the newlines before the offset (errors are
+    // rare, so the file is read again rather than counted while parsing).
+    std::uint64_t Offset = Base + Pos;
+    size_t Line = 1;
+    std::uint64_t LineStart = 0;
+    auto Count = [&](const char *Data, size_t N, std::uint64_t At) {
+      for (size_t I = 0; I < N; ++I)
+        if (Data[I] == '\n') {
+          ++Line;
+          LineStart = At + I + 1;
+        }
+    };
+    if (Fd >= 0) {
+      std::vector<char> Chunk(1 << 20);
+      for (std::uint64_t At = 0; At < Base;) {
+        size_t Want = size_t(std::min<std::uint64_t>(Chunk.size(), Base - At));
+        ssize_t N = ::pread(Fd, Chunk.data(), Want, off_t(At));
+        if (N <= 0)
+          break;
+        Count(Chunk.data(), size_t(N), At);
+        At += std::uint64_t(N);
       }
-    size_t Col = (LineStart == 0 ? ColumnBase : 0) + (Pos - LineStart) + 1;
+    }
+    Count(Buf.data(), std::min(Pos, Len), Base);
+    std::string Path;
+    for (const PathPart &P : Parts) {
+      if (!Path.empty())
+        Path += '.';
+      Path += P.Key;
+      if (P.Index >= 0)
+        Path += "[" + std::to_string(P.Index) + "]";
+    }
     std::string Where = Path.empty() ? "" : Path + ": ";
     throw FormatError(Origin + ":" + std::to_string(Line) + ":" +
-                      std::to_string(Col) + ": invalid OTLP/JSON (byte offset " +
-                      std::to_string(Base + Pos) + "): " + Where + Msg);
+                      std::to_string(Offset - LineStart + 1) +
+                      ": invalid OTLP/JSON (byte offset " +
+                      std::to_string(Offset) + "): " + Where + Msg);
   }
 
-  std::string Path; // JSON path for messages, maintained by the reader
+  /// The JSON path for messages, built only when one is needed.
+  struct PathPart {
+    const char *Key;
+    long Index;
+  };
+  std::vector<PathPart> Parts;
+  struct Guard {
+    Guard(Scanner &S, const char *Key, long Index = -1) : S(S) {
+      S.Parts.push_back({Key, Index});
+    }
+    ~Guard() { S.Parts.pop_back(); }
+    Scanner &S;
+  };
   const std::string &origin() const { return Origin; }
 
 private:
@@ -324,14 +376,6 @@ private:
       Keep = Pos;
     if (Eof)
       return false;
-    // Account for the dropped bytes' lines (for messages).
-    for (size_t I = 0; I < Keep; ++I)
-      if (Buf[I] == '\n') {
-        ++LinesBefore;
-        ColumnBase = 0;
-      } else {
-        ++ColumnBase;
-      }
     std::memmove(Buf.data(), Buf.data() + Keep, Len - Keep);
     Len -= Keep;
     Pos -= Keep;
@@ -357,7 +401,6 @@ private:
   std::vector<char> Buf;
   size_t Pos = 0, Len = 0;
   std::uint64_t Base = 0;
-  size_t LinesBefore = 0, ColumnBase = 0;
   bool Eof = false;
   std::string Scratch;
 };
@@ -425,14 +468,13 @@ private:
       Sc.fail("expected an OTLP/JSON document {\"resourceSpans\": [...]}");
     bool Saw = false;
     std::string Format, Keys;
-    Sc.object("a document", [&](const std::string &Key) {
+    Sc.object("a document", [&](std::string_view Key) {
       if (Key == "resourceSpans") {
         Saw = true;
         Sc.array("an array of resourceSpans", [&](size_t I) {
-          Sc.Path = "resourceSpans[" + std::to_string(I) + "]";
+          Scanner::Guard G(Sc, "resourceSpans", long(I));
           resourceSpans();
         });
-        Sc.Path.clear();
         return;
       }
       if (Key == "format" && Sc.peek() == '"') {
@@ -440,7 +482,7 @@ private:
         return;
       }
       if (Keys.size() < 80)
-        Keys += (Keys.empty() ? "" : ", ") + Key;
+        Keys += (Keys.empty() ? "" : ", ") + std::string(Key);
       Sc.skipValue();
     });
     if (!Saw) {
@@ -456,11 +498,10 @@ private:
     size_t First = Out.Spans.size();
     int ResGroup = -1, ResFunction = -1;
     float ResMemory = -1;
-    std::string Base = Sc.Path;
-    Sc.object("a resourceSpans object", [&](const std::string &Key) {
+    Sc.object("a resourceSpans object", [&](std::string_view Key) {
       if (Key == "resource") {
-        Sc.Path = Base + ".resource";
-        Sc.object("a resource object", [&](const std::string &K) {
+        Scanner::Guard G(Sc, "resource");
+        Sc.object("a resource object", [&](std::string_view K) {
           if (K != "attributes") {
             Sc.skipValue();
             return;
@@ -479,19 +520,19 @@ private:
         return;
       }
       if (Key == "scopeSpans" || Key == "instrumentationLibrarySpans") {
+        const char *Name = Key == "scopeSpans" ? "scopeSpans"
+                                               : "instrumentationLibrarySpans";
         Sc.array("an array of scopeSpans", [&](size_t I) {
-          std::string Scope = Base + "." + Key + "[" + std::to_string(I) + "]";
-          Sc.Path = Scope;
-          Sc.object("a scopeSpans object", [&](const std::string &K) {
+          Scanner::Guard G(Sc, Name, long(I));
+          Sc.object("a scopeSpans object", [&](std::string_view K) {
             if (K != "spans") {
               Sc.skipValue();
               return;
             }
             Sc.array("an array of spans", [&](size_t J) {
-              Sc.Path = Scope + ".spans[" + std::to_string(J) + "]";
+              Scanner::Guard G2(Sc, "spans", long(J));
               span();
             });
-            Sc.Path = Scope;
           });
         });
         return;
@@ -511,32 +552,32 @@ private:
   }
 
   template <class Fn> void attributes(Fn F) {
-    std::string Base = Sc.Path;
     Sc.array("an array of attributes", [&](size_t I) {
-      Sc.Path = Base + ".attributes[" + std::to_string(I) + "]";
-      std::string Key;
-      AttrValue V;
-      Sc.object("an attribute {\"key\", \"value\"}", [&](const std::string &K) {
+      Scanner::Guard G(Sc, "attributes", long(I));
+      Key.clear();
+      AttrValue &V = Value;
+      V.Type = AttrValue::None;
+      Sc.object("an attribute {\"key\", \"value\"}", [&](std::string_view K) {
         if (K == "key") {
-          Key = std::string(Sc.string("the attribute's key as a string"));
+          Key.assign(Sc.string("the attribute's key as a string"));
           return;
         }
         if (K != "value") {
           Sc.skipValue();
           return;
         }
-        Sc.object("an attribute value object", [&](const std::string &T) {
+        Sc.object("an attribute value object", [&](std::string_view T) {
           if (T == "stringValue") {
             V.Type = AttrValue::Str;
-            V.S = std::string(Sc.string("a string"));
+            V.S.assign(Sc.string("a string"));
           } else if (T == "intValue" || T == "doubleValue") {
             V.Type = AttrValue::Num;
             if (Sc.peek() == '"') {
               std::string_view S = Sc.string("a number");
               auto R = std::from_chars(S.data(), S.data() + S.size(), V.N);
               if (R.ec != std::errc())
-                Sc.fail(T + ": expected a number, got \"" + std::string(S) +
-                        "\"");
+                Sc.fail(std::string(T) + ": expected a number, got \"" +
+                        std::string(S) + "\"");
             } else {
               V.N = Sc.number("a number");
             }
@@ -551,7 +592,6 @@ private:
       if (!Key.empty())
         F(Key, V);
     });
-    Sc.Path = Base;
   }
 
   std::int64_t nanos(const char *What) {
@@ -582,7 +622,7 @@ private:
     bool HasStart = false, HasEnd = false;
     std::string Name;
     std::string Source;
-    Sc.object("a span object", [&](const std::string &Key) {
+    Sc.object("a span object", [&](std::string_view Key) {
       if (Key == "traceId") {
         parseId(Sc.string("traceId as a hex string"), S.TraceHi, S.TraceLo);
       } else if (Key == "spanId") {
@@ -624,7 +664,7 @@ private:
           Sc.skipValue();
           return;
         }
-        Sc.object("a status object", [&](const std::string &K) {
+        Sc.object("a status object", [&](std::string_view K) {
           if (K == "code" && Sc.peek() != '"')
             S.Error = Sc.number("a status code") == 2;
           else if (K == "code") {
@@ -701,6 +741,8 @@ private:
   Scanner &Sc;
   TraceSet &Out;
   int FileIdx;
+  std::string Key; // reused across attributes
+  AttrValue Value;
 };
 
 } // namespace
