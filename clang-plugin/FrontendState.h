@@ -13,6 +13,10 @@
 #include "clang/Basic/SourceLocation.h"
 #include "llvm/ADT/DenseMap.h"
 
+namespace clang {
+class Sema;
+} // namespace clang
+
 #include <string>
 #include <vector>
 
@@ -22,6 +26,7 @@ struct TaskDecl {
   clang::FunctionDecl *Decl = nullptr; // canonical declaration
   std::string Name;                    // public task name
   clang::SourceLocation AttrLoc;       // the attribute that named it
+  clang::SourceLocation AttrEnd;       // its last token
   bool ExplicitName = false;
 };
 
@@ -31,19 +36,32 @@ public:
   static FrontendState *current();
   static void setCurrent(FrontendState *S);
 
-  /// Records a task declaration (any redeclaration; keyed by canonical decl).
-  void addTask(clang::FunctionDecl *FD, llvm::StringRef Name,
-               clang::SourceLocation AttrLoc, bool Explicit);
+  /// Records a declaration that carries the attribute, while parsing (when
+  /// redeclarations are not linked yet).
+  void record(clang::FunctionDecl *FD, llvm::StringRef Name,
+              clang::SourceRange Attr, bool Explicit);
+  bool hasTasks() const { return !Recorded.empty(); }
+
+  /// At the end of the translation unit: one task per function, checked for
+  /// the attribute on the first declaration, consistent and unique names.
+  /// Emits diagnostics; returns false if there were errors.
+  bool finalize(clang::Sema &S);
+
+  /// After finalize(): the tasks, by canonical declaration.
   const TaskDecl *lookup(const clang::FunctionDecl *FD) const;
-  bool hasTasks() const { return !Tasks.empty(); }
   const std::vector<TaskDecl> &tasks() const { return Tasks; }
 
   /// Set once <fusionize/glue.h> has been entered for this file.
   bool GlueIncluded = false;
   /// Where the runtime headers are (added to the header search path).
   std::string IncludeDir;
+  /// The main file as on disk, and with the glue pragma appended: the lexer
+  /// reads the latter, everything else (debug info checksums) the former.
+  std::string OriginalText;
+  std::string ExtendedText;
 
 private:
+  std::vector<TaskDecl> Recorded;
   std::vector<TaskDecl> Tasks;
   llvm::DenseMap<const clang::FunctionDecl *, unsigned> Index;
 };

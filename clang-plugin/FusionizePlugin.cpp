@@ -145,7 +145,8 @@ public:
       return;
     Sema &S = *SemaPtr;
     DiagnosticsEngine &DE = S.getDiagnostics();
-    if (DE.hasErrorOccurred())
+    bool NamesOk = State->finalize(S);
+    if (DE.hasErrorOccurred() || !NamesOk)
       return;
     GlueGenerator Glue(S);
     std::vector<const TaskDecl *> Valid;
@@ -300,7 +301,9 @@ protected:
             State->IncludeDir))
       HS.AddSearchPath(DirectoryLookup(*Dir, SrcMgr::C_System, false),
                        /*isAngled=*/true);
-    installGlueInclude(CI, *State);
+    // installGlueInclude() runs later, from FusionizeLateAction: after code
+    // generation initialized (and took the checksums of the main file for
+    // debug info from the untouched buffer).
 
     auto Facts = std::make_shared<FrontendFacts>();
     FusionOptions PassOpts = Opts;
@@ -328,8 +331,41 @@ private:
   std::shared_ptr<FrontendState> State;
 };
 
+/// Runs after clang's code generator in the consumer chain, so that its
+/// Initialize() comes after the code generator's: only then does the plugin
+/// append the glue pragma to the main file's buffer. Debug info (the main
+/// file's checksum, -gembed-source) was already taken from the file as it is
+/// on disk, so a compile without tasks is byte for byte the same.
+class FusionizeLateAction : public PluginASTAction {
+public:
+  ActionType getActionType() override { return AddAfterMainAction; }
+  bool ParseArgs(const CompilerInstance &,
+                 const std::vector<std::string> &) override {
+    return true;
+  }
+
+protected:
+  std::unique_ptr<ASTConsumer> CreateASTConsumer(CompilerInstance &CI,
+                                                 llvm::StringRef) override {
+    class Late : public ASTConsumer {
+    public:
+      explicit Late(CompilerInstance &CI) : CI(CI) {}
+      void Initialize(ASTContext &) override {
+        if (FrontendState *State = FrontendState::current())
+          installGlueInclude(CI, *State);
+      }
+
+    private:
+      CompilerInstance &CI;
+    };
+    return std::make_unique<Late>(CI);
+  }
+};
+
 } // namespace
 } // namespace fusionize
 
 static clang::FrontendPluginRegistry::Add<fusionize::FusionizeAction>
     Plugin("fusionize", "split a program into serverless fusion groups");
+static clang::FrontendPluginRegistry::Add<fusionize::FusionizeLateAction>
+    LatePlugin("fusionize-late", "(part of fusionize: adds the glue pragma)");

@@ -8,6 +8,7 @@
 #include "clang/AST/DeclTemplate.h"
 #include "clang/AST/Mangle.h"
 #include "clang/Frontend/CompilerInstance.h"
+#include "clang/Lex/PPCallbacks.h"
 #include "clang/Lex/Pragma.h"
 #include "clang/Lex/Preprocessor.h"
 #include "clang/Sema/Lookup.h"
@@ -25,7 +26,7 @@ public:
   explicit GluePragma(FrontendState &State)
       : PragmaHandler("glue"), State(State) {}
 
-  void HandlePragma(Preprocessor &PP, PragmaIntroducer Introducer,
+  void HandlePragma(Preprocessor &PP, PragmaIntroducer,
                     Token &Tok) override {
     Token T = Tok;
     while (T.isNot(tok::eod))
@@ -35,10 +36,12 @@ public:
     State.GlueIncluded = true;
     auto Buf = llvm::MemoryBuffer::getMemBufferCopy(
         "#include <fusionize/glue.h>\n", "<fusionize glue>");
+    // Included from the end of the main file as it is on disk: the pragma's
+    // own line exists only for the lexer.
     SourceManager &SM = PP.getSourceManager();
-    FileID FID = SM.createFileID(std::move(Buf), SrcMgr::C_User, 0, 0,
-                                 Introducer.Loc);
-    PP.EnterSourceFile(FID, nullptr, Introducer.Loc);
+    SourceLocation From = SM.getLocForEndOfFile(SM.getMainFileID());
+    FileID FID = SM.createFileID(std::move(Buf), SrcMgr::C_User, 0, 0, From);
+    PP.EnterSourceFile(FID, nullptr, From);
   }
 
 private:
@@ -47,20 +50,46 @@ private:
 
 } // namespace
 
+/// Once the lexer of the main file exists (over the extended text), the
+/// source manager gets the file as it is on disk back: the bytes of every
+/// location in it are the same, and debug info computes the file's checksum
+/// and embeds its source from the original.
+class RestoreMainFile : public PPCallbacks {
+public:
+  RestoreMainFile(SourceManager &SM, FileEntryRef FE, FrontendState &State)
+      : SM(SM), FE(FE), State(State) {}
+  void FileChanged(SourceLocation Loc, FileChangeReason Reason,
+                   SrcMgr::CharacteristicKind, FileID) override {
+    if (Done || Reason != EnterFile || SM.getFileID(Loc) != SM.getMainFileID())
+      return;
+    Done = true;
+    SM.overrideFileContents(
+        FE, llvm::MemoryBufferRef(State.OriginalText, FE.getName()));
+  }
+
+private:
+  SourceManager &SM;
+  FileEntryRef FE;
+  FrontendState &State;
+  bool Done = false;
+};
+
 void installGlueInclude(CompilerInstance &CI, FrontendState &State) {
   SourceManager &SM = CI.getSourceManager();
+  Preprocessor &PP = CI.getPreprocessor();
   FileID Main = SM.getMainFileID();
   OptionalFileEntryRef FE = SM.getFileEntryRefForID(Main);
   std::optional<llvm::MemoryBufferRef> Buf = SM.getBufferOrNone(Main);
-  CI.getPreprocessor().AddPragmaHandler("fusionize", new GluePragma(State));
+  PP.AddPragmaHandler("fusionize", new GluePragma(State));
   if (!FE || !Buf)
     return; // stdin or a virtual buffer: tasks there get GlueMissing
-  std::string Text = Buf->getBuffer().str();
+  // The state owns both texts; the source manager only gets views of them.
+  State.OriginalText = Buf->getBuffer().str();
   // A line of its own, after whatever the file ends with.
-  Text += "\n#pragma fusionize glue\n";
-  SM.overrideFileContents(*FE,
-                          llvm::MemoryBuffer::getMemBufferCopy(
-                              Text, Buf->getBufferIdentifier()));
+  State.ExtendedText = State.OriginalText + "\n#pragma fusionize glue\n";
+  SM.overrideFileContents(
+      *FE, llvm::MemoryBufferRef(State.ExtendedText, FE->getName()));
+  PP.addPPCallbacks(std::make_unique<RestoreMainFile>(SM, *FE, State));
 }
 
 static NamedDecl *lookupIn(Sema &S, DeclContext *DC, StringRef Name,
@@ -114,6 +143,25 @@ int GlueGenerator::jsonSupport(QualType T, SourceLocation Loc) {
   return -1;
 }
 
+/// For a standard-library template (std::optional<Foo>, std::vector<Foo>),
+/// the first user-defined type among its arguments; else `T`.
+QualType GlueGenerator::innermostUserType(QualType T) {
+  const SourceManager &SM = S.getSourceManager();
+  const auto *CTS = dyn_cast_or_null<ClassTemplateSpecializationDecl>(
+      T->getAsCXXRecordDecl());
+  if (!CTS || !SM.isInSystemHeader(CTS->getLocation()))
+    return T;
+  for (const TemplateArgument &A : CTS->getTemplateArgs().asArray()) {
+    if (A.getKind() != TemplateArgument::Type)
+      continue;
+    QualType Inner = innermostUserType(A.getAsType());
+    if (const TagDecl *TD = Inner->getAsTagDecl();
+        TD && !SM.isInSystemHeader(TD->getLocation()))
+      return Inner;
+  }
+  return T;
+}
+
 bool GlueGenerator::checkTypes(const TaskDecl &T) {
   DiagnosticsEngine &DE = S.getDiagnostics();
   if (!lookupTemplates()) {
@@ -148,10 +196,12 @@ bool GlueGenerator::checkTypes(const TaskDecl &T) {
       ID = diagID(DE, Diag::NoFromJson);
     S.Diag(Loc, ID) << What << FD << V << Range;
     if (!(Bits & 4)) {
+      // Point at the user's type, also inside std::optional<T> and friends.
+      QualType U = innermostUserType(V);
       SourceLocation TypeLoc = Loc;
-      if (const TagDecl *TD = V->getAsTagDecl())
+      if (const TagDecl *TD = U->getAsTagDecl())
         TypeLoc = TD->getLocation();
-      S.Diag(TypeLoc, diagID(DE, Diag::JsonHowToNote)) << V;
+      S.Diag(TypeLoc, diagID(DE, Diag::JsonHowToNote)) << U;
     }
     Ok = false;
   };

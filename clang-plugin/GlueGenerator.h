@@ -17,6 +17,7 @@
 #include "FrontendFacts.h"
 #include "FrontendState.h"
 
+#include "clang/AST/Type.h"
 #include "llvm/ADT/DenseSet.h"
 
 namespace clang {
@@ -50,6 +51,7 @@ public:
 
 private:
   int jsonSupport(clang::QualType T, clang::SourceLocation Loc);
+  clang::QualType innermostUserType(clang::QualType T);
   bool lookupTemplates();
 
   clang::Sema &S;

@@ -19,7 +19,7 @@
 #include "clang/AST/Attr.h"
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/Expr.h"
-#include "clang/Lex/Lexer.h"
+#include "clang/Basic/DiagnosticSema.h"
 #include "clang/Sema/ParsedAttr.h"
 #include "clang/Sema/Sema.h"
 
@@ -65,17 +65,28 @@ bool checkParameters(Sema &S, const FunctionDecl *FD) {
 struct TaskAttrInfo : public ParsedAttrInfo {
   TaskAttrInfo() {
     OptArgs = 1;
+    // Clang 19 asks plugins whether they know a [[scope::name]] attribute by
+    // its bare name before it parses the arguments, so "task" must be a
+    // spelling too; unscoped [[task]] is then ignored below.
     static constexpr Spelling S[] = {
         {ParsedAttr::AS_GNU, "fusionize_task"},
         {ParsedAttr::AS_CXX11, "fusionize::task"},
         {ParsedAttr::AS_C23, "fusionize::task"},
+        {ParsedAttr::AS_CXX11, "task"},
+        {ParsedAttr::AS_C23, "task"},
     };
     Spellings = S;
   }
 
+  /// [[task]] without the fusionize:: scope is not ours.
+  static bool isForeign(const ParsedAttr &Attr) {
+    return (Attr.isCXX11Attribute() || Attr.isC23Attribute()) &&
+           !Attr.getScopeName();
+  }
+
   bool diagAppertainsToDecl(Sema &S, const ParsedAttr &Attr,
                             const Decl *D) const override {
-    if (isa<FunctionDecl>(D))
+    if (isForeign(Attr) || isa<FunctionDecl>(D))
       return true;
     S.Diag(Attr.getLoc(), diagID(S.getDiagnostics(), Diag::NotAFunction))
         << Attr.getRange();
@@ -84,9 +95,14 @@ struct TaskAttrInfo : public ParsedAttrInfo {
 
   AttrHandling handleDeclAttribute(Sema &S, Decl *D,
                                    const ParsedAttr &Attr) const override {
-    auto *FD = cast<FunctionDecl>(D);
     DiagnosticsEngine &DE = S.getDiagnostics();
     SourceLocation Loc = Attr.getLoc();
+    if (isForeign(Attr)) {
+      S.Diag(Loc, diag::warn_unknown_attribute_ignored)
+          << Attr << Attr.getRange();
+      return AttributeNotApplied;
+    }
+    auto *FD = cast<FunctionDecl>(D);
 
     if (const auto *MD = dyn_cast<CXXMethodDecl>(FD)) {
       if (MD->getParent()->isLambda()) {
@@ -116,16 +132,6 @@ struct TaskAttrInfo : public ParsedAttrInfo {
       S.Diag(Loc, diagID(DE, Diag::IsConsteval)) << FD << Attr.getRange();
       return AttributeNotApplied;
     }
-    // Callers in other files only know a task by its first declaration.
-    if (const FunctionDecl *Prev = FD->getPreviousDecl();
-        Prev && !isTask(Prev)) {
-      S.Diag(Loc, diagID(DE, Diag::NotFirstDeclaration))
-          << FD << Attr.getRange();
-      S.Diag(FD->getFirstDecl()->getLocation(),
-             diagID(DE, Diag::PreviousDeclaration));
-      return AttributeNotApplied;
-    }
-
     // The name: the argument, or the function's identifier.
     std::string Name;
     bool Explicit = false;
@@ -162,42 +168,6 @@ struct TaskAttrInfo : public ParsedAttrInfo {
 
     bool Ok = checkParameters(S, FD);
 
-    FrontendState *State = FrontendState::current();
-    if (State) {
-      if (!State->lookup(FD)) {
-        for (const TaskDecl &T : State->tasks()) {
-          if (T.Name != Name)
-            continue;
-          {
-            auto D = S.Diag(Loc, diagID(DE, Diag::DuplicateName));
-            D << Name << Attr.getRange();
-            if (!Explicit) {
-            // Suggest a name that does not clash: f_2, f_3, ...
-            std::string Alt;
-            for (unsigned N = 2;; ++N) {
-              Alt = Name + "_" + std::to_string(N);
-              bool Taken = false;
-              for (const TaskDecl &U : State->tasks())
-                Taken |= U.Name == Alt;
-              if (!Taken)
-                break;
-            }
-            SourceLocation After = Lexer::getLocForEndOfToken(
-                Loc, 0, S.getSourceManager(), S.getLangOpts());
-              D << FixItHint::CreateInsertion(After, "(\"" + Alt + "\")");
-            }
-          } // emitted here, before its note
-          S.Diag(T.AttrLoc, diagID(DE, Diag::PreviousTaskNote)) << Name;
-          return AttributeNotApplied;
-        }
-      } else if (State->lookup(FD)->Name != Name) {
-        // A redeclaration that renames the task.
-        S.Diag(Loc, diagID(DE, Diag::DuplicateName)) << Name << Attr.getRange();
-        S.Diag(State->lookup(FD)->AttrLoc, diagID(DE, Diag::PreviousTaskNote))
-            << State->lookup(FD)->Name;
-        return AttributeNotApplied;
-      }
-    }
     if (!Ok)
       return AttributeNotApplied;
 
@@ -205,8 +175,8 @@ struct TaskAttrInfo : public ParsedAttrInfo {
     D->addAttr(AnnotateAttr::Create(S.Context, "fusionize.task",
                                     Explicit ? Args : nullptr, Explicit ? 1 : 0,
                                     Attr.getRange()));
-    if (State)
-      State->addTask(FD, Name, Loc, Explicit);
+    if (FrontendState *State = FrontendState::current())
+      State->record(FD, Name, Attr.getRange(), Explicit);
     return AttributeApplied;
   }
 };

@@ -164,6 +164,8 @@ PreservedAnalyses FusionPass::run(Module &M, ModuleAnalysisManager &MAM) {
   // The frontend's facts: from the plugin, or embedded in the IR.
   std::optional<FrontendFacts> Stored;
   const FrontendFacts *FF = Facts.get();
+  if (FF && FF->Tasks.empty())
+    return PreservedAnalyses::all(); // no task: nothing changes
   try {
     if (FF)
       FF->embed(M);
