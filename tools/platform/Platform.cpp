@@ -1,0 +1,784 @@
+//===- platform/Platform.cpp - Lifecycle, Invoke API and scheduling -------===//
+#include "platform/PlatformImpl.h"
+
+#include "platform/Http.h"
+#include "platform/Process.h"
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/thread.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace fusionize::platform {
+
+std::int64_t monoNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+std::int64_t wallNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+const char *stateName(InstanceState S) {
+  switch (S) {
+  case InstanceState::Provisioning:
+    return "provisioning";
+  case InstanceState::Starting:
+    return "starting";
+  case InstanceState::Idle:
+    return "idle";
+  case InstanceState::Busy:
+    return "busy";
+  case InstanceState::Finishing:
+    return "finishing";
+  case InstanceState::Stopping:
+    return "stopping";
+  }
+  return "?";
+}
+
+Outcome Outcome::success(std::string Body) {
+  Outcome O;
+  O.Body = std::move(Body);
+  return O;
+}
+
+Outcome Outcome::failure(const std::string &Type, const std::string &Message) {
+  Outcome O;
+  O.Error = true;
+  O.ErrorType = Type;
+  O.ErrorMessage = Message;
+  O.Body = Json{{"errorMessage", Message},
+                {"errorType", Type},
+                {"stackTrace", Json::array()}}
+               .dump();
+  return O;
+}
+
+Outcome Outcome::fromRuntime(std::string Body, const std::string &TypeHeader) {
+  Outcome O;
+  O.Error = true;
+  Json Doc = Json::parse(Body, nullptr, false);
+  if (Doc.is_object()) {
+    if (Doc.contains("errorType") && Doc["errorType"].is_string())
+      O.ErrorType = Doc["errorType"].get<std::string>();
+    if (Doc.contains("errorMessage") && Doc["errorMessage"].is_string())
+      O.ErrorMessage = Doc["errorMessage"].get<std::string>();
+    if (O.ErrorType.empty())
+      O.ErrorType = TypeHeader.empty() ? "Runtime.Unknown" : TypeHeader;
+    if (!Doc.contains("errorType"))
+      Doc["errorType"] = O.ErrorType;
+    if (!Doc.contains("errorMessage"))
+      Doc["errorMessage"] = O.ErrorMessage;
+    if (!Doc.contains("stackTrace"))
+      Doc["stackTrace"] = Json::array();
+    O.Body = Doc.dump();
+    return O;
+  }
+  // Not a JSON error document: wrap what the runtime said.
+  O.ErrorType = TypeHeader.empty() ? "Runtime.Unknown" : TypeHeader;
+  O.ErrorMessage = Body;
+  O.Body = Json{{"errorMessage", Body},
+                {"errorType", O.ErrorType},
+                {"stackTrace", Json::array()}}
+               .dump();
+  return O;
+}
+
+//===-- Platform (the public face) -----------------------------------------===//
+
+Platform::Platform(PlatformOptions Options)
+    : I(std::make_unique<Impl>(std::move(Options))) {
+  if (I->Opts.ManifestPath.empty())
+    throw PlatformError("no manifest given");
+  I->M = Manifest::load(I->Opts.ManifestPath);
+  if (I->M.Functions.empty())
+    throw PlatformError(I->Opts.ManifestPath + ": the manifest has no "
+                                               "functions");
+  if (I->Opts.RetryDelaysS.size() < I->Opts.MaxRetries)
+    throw PlatformError("--retry-delays: " +
+                        std::to_string(I->Opts.MaxRetries) +
+                        " retries need as many delays");
+  for (double D : I->Opts.RetryDelaysS)
+    if (D < 0)
+      throw PlatformError("retry delays must not be negative");
+  if (I->Opts.InitTimeoutS <= 0)
+    throw PlatformError("the init timeout must be positive");
+}
+
+Platform::~Platform() {
+  if (I->Loop.joinable()) {
+    I->Opts.SummaryFile.clear();
+    stop(false);
+  }
+}
+
+void Platform::start() { I->start(); }
+unsigned Platform::port() const { return I->Port; }
+std::string Platform::endpoint() const {
+  return "http://" + I->Opts.Host + ":" + std::to_string(I->Port);
+}
+
+void Platform::requestStop(bool Drain) {
+  int Want = Drain ? 1 : 2;
+  int Cur = I->StopRequest.load();
+  while (Cur < Want && !I->StopRequest.compare_exchange_weak(Cur, Want))
+    ;
+  if (I->StopEvent && I->Running)
+    event_active(I->StopEvent, 0, 0);
+}
+
+bool Platform::stopped() const {
+  std::lock_guard<std::mutex> G(I->StopLock);
+  return I->Finished;
+}
+
+void Platform::wait() {
+  if (!I->Loop.joinable())
+    return;
+  {
+    std::unique_lock<std::mutex> G(I->StopLock);
+    I->StopCv.wait(G, [&] { return I->Finished; });
+  }
+  I->Loop.join();
+}
+
+void Platform::stop(bool Drain) {
+  if (!I->Loop.joinable())
+    return; // never started, or already stopped and joined
+  requestStop(Drain);
+  wait();
+  if (!I->Opts.SummaryFile.empty())
+    writeJsonFile(I->Opts.SummaryFile, summary().toJson());
+}
+
+RunSummary Platform::summary() const {
+  std::lock_guard<std::mutex> G(I->StatsLock);
+  std::int64_t End = I->StopMono ? I->StopMono : monoNs();
+  RunSummary S = I->Stats.build(I->Opts.Emulation.Name,
+                                I->StartMono ? (End - I->StartMono) / 1e9 : 0);
+  return S;
+}
+
+std::string Platform::cpuLimitDescription() const {
+  if (!I->Opts.Emulation.Enabled)
+    return "CPU share not applied (emulation off)";
+  return I->Cpu ? I->Cpu->description() : "";
+}
+
+//===-- Lifecycle ----------------------------------------------------------===//
+
+static void makeDirs(const std::string &Path) {
+  std::string Cur;
+  for (size_t I = 0; I <= Path.size(); ++I) {
+    if (I == Path.size() || Path[I] == '/') {
+      if (!Cur.empty() && mkdir(Cur.c_str(), 0755) != 0 && errno != EEXIST)
+        throw PlatformError("cannot create " + Cur + ": " +
+                            std::strerror(errno));
+    }
+    if (I < Path.size())
+      Cur += Path[I];
+  }
+}
+
+Platform::Impl::~Impl() {
+  for (auto &[Name, F] : Functions) {
+    if (F->EventTimer)
+      event_free(F->EventTimer);
+    if (F->Log)
+      std::fclose(F->Log);
+  }
+  if (SampleTimer)
+    event_free(SampleTimer);
+  if (ReaperEvent)
+    event_free(ReaperEvent);
+  if (StopEvent)
+    event_free(StopEvent);
+  if (Api)
+    evhttp_free(Api);
+  if (Base)
+    event_base_free(Base);
+  if (Trace)
+    std::fclose(Trace);
+  if (LockFd >= 0)
+    close(LockFd);
+}
+
+void Platform::Impl::say(const std::string &Line) {
+  if (Opts.Diagnostics)
+    *Opts.Diagnostics << "fusionize run: " << Line << std::endl;
+}
+
+void Platform::Impl::start() {
+  if (Running || Loop.joinable())
+    throw PlatformError("the platform is already running");
+  static std::once_flag Threads;
+  std::call_once(Threads, [] { evthread_use_pthreads(); });
+  // A peer that closes its socket must not kill the process.
+  struct sigaction Old {};
+  sigaction(SIGPIPE, nullptr, &Old);
+  if (Old.sa_handler == SIG_DFL)
+    std::signal(SIGPIPE, SIG_IGN);
+
+  for (const char *Var : {"AWS_REGION", "AWS_DEFAULT_REGION"})
+    if (const char *R = std::getenv(Var); R && *R) {
+      Region = R;
+      break;
+    }
+  IdleTimeoutS = Opts.IdleTimeoutS.value_or(Opts.Emulation.IdleTimeoutS);
+  CpuCap = std::min<double>(availableCpus(), Opts.Emulation.MaxVcpus);
+
+  if (Opts.StateDir.empty())
+    Opts.StateDir = M.Dir + "/.fusionize-run";
+  makeDirs(Opts.StateDir + "/logs");
+  std::string LockPath = Opts.StateDir + "/lock";
+  LockFd = open(LockPath.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (LockFd < 0 || flock(LockFd, LOCK_EX | LOCK_NB) != 0)
+    throw PlatformError("state directory " + Opts.StateDir +
+                        " is in use by another fusionize run (or cannot be "
+                        "locked); give each platform its own --state-dir");
+
+  for (const ManifestFunction &MF : M.Functions) {
+    const ManifestGroup *G = M.group(MF.Group);
+    auto F = std::make_unique<FunctionState>();
+    F->P = this;
+    F->Spec = &MF;
+    F->Name = MF.Name;
+    F->Group = MF.Group;
+    F->Executable = M.executablePath(*G);
+    if (access(F->Executable.c_str(), X_OK) != 0)
+      throw PlatformError("function " + MF.Name + ": executable " +
+                          F->Executable + " of group " + G->Name + ": " +
+                          std::strerror(errno));
+    F->Limit = Opts.ConcurrencyLimit.value_or(Opts.Emulation.ConcurrencyLimit);
+    if (F->Limit == 0)
+      throw PlatformError("the concurrency limit must be at least 1");
+    std::string LogPath = Opts.StateDir + "/logs/" + MF.Name + ".log";
+    F->Log = std::fopen(LogPath.c_str(), "ae");
+    if (!F->Log)
+      throw PlatformError("cannot open " + LogPath + ": " +
+                          std::strerror(errno));
+    {
+      std::lock_guard<std::mutex> G2(StatsLock);
+      Stats.declare(MF.Name, MF.Group, MF.MemoryMB);
+    }
+    Functions[MF.Name] = std::move(F);
+  }
+
+  Base = event_base_new();
+  if (!Base)
+    throw PlatformError("cannot create the event loop");
+  std::string Err;
+  ApiFd = listenTcp(Opts.Host, Opts.Port, Err);
+  if (ApiFd < 0)
+    throw PlatformError(Err);
+  Port = socketPort(ApiFd);
+  Api = evhttp_new(Base);
+  if (!Api || !evhttp_accept_socket_with_handle(Api, ApiFd)) {
+    close(ApiFd);
+    throw PlatformError("cannot serve the Invoke API");
+  }
+  // Sync invocations may last 900 s; the limit is enforced per invocation.
+  timeval Long{3600, 0};
+  evhttp_set_timeout_tv(Api, &Long);
+  evhttp_set_max_body_size(Api, 64 * 1024 * 1024);
+  evhttp_set_gencb(
+      Api,
+      [](evhttp_request *Req, void *Arg) {
+        static_cast<Impl *>(Arg)->onApiRequest(Req);
+      },
+      this);
+
+  if (Opts.Emulation.Enabled) {
+    Cpu = CpuLimiter::detect();
+    say(Cpu->description());
+  }
+  openQueue();
+  openTelemetry();
+
+  StopEvent = event_new(
+      Base, -1, 0,
+      [](evutil_socket_t, short, void *Arg) {
+        static_cast<Impl *>(Arg)->onStopRequest();
+      },
+      this);
+  ReaperEvent = event_new(
+      Base, -1, 0,
+      [](evutil_socket_t, short, void *Arg) {
+        static_cast<Impl *>(Arg)->reapGraveyard();
+      },
+      this);
+  // Memory limits, and exits of instances where pidfds are unavailable.
+  SampleTimer = event_new(
+      Base, -1, EV_PERSIST,
+      [](evutil_socket_t, short, void *Arg) {
+        static_cast<Impl *>(Arg)->sampleMemory();
+      },
+      this);
+  timeval Every{0, 50000};
+  event_add(SampleTimer, &Every);
+
+  StartMono = monoNs();
+  Running = true;
+  for (auto &[Name, F] : Functions)
+    pumpEvents(*F);
+  Loop = std::thread([this] { runLoop(); });
+}
+
+void Platform::Impl::runLoop() {
+  event_base_dispatch(Base);
+  reapGraveyard();
+  Running = false;
+  {
+    std::lock_guard<std::mutex> G(StatsLock);
+    StopMono = monoNs();
+    if (Queue)
+      Stats.events().Queued = Queue->countQueued();
+  }
+  std::lock_guard<std::mutex> G(StopLock);
+  Finished = true;
+  StopCv.notify_all();
+}
+
+void Platform::Impl::onStopRequest() {
+  int Req = StopRequest.load();
+  if (Req >= 2 && !Forced) {
+    Forced = Draining = true;
+    say("stopping now: in-flight invocations are abandoned, their events "
+        "stay queued");
+    std::vector<Invocation *> All;
+    for (auto &[Seq, Inv] : Invocations)
+      All.push_back(Inv.get());
+    for (Invocation *Inv : All) {
+      if (!Inv->Sync) {
+        releaseEvent(Inv);
+      } else if (Inv->Caller) {
+        evhttp_connection_set_closecb(
+            evhttp_request_get_connection(Inv->Caller), nullptr, nullptr);
+        sendAwsError(Inv->Caller, 503, "ServiceException",
+                     "the platform stopped before the invocation finished");
+        Inv->Caller = nullptr;
+      }
+      if (Inv->Inst && Inv->Inst->Current == Inv)
+        Inv->Inst->Current = nullptr;
+      for (auto &[N, F] : Functions)
+        for (auto It = F->Pending.begin(); It != F->Pending.end();)
+          It = *It == Inv ? F->Pending.erase(It) : It + 1;
+      releaseInvocation(Inv);
+    }
+  } else if (Req >= 1 && !Draining) {
+    Draining = true;
+    size_t Live = Invocations.size();
+    say("draining: refusing new requests, waiting for " +
+        std::to_string(Live) + " in-flight invocation(s); queued events stay "
+                               "in the state directory");
+    // Events not yet handed to an instance go back to the queue.
+    for (auto &[N, F] : Functions) {
+      std::vector<Invocation *> Undispatched;
+      for (Invocation *Inv : F->Pending)
+        if (!Inv->Sync)
+          Undispatched.push_back(Inv);
+      for (Invocation *Inv : Undispatched) {
+        F->Pending.erase(std::find(F->Pending.begin(), F->Pending.end(), Inv));
+        releaseEvent(Inv);
+        releaseInvocation(Inv);
+      }
+    }
+  }
+  checkDrained();
+}
+
+void Platform::Impl::checkDrained() {
+  if (!Draining)
+    return;
+  if (!ShuttingDown) {
+    if (!Invocations.empty())
+      return;
+    ShuttingDown = true;
+    for (auto &[N, F] : Functions) {
+      if (F->EventTimer)
+        event_del(F->EventTimer);
+      std::vector<Instance *> All;
+      for (auto &I : F->Instances)
+        All.push_back(I.get());
+      for (Instance *I : All)
+        stopInstance(*I, Forced ? SIGKILL : SIGTERM, "shutdown");
+    }
+  }
+  if (instanceCount() == 0)
+    finishStop();
+}
+
+void Platform::Impl::finishStop() {
+  if (!Base || Finished)
+    return;
+  closeTelemetry();
+  for (auto &[N, F] : Functions)
+    if (F->Log)
+      std::fflush(F->Log);
+  if (SampleTimer)
+    event_del(SampleTimer);
+  event_base_loopexit(Base, nullptr);
+}
+
+//===-- Invoke API ---------------------------------------------------------===//
+
+void Platform::Impl::onApiRequest(evhttp_request *Req) {
+  std::string Path = requestPath(Req);
+  evhttp_cmd_type Cmd = evhttp_request_get_command(Req);
+  static const std::string Prefix = "/2015-03-31/functions/";
+  static const std::string Suffix = "/invocations";
+  if (Path.rfind(Prefix, 0) == 0 && Path.size() > Prefix.size() + Suffix.size() &&
+      Path.compare(Path.size() - Suffix.size(), Suffix.size(), Suffix) == 0) {
+    if (Cmd != EVHTTP_REQ_POST)
+      return sendAwsError(Req, 405, "MethodNotAllowedException",
+                          "Invoke takes POST");
+    return onInvoke(Req, Path.substr(Prefix.size(), Path.size() -
+                                                        Prefix.size() -
+                                                        Suffix.size()));
+  }
+  if (Path == "/v1/traces" && Cmd == EVHTTP_REQ_POST)
+    return onOtlp(Req);
+  if (Path == "/fusionize/v1/status" && Cmd == EVHTTP_REQ_GET)
+    return onStatus(Req);
+  if (Path == "/fusionize/v1/summary" && Cmd == EVHTTP_REQ_GET) {
+    RunSummary S;
+    {
+      std::lock_guard<std::mutex> G(StatsLock);
+      S = Stats.build(Opts.Emulation.Name, (monoNs() - StartMono) / 1e9);
+    }
+    if (Queue)
+      S.Events.Queued = Queue->countQueued();
+    return sendReply(Req, 200, S.toJson().dump());
+  }
+  sendAwsError(Req, 404, "UnknownOperationException",
+               "unknown operation " + Path);
+}
+
+/// "name", "name:qualifier", "123456789012:function:name", or a full ARN.
+static std::string functionNameOf(std::string Id) {
+  static const std::string Marker = ":function:";
+  if (auto P = Id.find(Marker); P != std::string::npos)
+    Id = Id.substr(P + Marker.size());
+  if (auto P = Id.find(':'); P != std::string::npos)
+    Id = Id.substr(0, P);
+  return Id;
+}
+
+void Platform::Impl::onInvoke(evhttp_request *Req, const std::string &Id) {
+  std::int64_t Mono = monoNs(), Wall = wallNs();
+  std::string Name = functionNameOf(Id);
+  std::string Type = requestHeader(Req, "X-Amz-Invocation-Type");
+  if (Type.empty())
+    Type = "RequestResponse";
+
+  std::optional<TraceContext> Parent;
+  if (std::string H = requestHeader(Req, "traceparent"); !H.empty())
+    Parent = parseTraceparent(H);
+  if (!Parent)
+    if (std::string H = requestHeader(Req, "X-Amzn-Trace-Id"); !H.empty())
+      Parent = parseXRay(H);
+  bool Root = !Parent || !ActiveTraces.count(Parent->TraceId);
+
+  if (Draining && (Root || ShuttingDown || Forced))
+    return sendAwsError(Req, 503, "ServiceException",
+                        "the platform is shutting down");
+  auto FIt = Functions.find(Name);
+  if (FIt == Functions.end())
+    return sendAwsError(Req, 404, "ResourceNotFoundException",
+                        "Function not found: arn:aws:lambda:" + Region +
+                            ":000000000000:function:" + Name);
+  FunctionState &F = *FIt->second;
+  if (Type != "RequestResponse" && Type != "Event" && Type != "DryRun")
+    return sendAwsError(
+        Req, 400, "InvalidParameterValueException",
+        "1 validation error detected: Value '" + Type +
+            "' at 'invocationType' failed to satisfy constraint: Member must "
+            "satisfy enum value set: [Event, RequestResponse, DryRun]");
+  bool Sync = Type != "Event";
+  size_t Size = evbuffer_get_length(evhttp_request_get_input_buffer(Req));
+  size_t Limit = Sync ? SyncPayloadLimit : AsyncPayloadLimit;
+  if (Size > Limit)
+    return sendAwsError(Req, 413, "RequestEntityTooLargeException",
+                        "Request must be smaller than " +
+                            std::to_string(Limit) + " bytes for the " +
+                            (Sync ? "InvokeFunction" : "InvokeAsync") +
+                            " operation");
+  std::string Payload = requestBody(Req);
+  if (!Payload.empty() && !Json::accept(Payload)) {
+    std::string Why = "not a JSON document";
+    try {
+      (void)Json::parse(Payload);
+    } catch (const Json::parse_error &E) {
+      Why = E.what();
+    }
+    return sendAwsError(Req, 400, "InvalidRequestContentException",
+                        "Could not parse request body into json: " + Why);
+  }
+  if (Type == "DryRun")
+    return sendReply(Req, 204, "", {}, nullptr);
+
+  std::string RequestId = newRequestId();
+  if (!Sync)
+    return acceptEvent(Req, F, std::move(Payload), Parent ? &*Parent : nullptr,
+                       Root, RequestId);
+
+  if (F.InUse >= F.Limit) {
+    {
+      std::lock_guard<std::mutex> G(StatsLock);
+      Stats.throttled(F.Name);
+    }
+    return sendAwsError(Req, 429, "TooManyRequestsException", "Rate Exceeded.",
+                        {}, "ReservedFunctionConcurrentInvocationLimitExceeded");
+  }
+
+  auto Owned = std::make_unique<Invocation>();
+  Invocation *Inv = Owned.get();
+  Inv->Seq = NextSeq++;
+  Inv->Fn = &F;
+  Inv->RequestId = RequestId;
+  Inv->PayloadBytes = Payload.size();
+  Inv->Payload = std::move(Payload);
+  Inv->Sync = true;
+  Inv->Caller = Req;
+  Inv->TailLog = requestHeader(Req, "X-Amz-Log-Type") == "Tail";
+  Inv->Root = Root;
+  if (Parent) {
+    Inv->TraceId = Parent->TraceId;
+    Inv->ParentSpanId = Parent->SpanId;
+    Inv->Sampled = Parent->Sampled;
+  } else {
+    Inv->TraceId = newTraceId();
+  }
+  Inv->SpanId = newSpanId();
+  Inv->ReceivedWallNs = Wall;
+  Inv->ReceivedMono = Mono;
+  Invocations[Inv->Seq] = std::move(Owned);
+  evhttp_connection_set_closecb(
+      evhttp_request_get_connection(Req),
+      [](evhttp_connection *, void *Arg) {
+        static_cast<Invocation *>(Arg)->Caller = nullptr;
+      },
+      Inv);
+  admit(Inv);
+}
+
+void Platform::Impl::admit(Invocation *Inv) {
+  FunctionState &F = *Inv->Fn;
+  ++F.InUse;
+  ++ActiveTraces[Inv->TraceId];
+  double OverheadMs = !Opts.Emulation.Enabled ? 0
+                      : Inv->Sync             ? Opts.Emulation.SyncOverheadMs
+                                              : 0; // events: at enqueue
+  if (OverheadMs <= 0)
+    return makeReady(Inv);
+  Inv->Timer = evtimer_new(
+      Base,
+      [](evutil_socket_t, short, void *Arg) {
+        auto *Inv = static_cast<Invocation *>(Arg);
+        Inv->Fn->P->makeReady(Inv);
+      },
+      Inv);
+  timeval Tv{static_cast<time_t>(OverheadMs / 1000),
+             static_cast<suseconds_t>(std::fmod(OverheadMs, 1000.0) * 1000)};
+  evtimer_add(Inv->Timer, &Tv);
+}
+
+void Platform::Impl::makeReady(Invocation *Inv) {
+  Inv->ReadyMono = monoNs();
+  Inv->Fn->Pending.push_back(Inv);
+  schedule(*Inv->Fn);
+}
+
+void Platform::Impl::schedule(FunctionState &F) {
+  if (ShuttingDown)
+    return;
+  while (!F.Pending.empty()) {
+    Instance *Best = nullptr;
+    for (auto &I : F.Instances)
+      if (I->State == InstanceState::Idle && I->Next &&
+          (!Best || I->LastUsedMono > Best->LastUsedMono))
+        Best = I.get();
+    if (!Best)
+      break;
+    Invocation *Inv = F.Pending.front();
+    F.Pending.pop_front();
+    dispatch(Inv, *Best);
+  }
+  // Instances about to take work: starting ones, and those that answered
+  // and will ask for the next invocation right away.
+  size_t Coming = 0, Live = 0;
+  for (auto &I : F.Instances) {
+    if (I->State == InstanceState::Provisioning ||
+        I->State == InstanceState::Starting ||
+        I->State == InstanceState::Finishing)
+      ++Coming;
+    if (I->State != InstanceState::Stopping)
+      ++Live;
+  }
+  size_t Need = F.Pending.size() > Coming ? F.Pending.size() - Coming : 0;
+  for (; Need > 0 && Live < F.Limit; --Need, ++Live)
+    startInstance(F);
+}
+
+void Platform::Impl::dispatch(Invocation *Inv, Instance &I) {
+  FunctionState &F = *Inv->Fn;
+  std::int64_t Now = monoNs();
+  Inv->DispatchMono = Now;
+  Inv->Inst = &I;
+  Inv->ColdStart = I.Served == 0;
+  Inv->InitMs = Inv->ColdStart ? I.InitMs : 0;
+  ++I.Served;
+  I.Current = Inv;
+  I.State = InstanceState::Busy;
+  I.LastUsedMono = Now;
+  if (I.Timer)
+    evtimer_del(I.Timer);
+
+  evhttp_request *Next = I.Next;
+  I.Next = nullptr;
+  evhttp_connection_set_closecb(evhttp_request_get_connection(Next), nullptr,
+                                nullptr);
+  double TimeoutS = F.Spec->TimeoutS;
+  std::int64_t Deadline =
+      wallMs() + static_cast<std::int64_t>(TimeoutS * 1000);
+  TraceContext Ctx{Inv->TraceId, Inv->SpanId, Inv->Sampled};
+  sendReply(Next, 200, Inv->Payload,
+            {{"Lambda-Runtime-Aws-Request-Id", Inv->RequestId},
+             {"Lambda-Runtime-Deadline-Ms", std::to_string(Deadline)},
+             {"Lambda-Runtime-Invoked-Function-Arn",
+              "arn:aws:lambda:" + Region + ":000000000000:function:" + F.Name},
+             {"Lambda-Runtime-Trace-Id", formatXRay(Ctx)}});
+  Inv->Payload.clear();
+  Inv->Payload.shrink_to_fit();
+  logLine(F, "START RequestId: " + Inv->RequestId + " Version: $LATEST");
+  if (Inv->TailLog)
+    Inv->LogTail += "START RequestId: " + Inv->RequestId + " Version: $LATEST\n";
+
+  if (Inv->Timer)
+    event_free(Inv->Timer);
+  Inv->Timer = evtimer_new(
+      Base,
+      [](evutil_socket_t, short, void *Arg) {
+        auto *Inv = static_cast<Invocation *>(Arg);
+        Platform::Impl &P = *Inv->Fn->P;
+        char Secs[32];
+        std::snprintf(Secs, sizeof Secs, "%.2f", 1.0 * Inv->Fn->Spec->TimeoutS);
+        // Stop first, so that scheduling after finish() does not count on
+        // this instance.
+        if (Instance *I = Inv->Inst)
+          P.stopInstance(*I, SIGKILL, "timeout");
+        P.finish(Inv, Outcome::failure("Sandbox.Timedout",
+                                       "RequestId: " + Inv->RequestId +
+                                           " Error: Task timed out after " +
+                                           Secs + " seconds"));
+      },
+      Inv);
+  timeval Tv{static_cast<time_t>(TimeoutS), 0};
+  evtimer_add(Inv->Timer, &Tv);
+}
+
+void Platform::Impl::finish(Invocation *Inv, Outcome O) {
+  FunctionState &F = *Inv->Fn;
+  double DurationMs =
+      Inv->DispatchMono ? (monoNs() - Inv->DispatchMono) / 1e6 : 0;
+  double PeakMB = 0;
+  if (Instance *I = Inv->Inst) {
+    onOutput(*I, /*Drain=*/true);
+    PeakMB = I->Exited ? I->PeakMB : peakMemoryMB(I->Pid);
+    if (I->Current == Inv) {
+      I->Current = nullptr;
+      if (I->State == InstanceState::Busy)
+        I->State = InstanceState::Finishing;
+    }
+  }
+  bool Final = true;
+  if (!Inv->Sync) {
+    Final = !O.Error || Inv->Attempt > Opts.MaxRetries ||
+            (Opts.MaxEventAgeS >= 0 &&
+             wallMs() - Inv->EnqueuedMs > Opts.MaxEventAgeS * 1000);
+  }
+  record(Inv, O, DurationMs, PeakMB, Final);
+  if (!Inv->Sync)
+    eventFinished(Inv, O, Final);
+  if (Inv->Sync && Inv->Caller) {
+    evhttp_connection_set_closecb(evhttp_request_get_connection(Inv->Caller),
+                                  nullptr, nullptr);
+    HeaderList H{{"X-Amz-Executed-Version", "$LATEST"},
+                 {"X-Amzn-RequestId", Inv->RequestId},
+                 {"X-Amzn-Trace-Id",
+                  formatXRay({Inv->TraceId, Inv->SpanId, Inv->Sampled})}};
+    if (O.Error)
+      H.emplace_back("X-Amz-Function-Error", "Unhandled");
+    if (Inv->TailLog) {
+      std::string Tail = Inv->LogTail;
+      if (Tail.size() > 4096)
+        Tail = Tail.substr(Tail.size() - 4096);
+      H.emplace_back("X-Amz-Log-Result", base64Encode(Tail));
+    }
+    sendReply(Inv->Caller, 200, O.Body, H);
+    Inv->Caller = nullptr;
+  }
+  releaseInvocation(Inv);
+  pumpEvents(F);
+  schedule(F);
+  checkDrained();
+}
+
+void Platform::Impl::releaseInvocation(Invocation *Inv) {
+  FunctionState &F = *Inv->Fn;
+  if (Inv->Timer)
+    event_free(Inv->Timer);
+  Inv->Timer = nullptr;
+  if (F.InUse)
+    --F.InUse;
+  auto T = ActiveTraces.find(Inv->TraceId);
+  if (T != ActiveTraces.end() && --T->second <= 0)
+    ActiveTraces.erase(T);
+  Invocations.erase(Inv->Seq);
+}
+
+void Platform::Impl::onStatus(evhttp_request *Req) {
+  Json Fs = Json::array();
+  for (auto &[Name, F] : Functions) {
+    Json Is = Json::array();
+    for (auto &I : F->Instances)
+      Is.push_back(Json{{"id", I->Name},
+                        {"pid", I->Pid},
+                        {"state", stateName(I->State)},
+                        {"served", I->Served},
+                        {"runtime_api_port", I->Port},
+                        {"cgroup", I->Cgroup}});
+    Fs.push_back(Json{{"name", Name},
+                      {"group", F->Group},
+                      {"limit", F->Limit},
+                      {"in_use", F->InUse},
+                      {"pending", F->Pending.size()},
+                      {"queued_events", F->QueuedEvents},
+                      {"instances", Is}});
+  }
+  Json Doc{{"format", "fusionize-run-status/1"},
+           {"endpoint", "http://" + Opts.Host + ":" + std::to_string(Port)},
+           {"draining", Draining},
+           {"emulation", Opts.Emulation.Name},
+           {"cpu_limit", Cpu ? Cpu->modeName() : "off"},
+           {"invocations_in_flight", Invocations.size()},
+           {"functions", Fs}};
+  sendReply(Req, 200, Doc.dump());
+}
+
+} // namespace fusionize::platform

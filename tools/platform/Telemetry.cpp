@@ -1,0 +1,223 @@
+//===- platform/Telemetry.cpp - Billing records, traces and logs ----------===//
+//
+// Each finished invocation is billed (PriceModel, duration from dispatch to
+// response), added to the summary, logged like CloudWatch (START, END,
+// REPORT lines in logs/<function>.log) and, with --trace, written as the
+// platform's SERVER span (docs/formats.md). Spans the instances export to
+// POST /v1/traces go to the same file, one OTLP/JSON document per line.
+//
+//===----------------------------------------------------------------------===//
+#include "platform/PlatformImpl.h"
+
+#include "platform/Http.h"
+
+#include <event2/http.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <ctime>
+
+namespace fusionize::platform {
+
+void Platform::Impl::openTelemetry() {
+  if (Opts.TraceFile.empty())
+    return;
+  Trace = std::fopen(Opts.TraceFile.c_str(), "we");
+  if (!Trace)
+    throw PlatformError("cannot write " + Opts.TraceFile + ": " +
+                        std::strerror(errno));
+}
+
+void Platform::Impl::closeTelemetry() {
+  if (Trace)
+    std::fflush(Trace);
+}
+
+void Platform::Impl::writeTraceLine(const std::string &Line) {
+  if (!Trace)
+    return;
+  std::fwrite(Line.data(), 1, Line.size(), Trace);
+  std::fputc('\n', Trace);
+  std::fflush(Trace);
+}
+
+static std::string timestamp() {
+  std::int64_t Ns = wallNs();
+  std::time_t S = static_cast<std::time_t>(Ns / 1000000000);
+  char Buf[40];
+  std::strftime(Buf, sizeof Buf, "%Y-%m-%dT%H:%M:%S", std::gmtime(&S));
+  char Out[48];
+  std::snprintf(Out, sizeof Out, "%s.%03dZ", Buf,
+                static_cast<int>((Ns / 1000000) % 1000));
+  return Out;
+}
+
+void Platform::Impl::logLine(FunctionState &F, const std::string &Line) {
+  if (!F.Log)
+    return;
+  std::string L = timestamp() + " " + Line + "\n";
+  std::fwrite(L.data(), 1, L.size(), F.Log);
+  std::fflush(F.Log);
+}
+
+void Platform::Impl::logOutput(Instance &I, const std::string &Line) {
+  FunctionState &F = *I.Fn;
+  logLine(F, "[" + I.Name + "] " + Line);
+  if (Opts.EchoLogs && Opts.Diagnostics)
+    *Opts.Diagnostics << "[" << I.Name << "] " << Line << std::endl;
+  if (I.Current && I.Current->TailLog && I.Current->LogTail.size() < 65536)
+    I.Current->LogTail += Line + "\n";
+}
+
+namespace {
+Json attr(const char *Key, const std::string &V) {
+  return Json{{"key", Key}, {"value", Json{{"stringValue", V}}}};
+}
+Json attr(const char *Key, bool V) {
+  return Json{{"key", Key}, {"value", Json{{"boolValue", V}}}};
+}
+Json attrInt(const char *Key, std::int64_t V) {
+  // OTLP/JSON encodes 64-bit integers as decimal strings.
+  return Json{{"key", Key}, {"value", Json{{"intValue", std::to_string(V)}}}};
+}
+Json attrDouble(const char *Key, double V) {
+  return Json{{"key", Key},
+              {"value", Json{{"doubleValue", std::round(V * 1000) / 1000}}}};
+}
+} // namespace
+
+void Platform::Impl::record(Invocation *Inv, const Outcome &O,
+                            double DurationMs, double PeakMB,
+                            bool FinalAttempt) {
+  FunctionState &F = *Inv->Fn;
+  const ManifestFunction &MF = *F.Spec;
+  std::int64_t Now = monoNs();
+  std::int64_t EndWall = Inv->ReceivedWallNs + (Now - Inv->ReceivedMono);
+  Bill B = billInvocation(Opts.Emulation.Price, DurationMs, MF.MemoryMB);
+
+  InvocationRecord R;
+  R.Function = F.Name;
+  R.Group = F.Group;
+  R.RequestId = Inv->RequestId;
+  R.TraceId = Inv->TraceId;
+  R.Sync = Inv->Sync;
+  R.Root = Inv->Root;
+  R.ColdStart = Inv->ColdStart;
+  R.Error = O.Error;
+  R.ErrorType = O.ErrorType;
+  R.Attempt = Inv->Attempt;
+  R.FinalAttempt = FinalAttempt;
+  R.MemoryMB = MF.MemoryMB;
+  R.PeakMemoryMB = PeakMB;
+  R.LatencyMs = (Now - Inv->ReceivedMono) / 1e6;
+  R.InitMs = Inv->InitMs;
+  std::int64_t Dispatch = Inv->DispatchMono ? Inv->DispatchMono : Now;
+  R.QueueMs = Inv->ReadyMono ? (Dispatch - Inv->ReadyMono) / 1e6 : 0;
+  R.Billing = B;
+  R.ReceivedNs = Inv->Sync ? Inv->ReceivedWallNs : Inv->EnqueuedMs * 1000000;
+  R.EndNs = EndWall;
+  {
+    std::lock_guard<std::mutex> G(StatsLock);
+    Stats.add(R);
+  }
+
+  char Report[512];
+  std::snprintf(Report, sizeof Report,
+                "REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: "
+                "%.0f ms\tMemory Size: %u MB\tMax Memory Used: %.0f MB",
+                Inv->RequestId.c_str(), B.DurationMs, B.BilledMs, MF.MemoryMB,
+                std::ceil(PeakMB));
+  std::string ReportLine = Report;
+  if (Inv->ColdStart) {
+    char Init[64];
+    std::snprintf(Init, sizeof Init, "\tInit Duration: %.2f ms", Inv->InitMs);
+    ReportLine += Init;
+  }
+  if (O.Error)
+    ReportLine += "\tStatus: error\tError Type: " + O.ErrorType;
+  if (Inv->DispatchMono)
+    logLine(F, "END RequestId: " + Inv->RequestId);
+  logLine(F, ReportLine);
+  if (Inv->TailLog)
+    Inv->LogTail += "END RequestId: " + Inv->RequestId + "\n" + ReportLine +
+                    "\n";
+
+  if (!Trace || !Inv->Sampled)
+    return;
+  Json Attrs = Json::array({
+      attr("fusion.source", std::string("platform")),
+      attr("faas.trigger", std::string("other")),
+      attr("faas.coldstart", Inv->ColdStart),
+      attr("faas.invocation_id", Inv->RequestId),
+      attr("faas.name", F.Name),
+      attr("fusion.task", MF.Handler),
+      attr("fusion.group", F.Group),
+      attr("fusion.sync", Inv->Sync),
+      attr("fusion.root", Inv->Root),
+      attrInt("fusion.billed_ms", static_cast<std::int64_t>(B.BilledMs)),
+      attrDouble("fusion.duration_ms", B.DurationMs),
+      attrInt("fusion.memory_mb", MF.MemoryMB),
+      attrDouble("fusion.peak_memory_mb", PeakMB),
+      attrDouble("fusion.init_ms", Inv->InitMs),
+      attrDouble("fusion.queue_ms", R.QueueMs),
+      attrDouble("fusion.cost_usd", B.CostUsd),
+      attrInt("fusion.bytes_req", static_cast<std::int64_t>(Inv->PayloadBytes)),
+      attrInt("fusion.bytes_resp", static_cast<std::int64_t>(
+                                       O.Error ? 0 : O.Body.size())),
+  });
+  if (!Inv->Sync)
+    Attrs.push_back(attrInt("fusion.attempt", Inv->Attempt));
+  if (Inv->Inst)
+    Attrs.push_back(attr("faas.instance", Inv->Inst->Name));
+  Json Status = Json{{"code", 1}};
+  if (O.Error) {
+    Attrs.push_back(attr("exception.type", O.ErrorType));
+    Attrs.push_back(attr("exception.message", O.ErrorMessage));
+    Status = Json{{"code", 2}, {"message", O.ErrorType}};
+  }
+  Json Span{{"traceId", Inv->TraceId},
+            {"spanId", Inv->SpanId}};
+  if (!Inv->ParentSpanId.empty())
+    Span["parentSpanId"] = Inv->ParentSpanId;
+  Span["name"] = F.Name;
+  Span["kind"] = 2;
+  Span["startTimeUnixNano"] = std::to_string(Inv->ReceivedWallNs);
+  Span["endTimeUnixNano"] = std::to_string(EndWall);
+  Span["attributes"] = std::move(Attrs);
+  Span["status"] = std::move(Status);
+  Json Doc{
+      {"resourceSpans",
+       Json::array({Json{
+           {"resource",
+            Json{{"attributes",
+                  Json::array({attr("service.name",
+                                    std::string("fusionize-platform")),
+                               attr("cloud.provider", std::string("fusionize")),
+                               attr("fusion.emulation",
+                                    Opts.Emulation.Name)})}}},
+           {"scopeSpans",
+            Json::array({Json{{"scope", Json{{"name", "fusionize-platform"},
+                                             {"version", "0.1.0"}}},
+                              {"spans", Json::array({Span})}}})}}})}};
+  writeTraceLine(Doc.dump());
+}
+
+void Platform::Impl::onOtlp(evhttp_request *Req) {
+  std::string Type = requestHeader(Req, "Content-Type");
+  if (Type.find("protobuf") != std::string::npos)
+    return sendReply(Req, 415,
+                     R"({"code":3,"message":"only OTLP/JSON is accepted; set )"
+                     R"(OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=http/json"})");
+  Json Doc = Json::parse(requestBody(Req), nullptr, false);
+  if (!Doc.is_object() || !Doc.contains("resourceSpans") ||
+      !Doc["resourceSpans"].is_array())
+    return sendReply(Req, 400,
+                     R"({"code":3,"message":"expected an OTLP/JSON )"
+                     R"(ExportTraceServiceRequest {\"resourceSpans\": [...]}"})");
+  if (!Doc["resourceSpans"].empty())
+    writeTraceLine(Doc.dump());
+  sendReply(Req, 200, "{}");
+}
+
+} // namespace fusionize::platform

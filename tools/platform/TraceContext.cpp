@@ -1,0 +1,150 @@
+//===- platform/TraceContext.cpp - W3C and AWS X-Ray trace context --------===//
+#include "platform/TraceContext.h"
+
+#include <cctype>
+#include <mutex>
+#include <random>
+
+namespace fusionize::platform {
+
+bool isLowerHex(std::string_view S) {
+  for (char C : S)
+    if (!((C >= '0' && C <= '9') || (C >= 'a' && C <= 'f')))
+      return false;
+  return true;
+}
+
+static bool allZero(std::string_view S) {
+  return S.find_first_not_of('0') == std::string_view::npos;
+}
+
+static std::string lower(std::string_view S) {
+  std::string R(S);
+  for (char &C : R)
+    C = static_cast<char>(std::tolower(static_cast<unsigned char>(C)));
+  return R;
+}
+
+static std::string_view trim(std::string_view S) {
+  while (!S.empty() && (S.front() == ' ' || S.front() == '\t'))
+    S.remove_prefix(1);
+  while (!S.empty() && (S.back() == ' ' || S.back() == '\t'))
+    S.remove_suffix(1);
+  return S;
+}
+
+std::optional<TraceContext> parseTraceparent(std::string_view Header) {
+  Header = trim(Header);
+  // version "-" trace-id "-" parent-id "-" flags, 55 characters for 00.
+  if (Header.size() < 55 || Header[2] != '-' || Header[35] != '-' ||
+      Header[52] != '-')
+    return std::nullopt;
+  std::string Version = lower(Header.substr(0, 2));
+  if (!isLowerHex(Version) || Version == "ff")
+    return std::nullopt;
+  if (Version == "00" && Header.size() != 55)
+    return std::nullopt;
+  if (Header.size() > 55 && Header[55] != '-')
+    return std::nullopt;
+  TraceContext C;
+  C.TraceId = lower(Header.substr(3, 32));
+  C.SpanId = lower(Header.substr(36, 16));
+  std::string Flags = lower(Header.substr(53, 2));
+  if (!isLowerHex(C.TraceId) || !isLowerHex(C.SpanId) || !isLowerHex(Flags) ||
+      allZero(C.TraceId) || allZero(C.SpanId))
+    return std::nullopt;
+  C.Sampled = (std::stoi(Flags, nullptr, 16) & 1) != 0;
+  return C;
+}
+
+std::string formatTraceparent(const TraceContext &C) {
+  return "00-" + C.TraceId + "-" + C.SpanId + (C.Sampled ? "-01" : "-00");
+}
+
+std::optional<TraceContext> parseXRay(std::string_view Header) {
+  TraceContext C;
+  bool HaveRoot = false;
+  while (!Header.empty()) {
+    size_t Semi = Header.find(';');
+    std::string_view Field = trim(Header.substr(0, Semi));
+    Header = Semi == std::string_view::npos ? std::string_view()
+                                            : Header.substr(Semi + 1);
+    size_t Eq = Field.find('=');
+    if (Eq == std::string_view::npos)
+      continue;
+    std::string Key = lower(trim(Field.substr(0, Eq)));
+    std::string_view Value = trim(Field.substr(Eq + 1));
+    if (Key == "root") {
+      // 1-<8 hex epoch>-<24 hex random>
+      if (Value.size() != 35 || Value.substr(0, 2) != "1-" || Value[10] != '-')
+        return std::nullopt;
+      std::string Id = lower(Value.substr(2, 8)) + lower(Value.substr(11, 24));
+      if (!isLowerHex(Id) || allZero(Id))
+        return std::nullopt;
+      C.TraceId = Id;
+      HaveRoot = true;
+    } else if (Key == "parent") {
+      std::string Id = lower(Value);
+      if (Id.size() != 16 || !isLowerHex(Id) || allZero(Id))
+        return std::nullopt;
+      C.SpanId = Id;
+    } else if (Key == "sampled") {
+      if (Value == "0")
+        C.Sampled = false;
+      else if (Value == "1" || Value == "?")
+        C.Sampled = true;
+      else
+        return std::nullopt;
+    }
+  }
+  if (!HaveRoot)
+    return std::nullopt;
+  return C;
+}
+
+std::string formatXRay(const TraceContext &C) {
+  std::string S = "Root=1-" + C.TraceId.substr(0, 8) + "-" +
+                  C.TraceId.substr(8);
+  if (!C.SpanId.empty())
+    S += ";Parent=" + C.SpanId;
+  S += C.Sampled ? ";Sampled=1" : ";Sampled=0";
+  return S;
+}
+
+namespace {
+struct IdSource {
+  std::mutex Lock;
+  std::mt19937_64 Rng{std::random_device{}()};
+
+  std::string hex(size_t Digits) {
+    static const char *const Hex = "0123456789abcdef";
+    std::string S(Digits, '0');
+    std::lock_guard<std::mutex> G(Lock);
+    do {
+      for (size_t I = 0; I < Digits; I += 16) {
+        std::uint64_t V = Rng();
+        for (size_t J = I; J < Digits && J < I + 16; ++J, V >>= 4)
+          S[J] = Hex[V & 15];
+      }
+    } while (allZero(S));
+    return S;
+  }
+};
+IdSource &ids() {
+  static IdSource S;
+  return S;
+}
+} // namespace
+
+std::string newTraceId() { return ids().hex(32); }
+std::string newSpanId() { return ids().hex(16); }
+
+std::string newRequestId() {
+  std::string H = ids().hex(32);
+  H[12] = '4';                               // version 4
+  H[16] = "89ab"[std::stoi(H.substr(16, 1), nullptr, 16) & 3]; // variant
+  return H.substr(0, 8) + "-" + H.substr(8, 4) + "-" + H.substr(12, 4) + "-" +
+         H.substr(16, 4) + "-" + H.substr(20, 12);
+}
+
+} // namespace fusionize::platform
