@@ -1,4 +1,4 @@
-//===- payloads.h - Reading workload payload files in the example drivers --===//
+//===- payloads.h - Payload files for the example drivers ----------------===//
 //
 // A payload file is JSON Lines: one invocation payload per line, exactly as
 // the platform's load driver sends it to the entry function, i.e. the task's

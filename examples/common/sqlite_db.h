@@ -1,8 +1,9 @@
 //===- sqlite_db.h - A small RAII wrapper around SQLite for the examples --===//
 //
 //   examples::Database db(path, schemaSql);
-//   db.execute("INSERT OR REPLACE INTO t VALUES (?, ?)", {Value(1), Value("x")});
-//   for (const examples::Row &row : db.query("SELECT a, b FROM t ORDER BY a"))
+//   db.execute("INSERT OR REPLACE INTO t VALUES (?, ?)",
+//              {std::int64_t{1}, std::string("x")});
+//   for (const examples::Row &row : db.query("SELECT a, b FROM t"))
 //     ...
 //
 // The example applications keep their state in one SQLite file that several
@@ -46,7 +47,8 @@ public:
   /// which should only contain idempotent statements (CREATE ... IF NOT
   /// EXISTS).
   Database(const std::string &path, const std::string &schemaSql) {
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    int flags =
+        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     if (sqlite3_open_v2(path.c_str(), &handle_, flags, nullptr) != SQLITE_OK) {
       std::string message = handle_ ? sqlite3_errmsg(handle_) : "out of memory";
       sqlite3_close(handle_);
@@ -120,7 +122,8 @@ private:
     Statement(sqlite3 *db, const std::string &sql,
               std::initializer_list<Value> params)
         : db_(db) {
-      if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt_, nullptr) != SQLITE_OK)
+      if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt_, nullptr) !=
+          SQLITE_OK)
         throw DatabaseError(std::string(sqlite3_errmsg(db_)) + " in: " + sql);
       int index = 1;
       for (const Value &v : params)
@@ -146,7 +149,8 @@ private:
       for (int i = 0; i < columns; ++i) {
         switch (sqlite3_column_type(stmt_, i)) {
         case SQLITE_INTEGER:
-          row.emplace_back(static_cast<std::int64_t>(sqlite3_column_int64(stmt_, i)));
+          row.emplace_back(
+              static_cast<std::int64_t>(sqlite3_column_int64(stmt_, i)));
           break;
         case SQLITE_FLOAT:
           row.emplace_back(sqlite3_column_double(stmt_, i));
@@ -171,8 +175,9 @@ private:
       else if (auto *d = std::get_if<double>(&value))
         rc = sqlite3_bind_double(stmt_, index, *d);
       else if (auto *text = std::get_if<std::string>(&value))
-        rc = sqlite3_bind_text(stmt_, index, text->c_str(),
-                               static_cast<int>(text->size()), SQLITE_TRANSIENT);
+        rc =
+            sqlite3_bind_text(stmt_, index, text->c_str(),
+                              static_cast<int>(text->size()), SQLITE_TRANSIENT);
       else
         rc = sqlite3_bind_null(stmt_, index);
       if (rc != SQLITE_OK)

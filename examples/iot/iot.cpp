@@ -108,8 +108,8 @@ JamReport DetectJam(const SensorReading &reading) {
   JamReport report;
   report.primes = examples::countPrimes(reading.sieve);
   report.jam = reading.air_quality > 150;
-  report.message = report.jam ? "Traffic jam ahead: expect delays"
-                              : "Traffic flowing";
+  report.message =
+      report.jam ? "Traffic jam ahead: expect delays" : "Traffic flowing";
   return report;
 }
 

@@ -6,7 +6,8 @@
 //
 //   AnalyzeSensor ──sync──► CheckSensor, StoreEvent
 //                 ──async─► CheckTemperature ──async─► ActionSignage
-//                 ──async─► CheckSound ──sync──► CheckSoundLoud, CheckSoundAccident
+//                 ──async─► CheckSound ──sync──► CheckSoundLoud
+//                                      ──sync──► CheckSoundAccident
 //                 ──async─► CheckAir ──sync──► DetectJam
 //                                    ──async─► ActionSignage
 //
@@ -27,11 +28,11 @@ namespace iot {
 
 /// One reading of a sensor station: the payload of AnalyzeSensor.
 struct SensorReading {
-  std::int64_t request_id = 0; // unique per request; the database key
-  int sensor_id = 0;           // also the id of the road sign next to it
-  double temperature = 0;      // degrees Celsius
-  double sound = 0;            // dB
-  double air_quality = 0;      // air quality index (higher is worse)
+  std::int64_t request_id = 0;    // unique per request; the database key
+  int sensor_id = 0;              // also the id of the road sign next to it
+  double temperature = 0;         // degrees Celsius
+  double sound = 0;               // dB
+  double air_quality = 0;         // air quality index (higher is worse)
   std::int64_t sieve = 4'000'000; // size of the CPU work of each check
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SensorReading, request_id,
@@ -53,7 +54,7 @@ struct AnalysisSummary {
   std::int64_t request_id = 0;
   int sensor_id = 0;
   SensorCheck check;
-  bool stored = false; // StoreEvent wrote a new row
+  bool stored = false;                 // StoreEvent wrote a new row
   std::vector<std::string> dispatched; // asynchronous checks started
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AnalysisSummary, request_id,
@@ -89,17 +90,30 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SignageAction, request_id,
                                                 source, location, chain,
                                                 message)
 
-// The tasks, with the short names the papers use.
-[[fusionize::task]] AnalysisSummary AnalyzeSensor(const SensorReading &reading); // I
-[[fusionize::task]] SensorCheck CheckSensor(const SensorReading &reading);       // CW
-[[fusionize::task]] bool StoreEvent(const SensorReading &reading);               // SE
-[[fusionize::task]] void CheckTemperature(const SensorReading &reading);         // CT
-[[fusionize::task]] void CheckSound(const SensorReading &reading);               // CS
-[[fusionize::task]] SoundVerdict CheckSoundLoud(const SensorReading &reading);   // CSL
-[[fusionize::task]] SoundVerdict CheckSoundAccident(const SensorReading &reading); // CSA
-[[fusionize::task]] void CheckAir(const SensorReading &reading);                 // CA
-[[fusionize::task]] JamReport DetectJam(const SensorReading &reading);           // DJ
-[[fusionize::task]] void ActionSignage(const SignageAction &action);             // AS
+// The tasks; the papers' short names in parentheses.
+
+/// (I) The entry: checks and stores the reading, then starts the three
+/// asynchronous checks.
+[[fusionize::task]] AnalysisSummary AnalyzeSensor(const SensorReading &reading);
+/// (CW) Is the station plausible?
+[[fusionize::task]] SensorCheck CheckSensor(const SensorReading &reading);
+/// (SE) Stores the reading.
+[[fusionize::task]] bool StoreEvent(const SensorReading &reading);
+/// (CT) Warns of ice or heat on the signs next to the station.
+[[fusionize::task]] void CheckTemperature(const SensorReading &reading);
+/// (CS) Runs both sound checks.
+[[fusionize::task]] void CheckSound(const SensorReading &reading);
+/// (CSL) Is the traffic too loud?
+[[fusionize::task]] SoundVerdict CheckSoundLoud(const SensorReading &reading);
+/// (CSA) Was there a bang, an accident?
+[[fusionize::task]] SoundVerdict
+CheckSoundAccident(const SensorReading &reading);
+/// (CA) Checks for a jam and tells the signs.
+[[fusionize::task]] void CheckAir(const SensorReading &reading);
+/// (DJ) Is the traffic standing?
+[[fusionize::task]] JamReport DetectJam(const SensorReading &reading);
+/// (AS) Shows a message on a chain of road signs.
+[[fusionize::task]] void ActionSignage(const SignageAction &action);
 
 } // namespace iot
 

@@ -37,7 +37,9 @@ CREATE TABLE IF NOT EXISTS signage (
 );
 )sql";
 
-examples::Database open() { return examples::Database(databasePath(), Schema); }
+examples::Database openDatabase() {
+  return examples::Database(databasePath(), Schema);
+}
 
 std::string fixed2(double value) {
   std::ostringstream out;
@@ -52,17 +54,17 @@ std::string databasePath() {
 }
 
 bool storeReading(const SensorReading &reading) {
-  examples::Database db = open();
-  int inserted = db.execute(
-      "INSERT OR IGNORE INTO sensor_data VALUES (?, ?, ?, ?, ?)",
-      {reading.request_id, std::int64_t{reading.sensor_id}, reading.temperature,
-       reading.sound, reading.air_quality});
+  examples::Database db = openDatabase();
+  int inserted =
+      db.execute("INSERT OR IGNORE INTO sensor_data VALUES (?, ?, ?, ?, ?)",
+                 {reading.request_id, std::int64_t{reading.sensor_id},
+                  reading.temperature, reading.sound, reading.air_quality});
   return inserted == 1;
 }
 
 void storeUseCase(const SensorReading &reading, const std::string &source,
                   const SoundVerdict &verdict) {
-  examples::Database db = open();
+  examples::Database db = openDatabase();
   db.execute("INSERT OR REPLACE INTO use_case VALUES (?, ?, ?, ?, ?, ?)",
              {reading.request_id, source, std::int64_t{reading.sensor_id},
               std::int64_t{verdict.flagged}, verdict.message, verdict.primes});
@@ -71,7 +73,7 @@ void storeUseCase(const SensorReading &reading, const std::string &source,
 int storeSignage(const SignageAction &action) {
   int first = std::min(action.location, action.location + action.chain);
   int last = std::max(action.location, action.location + action.chain);
-  examples::Database db = open();
+  examples::Database db = openDatabase();
   db.transaction([&] {
     for (int sign = first; sign <= last; ++sign)
       db.execute("INSERT OR REPLACE INTO signage VALUES (?, ?, ?, ?)",
@@ -85,17 +87,18 @@ void printDatabase(std::ostream &out) {
   using examples::asInt;
   using examples::asReal;
   using examples::asText;
-  examples::Database db = open();
+  examples::Database db = openDatabase();
   for (const examples::Row &row :
        db.query("SELECT request_id, sensor_id, temperature, sound, air_quality "
                 "FROM sensor_data ORDER BY request_id"))
-    out << "sensor_data request=" << asInt(row[0]) << " sensor=" << asInt(row[1])
+    out << "sensor_data request=" << asInt(row[0])
+        << " sensor=" << asInt(row[1])
         << " temperature=" << fixed2(asReal(row[2]))
         << " sound=" << fixed2(asReal(row[3]))
         << " air_quality=" << fixed2(asReal(row[4])) << "\n";
-  for (const examples::Row &row :
-       db.query("SELECT request_id, source, sensor_id, flagged, primes, message "
-                "FROM use_case ORDER BY request_id, source"))
+  for (const examples::Row &row : db.query(
+           "SELECT request_id, source, sensor_id, flagged, primes, message "
+           "FROM use_case ORDER BY request_id, source"))
     out << "use_case request=" << asInt(row[0]) << " source=" << asText(row[1])
         << " sensor=" << asInt(row[2]) << " flagged=" << asInt(row[3])
         << " primes=" << asInt(row[4]) << " message=\"" << asText(row[5])

@@ -4,8 +4,9 @@
 // group (the original application writes to DynamoDB tables):
 //
 //   sensor_data  one row per reading            (written by StoreEvent)
-//   use_case     one row per sound check        (CheckSoundLoud, CheckSoundAccident)
-//   signage      one row per road sign message  (ActionSignage)
+//   use_case     one row per sound check        (CheckSoundLoud,
+//   CheckSoundAccident) signage      one row per road sign message
+//   (ActionSignage)
 //
 // Every write is keyed by the request, so repeating an invocation (the
 // platform retries failed asynchronous events) changes nothing.

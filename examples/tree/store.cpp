@@ -16,7 +16,9 @@ CREATE TABLE IF NOT EXISTS computed (
 );
 )sql";
 
-examples::Database open() { return examples::Database(databasePath(), Schema); }
+examples::Database openDatabase() {
+  return examples::Database(databasePath(), Schema);
+}
 
 } // namespace
 
@@ -26,13 +28,13 @@ std::string databasePath() {
 
 void storeComputed(std::int64_t requestId, const std::string &task,
                    std::int64_t primes) {
-  examples::Database db = open();
+  examples::Database db = openDatabase();
   db.execute("INSERT OR REPLACE INTO computed VALUES (?, ?, ?)",
              {requestId, task, primes});
 }
 
 void printDatabase(std::ostream &out) {
-  examples::Database db = open();
+  examples::Database db = openDatabase();
   for (const examples::Row &row :
        db.query("SELECT request_id, task, primes FROM computed "
                 "ORDER BY request_id, task"))

@@ -26,7 +26,7 @@ namespace tree {
 /// The payload of A, passed down the whole tree.
 struct TreeRequest {
   std::int64_t request_id = 0;
-  int wait_ms = 500;            // how long each of B, D and E waits
+  int wait_ms = 500;              // how long each of B, D and E waits
   std::int64_t work = 10'000'000; // sieve size of each of C, F and G
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TreeRequest, request_id,

@@ -21,10 +21,13 @@ struct CategoryAd {
 const std::vector<CategoryAd> &inventory() {
   static const std::vector<CategoryAd> Ads = {
       {"clothing", {"/product/TANKTOP", "Tank top for sale. 20% off."}},
-      {"accessories", {"/product/WATCH", "Watch for sale. Buy one, get second kit for free"}},
+      {"accessories",
+       {"/product/WATCH", "Watch for sale. Buy one, get second kit for free"}},
       {"bath", {"/product/QWERTY", "Bathing suits for the summer. 10% off."}},
-      {"furniture", {"/product/EASYSTOOL", "Stools for every kitchen. Free shipping."}},
-      {"kitchen", {"/product/BAMBOOJAR", "Bamboo glass jar for sale. 10% off."}},
+      {"furniture",
+       {"/product/EASYSTOOL", "Stools for every kitchen. Free shipping."}},
+      {"kitchen",
+       {"/product/BAMBOOJAR", "Bamboo glass jar for sale. 10% off."}},
       {"decor", {"/product/CANDLEHOLDER", "Candle holder for sale. 30% off."}},
       {"home", {"/product/MUG", "Mugs for sale. Buy two, get a third free."}},
   };

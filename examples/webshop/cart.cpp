@@ -1,5 +1,6 @@
-//===- cart.cpp - The cart service: getcart, addcartitem, emptycart, and ---===//
-//===- cartkvstorage, the key-value storage behind them ------------------===//
+//===- cart.cpp - The cart service and its key-value storage --------------===//
+//
+// getcart, addcartitem, emptycart, and cartkvstorage behind them.
 //
 // As in BeFaaS, the three cart tasks do not touch storage themselves: each
 // goes through cartkvstorage, and addcartitem adds one unit per call.
@@ -35,8 +36,8 @@ Cart cartkvstorage(const CartOperation &operation) {
   if (operation.operation == "get") {
     cart.items = loadCart(operation.user_id);
   } else if (operation.operation == "add") {
-    cart.items = addToCart(operation.user_id, operation.product_id,
-                           operation.quantity);
+    cart.items =
+        addToCart(operation.user_id, operation.product_id, operation.quantity);
   } else if (operation.operation == "empty") {
     deleteCart(operation.user_id);
   } else {

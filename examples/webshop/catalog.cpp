@@ -1,5 +1,6 @@
-//===- catalog.cpp - The product catalog: getproduct, listproducts, -------===//
-//===- searchproducts, listrecommendations --------------------------------===//
+//===- catalog.cpp - The product catalog ----------------------------------===//
+//
+// getproduct, listproducts, searchproducts and listrecommendations.
 //
 // The catalog is fixed, as in BeFaaS (a products.js file there). The first
 // three products are BeFaaS's (its workload also asks for EASYSTOOL); the
@@ -17,29 +18,55 @@ namespace {
 
 const std::vector<Product> &catalog() {
   static const std::vector<Product> Products = {
-      {"QWERTY", "Bathing Suit", "You will never want to take this off!",
-       {"USD", 64, 990'000'000}, {"clothing", "bath"}},
-      {"REFLECTXXX", "Shiny Mirror",
+      {"QWERTY",
+       "Bathing Suit",
+       "You will never want to take this off!",
+       {"USD", 64, 990'000'000},
+       {"clothing", "bath"}},
+      {"REFLECTXXX",
+       "Shiny Mirror",
        "You will definitely see yourself as a treasure by just looking at it.",
-       {"USD", 149, 990'000'000}, {"accessories", "bath"}},
-      {"EASYSTOOL", "Easy Stool", "Sit down, relax, and enjoy the view.",
-       {"USD", 37, 500'000'000}, {"furniture", "kitchen"}},
-      {"SUNGLASSES", "Sunglasses", "Add a modern touch to your outfits.",
-       {"USD", 19, 990'000'000}, {"accessories"}},
-      {"TANKTOP", "Tank Top", "Perfectly cropped cotton tank.",
-       {"USD", 18, 990'000'000}, {"clothing", "tops"}},
-      {"WATCH", "Watch", "This gold-tone stainless steel watch works with "
-                         "most of your outfits.",
-       {"USD", 109, 990'000'000}, {"accessories"}},
-      {"CANDLEHOLDER", "Candle Holder", "This small but intricate candle "
-                                        "holder is an excellent gift.",
-       {"USD", 18, 990'000'000}, {"decor", "home"}},
-      {"MUG", "Mug", "A simple mug with a mustard interior.",
-       {"USD", 8, 990'000'000}, {"kitchen"}},
-      {"BAMBOOJAR", "Bamboo Glass Jar", "This bamboo glass jar can hold 57 "
-                                        "oz (1.7 l) and is perfect for any "
-                                        "kitchen.",
-       {"USD", 5, 490'000'000}, {"kitchen"}},
+       {"USD", 149, 990'000'000},
+       {"accessories", "bath"}},
+      {"EASYSTOOL",
+       "Easy Stool",
+       "Sit down, relax, and enjoy the view.",
+       {"USD", 37, 500'000'000},
+       {"furniture", "kitchen"}},
+      {"SUNGLASSES",
+       "Sunglasses",
+       "Add a modern touch to your outfits.",
+       {"USD", 19, 990'000'000},
+       {"accessories"}},
+      {"TANKTOP",
+       "Tank Top",
+       "Perfectly cropped cotton tank.",
+       {"USD", 18, 990'000'000},
+       {"clothing", "tops"}},
+      {"WATCH",
+       "Watch",
+       "This gold-tone stainless steel watch works with "
+       "most of your outfits.",
+       {"USD", 109, 990'000'000},
+       {"accessories"}},
+      {"CANDLEHOLDER",
+       "Candle Holder",
+       "This small but intricate candle "
+       "holder is an excellent gift.",
+       {"USD", 18, 990'000'000},
+       {"decor", "home"}},
+      {"MUG",
+       "Mug",
+       "A simple mug with a mustard interior.",
+       {"USD", 8, 990'000'000},
+       {"kitchen"}},
+      {"BAMBOOJAR",
+       "Bamboo Glass Jar",
+       "This bamboo glass jar can hold 57 "
+       "oz (1.7 l) and is perfect for any "
+       "kitchen.",
+       {"USD", 5, 490'000'000},
+       {"kitchen"}},
   };
   return Products;
 }

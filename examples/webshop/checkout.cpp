@@ -42,8 +42,8 @@ CheckoutResult checkout(const CheckoutRequest &request) {
     order.total_cost =
         addMoney(order.total_cost, multiplyMoney(price, item.quantity));
   }
-  order.shipping_cost = convertPrice(
-      shipmentquote(request.address, cart.items), request.user_currency);
+  order.shipping_cost = convertPrice(shipmentquote(request.address, cart.items),
+                                     request.user_currency);
   order.total_cost = addMoney(order.total_cost, order.shipping_cost);
 
   PaymentResult charge =

@@ -44,9 +44,9 @@ void showProduct(const ShopRequest &request, ShopPage &page) {
     page.error = "no product " + request.product_id;
     return;
   }
-  auto recommendations = fusionize::async(
-      listrecommendations, request.user_id,
-      std::vector<std::string>{request.product_id});
+  auto recommendations =
+      fusionize::async(listrecommendations, request.user_id,
+                       std::vector<std::string>{request.product_id});
   auto ads = fusionize::async(getads, product->categories);
   page.products.push_back(viewOf(*product, request.currency));
   page.recommendations = recommendations.get();
@@ -69,14 +69,15 @@ void showCart(const ShopRequest &request, ShopPage &page) {
         addMoney(page.total_cost, multiplyMoney(view.price, item.quantity));
     page.products.push_back(view);
   }
-  page.shipping_cost = convertPrice(
-      shipmentquote(request.address, cart.items), request.currency);
+  page.shipping_cost = convertPrice(shipmentquote(request.address, cart.items),
+                                    request.currency);
   page.total_cost = addMoney(page.total_cost, page.shipping_cost);
 }
 
 void placeOrder(const ShopRequest &request, ShopPage &page) {
-  CheckoutRequest order{request.request_id, request.user_id, request.currency,
-                        request.address,    request.email,   request.credit_card};
+  CheckoutRequest order{request.request_id, request.user_id,
+                        request.currency,   request.address,
+                        request.email,      request.credit_card};
   CheckoutResult result = checkout(order);
   if (!result.ok) {
     page.error = result.error;
@@ -128,7 +129,8 @@ ShopPage frontend(const ShopRequest &request) {
     if (request.quantity < 1 || !getproduct(request.product_id))
       page.error = "cannot add " + request.product_id;
     else
-      addcartitem(request.user_id, CartItem{request.product_id, request.quantity});
+      addcartitem(request.user_id,
+                  CartItem{request.product_id, request.quantity});
   } else if (request.operation == "emptycart") {
     emptycart(request.user_id);
   } else if (request.operation == "checkout") {

@@ -42,7 +42,8 @@ ShopRequest withProduct(ShopRequest request, const std::string &productId,
 }
 
 ShopRequest withPayment(ShopRequest request, const std::string &cardNumber) {
-  request.address = {"Schillerstrasse 9", "Munich", "Bavaria", "Germany", 80336};
+  request.address = {"Schillerstrasse 9", "Munich", "Bavaria", "Germany",
+                     80336};
   request.email = request.user_id + "@example.com";
   request.credit_card = {cardNumber, 123, 2030, 10};
   return request;

@@ -6,7 +6,8 @@
 
 namespace webshop {
 
-Money shipmentquote(const Address &address, const std::vector<CartItem> &items) {
+Money shipmentquote(const Address &address,
+                    const std::vector<CartItem> &items) {
   // BeFaaS's formula: a base fee plus a little per item, in dollars. The
   // address does not change the price, as in BeFaaS.
   (void)address;
@@ -15,8 +16,8 @@ Money shipmentquote(const Address &address, const std::vector<CartItem> &items) 
     count += item.quantity;
   if (count <= 0)
     return Money{"USD", 0, 0};
-  return Money{"USD", 4 + static_cast<std::int64_t>(std::ceil(std::sqrt(count) / 2)),
-               0};
+  return Money{
+      "USD", 4 + static_cast<std::int64_t>(std::ceil(std::sqrt(count) / 2)), 0};
 }
 
 std::string shiporder(const std::string &order_id, const Address &address,

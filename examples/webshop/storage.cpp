@@ -32,7 +32,9 @@ CREATE TABLE IF NOT EXISTS emails (
 );
 )sql";
 
-examples::Database open() { return examples::Database(databasePath(), Schema); }
+examples::Database openDatabase() {
+  return examples::Database(databasePath(), Schema);
+}
 
 std::vector<CartItem> readItems(examples::Database &db,
                                 const std::string &userId) {
@@ -51,18 +53,19 @@ std::string databasePath() {
 }
 
 std::vector<CartItem> loadCart(const std::string &userId) {
-  examples::Database db = open();
+  examples::Database db = openDatabase();
   return readItems(db, userId);
 }
 
 std::vector<CartItem> addToCart(const std::string &userId,
                                 const std::string &productId, int quantity) {
-  examples::Database db = open();
+  examples::Database db = openDatabase();
   return db.transaction([&] {
     std::vector<CartItem> items = readItems(db, userId);
-    auto item = std::find_if(items.begin(), items.end(), [&](const CartItem &i) {
-      return i.product_id == productId;
-    });
+    auto item =
+        std::find_if(items.begin(), items.end(), [&](const CartItem &i) {
+          return i.product_id == productId;
+        });
     if (item != items.end())
       item->quantity += quantity;
     else
@@ -74,12 +77,12 @@ std::vector<CartItem> addToCart(const std::string &userId,
 }
 
 void deleteCart(const std::string &userId) {
-  examples::Database db = open();
+  examples::Database db = openDatabase();
   db.execute("DELETE FROM carts WHERE user_id = ?", {userId});
 }
 
 void storeOrder(const Order &order) {
-  examples::Database db = open();
+  examples::Database db = openDatabase();
   db.execute("INSERT OR REPLACE INTO orders VALUES (?, ?, ?, ?, ?, ?, ?)",
              {order.order_id, order.user_id, formatMoney(order.total_cost),
               formatMoney(order.shipping_cost), order.shipping_tracking_id,
@@ -88,14 +91,14 @@ void storeOrder(const Order &order) {
 
 void storeEmail(const std::string &orderId, const std::string &recipient,
                 const std::string &subject, const std::string &body) {
-  examples::Database db = open();
+  examples::Database db = openDatabase();
   db.execute("INSERT OR REPLACE INTO emails VALUES (?, ?, ?, ?)",
              {orderId, recipient, subject, body});
 }
 
 void printDatabase(std::ostream &out) {
   using examples::asText;
-  examples::Database db = open();
+  examples::Database db = openDatabase();
   for (const examples::Row &row :
        db.query("SELECT user_id, items FROM carts ORDER BY user_id"))
     out << "cart user=" << asText(row[0]) << " items=" << asText(row[1])
@@ -105,15 +108,14 @@ void printDatabase(std::ostream &out) {
                 "transaction_id, items FROM orders ORDER BY order_id"))
     out << "order id=" << asText(row[0]) << " user=" << asText(row[1])
         << " total=\"" << asText(row[2]) << "\" shipping=\"" << asText(row[3])
-        << "\" tracking=" << asText(row[4])
-        << " transaction=" << asText(row[5]) << " items=" << asText(row[6])
-        << "\n";
+        << "\" tracking=" << asText(row[4]) << " transaction=" << asText(row[5])
+        << " items=" << asText(row[6]) << "\n";
   for (const examples::Row &row :
        db.query("SELECT order_id, recipient, subject, body FROM emails "
                 "ORDER BY order_id"))
     out << "email order=" << asText(row[0]) << " to=" << asText(row[1])
-        << " subject=\"" << asText(row[2]) << "\" body="
-        << nlohmann::json(asText(row[3])).dump() << "\n";
+        << " subject=\"" << asText(row[2])
+        << "\" body=" << nlohmann::json(asText(row[3])).dump() << "\n";
 }
 
 } // namespace webshop

@@ -147,14 +147,14 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(CheckoutResult, ok, error,
 struct ShopRequest {
   std::string request_id;
   std::string operation = "home";
-  std::string user_id;           // empty: not logged in
-  std::string currency = "EUR";  // the currency the user chose
-  std::string product_id;        // product, addcartitem
-  int quantity = 1;              // addcartitem
-  std::string query;             // search
-  Address address;               // checkout
-  std::string email;             // checkout
-  CreditCard credit_card;        // checkout
+  std::string user_id;          // empty: not logged in
+  std::string currency = "EUR"; // the currency the user chose
+  std::string product_id;       // product, addcartitem
+  int quantity = 1;             // addcartitem
+  std::string query;            // search
+  Address address;              // checkout
+  std::string email;            // checkout
+  CreditCard credit_card;       // checkout
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ShopRequest, request_id,
                                                 operation, user_id, currency,
@@ -211,7 +211,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ShopPage, request_id, operation,
 // catalog.cpp: products and recommendations.
 [[fusionize::task]] std::optional<Product> getproduct(const std::string &id);
 [[fusionize::task]] std::vector<Product> listproducts();
-[[fusionize::task]] std::vector<Product> searchproducts(const std::string &query);
+[[fusionize::task]] std::vector<Product>
+searchproducts(const std::string &query);
 [[fusionize::task]] std::vector<std::string>
 listrecommendations(const std::string &user_id,
                     const std::vector<std::string> &product_ids);
@@ -222,7 +223,8 @@ getads(const std::vector<std::string> &context_keys);
 
 // currency.cpp
 [[fusionize::task]] std::vector<std::string> supportedcurrencies();
-[[fusionize::task]] Money currency(const Money &from, const std::string &to_code);
+[[fusionize::task]] Money currency(const Money &from,
+                                   const std::string &to_code);
 
 // shipping.cpp
 [[fusionize::task]] Money shipmentquote(const Address &address,
