@@ -19,6 +19,7 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 #include <string>
 #include <sys/resource.h>
 
@@ -64,11 +65,12 @@ static int generate(int Argc, char **Argv, const std::string &Dir) {
   for (unsigned A = 0; A < Apps; ++A)
     S.Entries.push_back({G.Tasks[A * Per].Name, 1});
   S.P = Plan::onePerTask(G, 256);
-  // Spans per request: about 3 per task reached (platform, runtime,
-  // client); calls per edge average 1.2.
-  double PerRequest = 3.0 * Per * 1.2;
-  S.Requests = unsigned(Spans / PerRequest) + 1;
+  // Spans per request depend on the random trees: measure on a pilot run.
+  S.Requests = 200;
   S.RatePerS = 20;
+  std::ostringstream Pilot;
+  double PerRequest = double(writeSyntheticTraces(S, Pilot)) / 200.0;
+  S.Requests = unsigned(Spans / PerRequest) + 1;
   std::ofstream Out(Dir + "/trace.jsonl");
   size_t N = writeSyntheticTraces(S, Out);
   Out.close();

@@ -421,9 +421,13 @@ FastEval::FastEval(const Model &M, const CostModelOptions &) : M(M) {
   InvMs.assign(N, 0);
   DoneMs.assign(N, 0);
   PCold.assign(N, 0);
+  PWarmup.assign(N, 0);
 }
 
-double FastEval::coldProbability(double Lambda, double InvMs) const {
+double FastEval::coldProbability(double Lambda, double InvMs,
+                                 double *WarmupOut) const {
+  if (WarmupOut)
+    *WarmupOut = 0;
   if (!M.Emulation.Enabled && M.ColdStartMs <= 0)
     return 0;
   if (Lambda <= 0)
@@ -433,7 +437,10 @@ double FastEval::coldProbability(double Lambda, double InvMs) const {
   double Idle = std::exp(-Lambda * double(M.Emulation.IdleTimeoutS));
   double Conc = Lambda * InvMs / 1000.0;
   double Pool = std::max(1.0, Conc + 2 * std::sqrt(Conc));
-  double Warmup = M.WindowS > 0 ? Pool / (Lambda * M.WindowS) : 0;
+  double Warmup =
+      M.WindowS > 0 ? M.ColdFactor * Pool / (Lambda * M.WindowS) : 0;
+  if (WarmupOut)
+    *WarmupOut = std::min(1.0, Warmup);
   return std::min(1.0, Idle + Warmup);
 }
 
@@ -533,7 +540,7 @@ void FastEval::evaluate(const Layout &L, Result &R, int Component) {
     Mass[size_t(T)].assign(Slots, 0);
     Acts[size_t(T)].assign(Slots, Act());
     Invocations[size_t(T)] = InvMs[size_t(T)] = DoneMs[size_t(T)] =
-        PCold[size_t(T)] = 0;
+        PCold[size_t(T)] = PWarmup[size_t(T)] = 0;
   }
   std::vector<int> AllEntries;
   if (Component < 0)
@@ -587,7 +594,8 @@ void FastEval::evaluate(const Layout &L, Result &R, int Component) {
     double N = Invocations[size_t(T)];
     if (N <= 0)
       continue;
-    PCold[size_t(T)] = coldProbability(M.RequestRate * N, Inv);
+    PCold[size_t(T)] =
+        coldProbability(M.RequestRate * N, Inv, &PWarmup[size_t(T)]);
     double Billed = std::max(Pr.MinBilledMs,
                              Inv + M.BillExtraMs + 0.5 * Pr.GranularityMs +
                                  (M.BillsInit ? PCold[size_t(T)] *
@@ -626,11 +634,17 @@ public:
   };
 
   double Cost = 0, Colds = 0, Invocations = 0;
+  double RequestU = 1; // drawn per request
   std::vector<double> GroupInvocations, GroupMs, GroupCost;
+  void startRequest() { RequestU = R.uniform(); }
 
   Inv invoke(int V, unsigned Depth) {
     int B = L.Home[size_t(V)];
-    bool Cold = R.uniform() < F.PCold[size_t(V)];
+    // Warm-up cold starts hit the same (first) requests of a run; idle
+    // expiry hits any request.
+    double Warm = F.PWarmup[size_t(V)];
+    double Idle = std::max(0.0, F.PCold[size_t(V)] - Warm);
+    bool Cold = RequestU < Warm || R.uniform() < Idle;
     Out A = run(V, B, Depth + 1);
     unsigned Mem = L.Memory[size_t(B)];
     double Share = M.cpuShare(Mem);
@@ -796,6 +810,7 @@ Prediction predict(const Model &M, const Layout &L,
     Done.reserve(N);
     for (unsigned I = 0; I < N; ++I) {
       S.Activations = 0;
+      S.startRequest();
       Simulator::Inv V = S.invoke(En.Task, 0);
       double Root = M.RootOvhMs + V.ColdMs;
       Lat.push_back(Root + V.Ms);

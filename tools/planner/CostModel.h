@@ -90,6 +90,8 @@ public:
   double AckMs = 0, EventDelayMs = 0, ColdStartMs = 0, RootOvhMs = 0;
   double BillExtraMs = 0;
   bool BillsInit = false;
+  /// Measured / predicted cold starts on the traced plan (1: none known).
+  double ColdFactor = 1;
   EmulationProfile Emulation;
   std::vector<std::string> Notes; // assumptions, for the explanation
 
@@ -183,13 +185,17 @@ public:
   // Per function after evaluate(): invocations per request, mean
   // invocation duration, cold-start probability.
   std::vector<double> Invocations, InvMs, DoneMs, PCold;
+  /// PCold's part from the pool's warm-up (the first requests of a run
+  /// meet all of them: Monte Carlo couples it across a request).
+  std::vector<double> PWarmup;
 
 private:
   struct Act {
     double Own = 0, Tail = 0, Done = 0, Cpu = 0;
   };
   const Act &act(const Layout &L, int T, int Block);
-  double coldProbability(double Lambda, double InvMs) const;
+  double coldProbability(double Lambda, double InvMs,
+                         double *Warmup = nullptr) const;
 
   const Model &M;
   std::vector<std::vector<double>> Mass; // per task per slot

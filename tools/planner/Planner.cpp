@@ -240,6 +240,31 @@ std::vector<std::string> explainChanges(const Model &M,
 
 } // namespace
 
+void calibrateColdStarts(Model &M, const Profile &P, const Layout &Traced,
+                         bool IsTraced, const CostModelOptions &O) {
+  if (!IsTraced || P.Requests < 20 || M.WindowS <= 0)
+    return;
+  double Measured = 0;
+  for (auto &[Name, E] : P.Entries)
+    Measured += E.ColdStartsPerRequest * double(E.Requests);
+  Measured /= double(P.Requests);
+  FastEval F(M, O);
+  FastEval::Result R;
+  F.evaluate(Traced, R);
+  double Predicted = 0;
+  for (size_t T = 0; T < M.Tasks.size(); ++T)
+    Predicted += F.Invocations[T] * F.PCold[T];
+  if (Measured <= 0 || Predicted <= 0 || Measured * P.Requests < 5)
+    return;
+  M.ColdFactor = std::clamp(Measured / Predicted, 0.2, 20.0);
+  std::ostringstream S;
+  S.precision(3);
+  S << "cold starts calibrated on the traced plan: " << Measured
+    << " measured vs " << Predicted << " predicted per request (factor "
+    << M.ColdFactor << ")";
+  M.Notes.push_back(S.str());
+}
+
 Prediction evaluatePlan(const Graph &G, const Profile &P, const Plan &Pl,
                         const CostModelOptions &O) {
   std::set<std::string> Known;
@@ -247,6 +272,8 @@ Prediction evaluatePlan(const Graph &G, const Profile &P, const Plan &Pl,
     Known.insert(T.Name);
   Pl.validate(Known, Pl.programScope(), "plan");
   Model M = Model::build(G, P, O);
+  Plan Traced = observedPlan(G, P);
+  calibrateColdStarts(M, P, Layout::fromPlan(M, Traced), true, O);
   return predict(M, Layout::fromPlan(M, Pl), O);
 }
 
@@ -267,9 +294,11 @@ PlanResult planFromProfile(const Graph &G, const Profile &P,
   Res.CurrentPlan.validate(Known, Res.CurrentPlan.programScope(),
                            "current plan");
   Model M = Model::build(G, P, O.Cost);
+  Layout Cur = Layout::fromPlan(M, Res.CurrentPlan);
+  calibrateColdStarts(M, P, Cur, Res.CurrentPlan.sameAs(observedPlan(G, P)),
+                      O.Cost);
   for (const std::string &N : M.Notes)
     Res.Warnings.push_back(N);
-  Layout Cur = Layout::fromPlan(M, Res.CurrentPlan);
   Scorer S(O.Obj, M);
   {
     FastEval F(M, O.Cost);

@@ -64,6 +64,11 @@ PlanResult planFromProfile(const Graph &G, const Profile &P,
 /// group of their own).
 Plan observedPlan(const Graph &G, const Profile &P);
 
+/// Scales the model's warm-up cold starts so that it predicts the cold
+/// starts the trace measured for the plan it ran under (`IsTraced`).
+void calibrateColdStarts(Model &M, const Profile &P, const Layout &Traced,
+                         bool IsTraced, const CostModelOptions &O);
+
 /// Predicted latency and cost of `Plan` (validated against the graph).
 Prediction evaluatePlan(const Graph &G, const Profile &P, const Plan &Plan,
                         const CostModelOptions &O);

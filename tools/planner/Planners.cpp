@@ -34,32 +34,30 @@ namespace {
 std::vector<unsigned> usefulSizes(const Model &M, const Layout &L, int Block,
                                   const PlannerContext &C) {
   std::vector<unsigned> R = feasibleSizes(M, L, Block, C.Settings, C.CO);
-  double Cpu = 0;
-  bool Concurrent = false;
+  double Cpu = 0, Threads = 1;
   for (size_t T = 0; T < L.Home.size(); ++T) {
     if (!L.in(int(T), Block))
       continue;
     Cpu += M.Tasks[T].CpuMs;
     for (int EI : M.Tasks[T].Out) {
       const Model::Edge &E = M.Edges[size_t(EI)];
-      Concurrent |= E.Kind == EdgeKind::Async && E.Calls > 0 &&
-                    L.in(E.Callee, Block);
+      if (E.Kind == EdgeKind::Async && E.Calls > 0 && L.in(E.Callee, Block))
+        Threads += std::max(1.0, E.Calls);
     }
   }
   if (R.empty())
     return R;
   if (Cpu <= 0)
     return {R.front()};
-  if (!Concurrent) {
-    std::vector<unsigned> Keep;
-    for (unsigned Mem : R) {
-      Keep.push_back(Mem);
-      if (M.cpuShare(Mem) >= 1)
-        break;
-    }
-    return Keep;
+  // At most `Threads` threads run at once: a share beyond that cannot make
+  // the block faster, only dearer.
+  std::vector<unsigned> Keep;
+  for (unsigned Mem : R) {
+    Keep.push_back(Mem);
+    if (M.cpuShare(Mem) >= Threads)
+      break;
   }
-  return R;
+  return Keep;
 }
 
 /// Evaluates one component of a layout.

@@ -27,7 +27,7 @@ inline const std::vector<unsigned> DefaultMemorySizes = {
 struct PlannerSettings {
   std::vector<unsigned> MemorySizes = DefaultMemorySizes;
   unsigned MaxExhaustiveTasks = 12;     // per component
-  unsigned long MaxMemoryCombos = 20000; // per partition, else descent
+  unsigned long MaxMemoryCombos = 4096; // per partition, else descent
   unsigned SearchRounds = 3;
 };
 

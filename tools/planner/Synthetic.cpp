@@ -12,8 +12,23 @@ namespace fusionize {
 
 namespace {
 
+/// Busy intervals of one instance. Requests are simulated one after the
+/// other, so an instance may be asked about a time before its last use.
 struct Instance {
-  std::int64_t FreeAt = 0;
+  std::int64_t Created = 0; // ready for its first invocation
+  std::vector<std::pair<std::int64_t, std::int64_t>> Busy;
+  bool warmAt(std::int64_t T, std::int64_t Idle) const {
+    if (T < Created)
+      return false;
+    std::int64_t LastFree = Created;
+    for (auto &[B, E] : Busy) {
+      if (B <= T && T < E)
+        return false;
+      if (E <= T)
+        LastFree = std::max(LastFree, E);
+    }
+    return T - LastFree < Idle;
+  }
 };
 
 class Sim {
@@ -129,15 +144,16 @@ private:
                       std::uint64_t Client, bool Sync) {
     const Group &G = home(T);
     auto &Pool = Pools[T];
-    bool Cold = true;
     double Ovh = Sync ? S.E.SyncOverheadMs : S.E.AsyncOverheadMs;
     std::int64_t Ready = At + ns(Ovh);
+    std::int64_t Idle = std::int64_t(S.E.IdleTimeoutS) * 1000000000LL;
+    Instance *Use = nullptr;
     for (Instance &I : Pool)
-      if (I.FreeAt <= Ready &&
-          Ready - I.FreeAt < std::int64_t(S.E.IdleTimeoutS) * 1000000000LL) {
-        Cold = false;
+      if (I.warmAt(Ready, Idle)) {
+        Use = &I;
         break;
       }
+    bool Cold = !Use;
     double InitMs = Cold ? S.E.ColdStartMs + S.SpawnMs : 0;
     std::int64_t RunStart = Ready + ns(InitMs);
     std::uint64_t PlatformId = 0;
@@ -150,17 +166,18 @@ private:
     Ret A = activation(T, G, RunStart, RId, true, Sync);
     std::int64_t RunEnd = std::max(A.Tail, A.OwnEnd);
     double RunMs = double(RunEnd - RunStart) / 1e6;
-    // Instance bookkeeping.
-    bool Placed = false;
-    for (Instance &I : Pool)
-      if (I.FreeAt <= Ready &&
-          Ready - I.FreeAt < std::int64_t(S.E.IdleTimeoutS) * 1000000000LL) {
-        I.FreeAt = RunEnd;
-        Placed = true;
-        break;
-      }
-    if (!Placed)
-      Pool.push_back({RunEnd});
+    // Instance bookkeeping (the pool may have grown meanwhile).
+    if (Cold) {
+      Pool.emplace_back();
+      Pool.back().Created = RunStart;
+      Pool.back().Busy.emplace_back(Ready, RunEnd);
+    } else {
+      for (Instance &I : Pool)
+        if (I.warmAt(Ready, Idle)) {
+          I.Busy.emplace_back(Ready, RunEnd);
+          break;
+        }
+    }
     double Billed = S.E.Price.billedMs(RunMs);
     double Cost = S.E.Price.invocationUsd(RunMs, G.MemoryMB);
     std::string Common = str("fusion.task", T) + str("fusion.group", G.Name) +
