@@ -5,6 +5,7 @@
 // keys: graph=FILE    write the task graph (fusionize-graph/1)
 //       plan=FILE     apply a plan (fusionize-plan/1)
 //       profile=FILE  plan from traces (repeatable or comma-separated)
+//       objective=SPEC, planner=NAME, emulation=PROFILE   for profile=
 //       out-dir=DIR   where group outputs go (default: <output>.fusion)
 //       emit=KIND     obj, asm, ll or bc per group (default: as the compile)
 //       expensive=N   static plan: cost at which a callee gets its own group
@@ -228,9 +229,10 @@ public:
       if (Key == "help") {
         llvm::errs() << "fusionize plugin arguments "
                         "(-fplugin-arg-fusionize-KEY[=VALUE]):\n"
-                        "  graph=FILE plan=FILE profile=FILE out-dir=DIR "
-                        "emit=obj|asm|ll|bc\n"
-                        "  expensive=N memory=MB no-split facts-only help\n";
+                        "  graph=FILE plan=FILE profile=FILE[,FILE] "
+                        "objective=SPEC planner=NAME emulation=PROFILE\n"
+                        "  out-dir=DIR emit=obj|asm|ll|bc expensive=N "
+                        "memory=MB no-split facts-only help\n";
       } else if (Key == "graph") {
         if (!NeedValue())
           return false;
@@ -273,14 +275,27 @@ public:
         if (*End || MB < 128 || MB > 10240)
           return Bad("memory=" + Value + ": expected 128..10240 (MB)");
         Opts.MemoryMB = static_cast<unsigned>(MB);
+      } else if (Key == "objective") {
+        if (!NeedValue())
+          return false;
+        Opts.Objective = Value;
+      } else if (Key == "planner") {
+        if (!NeedValue())
+          return false;
+        Opts.Planner = Value;
+      } else if (Key == "emulation") {
+        if (!NeedValue())
+          return false;
+        Opts.Emulation = Value;
       } else if (Key == "no-split") {
         Opts.Split = false;
       } else if (Key == "facts-only") {
         Opts.FactsOnly = true;
       } else {
         return Bad("unknown plugin argument '" + A +
-                   "' (graph, plan, profile, out-dir, emit, expensive, "
-                   "memory, no-split, facts-only, help)");
+                   "' (graph, plan, profile, objective, planner, emulation, "
+                   "out-dir, emit, expensive, memory, no-split, facts-only, "
+                   "help)");
       }
     }
     return true;

@@ -5,7 +5,9 @@
 #include "GroupSplitter.h"
 #include "TaskModel.h"
 
+#include "core/Emulation.h"
 #include "core/Plan.h"
+#include "planner/Planner.h"
 
 #include "llvm/ADT/Statistic.h"
 #include "llvm/Analysis/OptimizationRemarkEmitter.h"
@@ -66,6 +68,20 @@ static cl::opt<unsigned>
     MemoryOpt("fusion-memory",
               cl::desc("Fusionize: static plan: memory size in MB"),
               cl::init(0));
+static cl::opt<std::string> ObjectiveOpt(
+    "fusion-objective",
+    cl::desc("Fusionize: objective when planning from a profile "
+             "(latency, cost, weighted:W)"),
+    cl::value_desc("spec"));
+static cl::opt<std::string>
+    PlannerOpt("fusion-planner",
+               cl::desc("Fusionize: planner for profile-guided plans "
+                        "(fusionize, exhaustive, search, auto)"),
+               cl::value_desc("name"));
+static cl::opt<std::string> EmulationOpt(
+    "fusion-emulation",
+    cl::desc("Fusionize: emulation profile the plan is for (file or name)"),
+    cl::value_desc("profile"));
 static cl::opt<bool> NoSplitOpt("fusion-no-split",
                                 cl::desc("Fusionize: analyze, emit no groups"),
                                 cl::init(false));
@@ -93,6 +109,12 @@ void mergeCommandLineOptions(FusionOptions &O) {
     O.ExpensiveCost = ExpensiveOpt;
   if (O.MemoryMB == 0)
     O.MemoryMB = MemoryOpt;
+  if (O.Objective.empty())
+    O.Objective = ObjectiveOpt;
+  if (O.Planner.empty())
+    O.Planner = PlannerOpt;
+  if (O.Emulation.empty())
+    O.Emulation = EmulationOpt;
   if (NoSplitOpt)
     O.Split = false;
 }
@@ -146,6 +168,20 @@ std::string extensionFor(const std::string &Kind) {
   if (Kind == "bc")
     return ".bc";
   return ".o";
+}
+
+/// Group outputs of an earlier plan would confuse the link; the directory
+/// is ours, but only files the pass writes are removed.
+void removeStaleOutputs(const std::string &Dir) {
+  std::error_code EC;
+  for (sys::fs::directory_iterator It(Dir, EC), End; It != End && !EC;
+       It.increment(EC)) {
+    StringRef Name = sys::path::filename(It->path());
+    StringRef Ext = sys::path::extension(Name);
+    if (Name == "report.json" || Ext == ".o" || Ext == ".s" || Ext == ".ll" ||
+        Ext == ".bc")
+      sys::fs::remove(It->path());
+  }
 }
 
 std::string joinNames(const std::vector<const Group *> &Gs) {
@@ -224,10 +260,27 @@ PreservedAnalyses FusionPass::run(Module &M, ModuleAnalysisManager &MAM) {
         P.validate(Known, /*AllowUnknown=*/false, Opts.PlanFile);
       P.validate(Defined, /*AllowUnknown=*/true, Opts.PlanFile);
     } else if (!Opts.ProfileFiles.empty()) {
-      Emitter->error("planning from a profile inside the compile is not "
-                     "available in this build; run 'fusionize plan' and pass "
-                     "the plan with -fplugin-arg-fusionize-plan=FILE");
-      return PreservedAnalyses::all();
+      // Profile-guided: the same planner as `fusionize plan`, on this file's
+      // graph (a program of several files plans with `fusionize plan` over
+      // the whole-program graph instead).
+      PlanOptions PO;
+      PO.Scope = "translation-unit";
+      if (!Opts.Objective.empty())
+        PO.Obj = Objective::parse(Opts.Objective);
+      if (!Opts.Planner.empty())
+        PO.Planner = Opts.Planner;
+      if (!Opts.Emulation.empty())
+        PO.Cost.Emulation = PO.Cost.TraceEmulation =
+            EmulationProfile::load(Opts.Emulation);
+      PlanResult R = planFromTraces(G, Opts.ProfileFiles, PO);
+      for (const std::string &W : R.Warnings)
+        Emitter->warning(W);
+      P = R.NewPlan;
+      PlanSource = "profile";
+      P.validate(Defined, /*AllowUnknown=*/true, "the profile-guided plan");
+      if (Print)
+        for (const std::string &E : R.Explanation)
+          *Print << "plan: " << E << "\n";
     } else {
       StaticPlanOptions SO;
       if (Opts.ExpensiveCost > 0)
@@ -276,6 +329,7 @@ PreservedAnalyses FusionPass::run(Module &M, ModuleAnalysisManager &MAM) {
       Emitter->error("cannot create " + OutDir + ": " + EC.message());
       return PreservedAnalyses::all();
     }
+    removeStaleOutputs(OutDir);
   }
 
   Json Report;

@@ -88,6 +88,7 @@ static void redirectUses(const TaskIR &T, const TaskModel &Model,
                          Function *Sync, Function *Async) {
   if (!T.Fn || !Sync)
     return;
+  T.Fn->removeDeadConstantUsers();
   std::vector<Use *> Uses;
   for (Use &U : T.Fn->uses())
     Uses.push_back(&U);
@@ -111,8 +112,14 @@ static void redirectUses(const TaskIR &T, const TaskModel &Model,
   }
 }
 
+/// No use left but dead constants (old llvm.used arrays, annotations).
+static bool isUnused(Function *F) {
+  F->removeDeadConstantUsers();
+  return F->use_empty();
+}
+
 static void eraseIfUnused(Function *F) {
-  if (F && F->use_empty())
+  if (F && isUnused(F))
     F->eraseFromParent();
 }
 
@@ -169,7 +176,7 @@ std::unique_ptr<Module> buildGroupModule(Module &M, const FrontendFacts &Facts,
     if (!T.Fn)
       continue;
     redirectUses(T, Model, T.Remote, T.RemoteAsync);
-    if (!T.Fn->use_empty())
+    if (!isUnused(T.Fn))
       report_fatal_error("fusionize: task '" + Twine(T.name()) +
                          "' is used in this file but has no remote stub");
     Erase(T.Fn);
@@ -181,7 +188,7 @@ std::unique_ptr<Module> buildGroupModule(Module &M, const FrontendFacts &Facts,
   // Glue nobody uses any more (the stubs of local tasks, unused wrappers).
   for (const TaskIR &T : Model.Tasks)
     for (Function *F : {T.Remote, T.RemoteAsync, T.Local, T.LocalAsync})
-      if (F && !Erased.count(F) && F->use_empty())
+      if (F && !Erased.count(F) && isUnused(F))
         Erase(F);
   for (const TaskIR &T : Model.Tasks)
     if (!G.contains(T.name()))
