@@ -17,6 +17,7 @@
 #include <cstring>
 #include <iostream>
 #include <sstream>
+#include <unistd.h>
 
 using namespace fusionize;
 using namespace fusionize::platform;
@@ -41,8 +42,8 @@ static int runRun(int Argc, char **Argv) {
               "serves the Lambda\nInvoke API on loopback, starts instances on "
               "demand, queues events durably,\nbills every invocation and "
               "records traces (docs/platform.md).");
-  auto &ManifestArg =
-      P.positional("MANIFEST", "the application (fusionize-manifest/1)");
+  auto &ManifestArg = P.positional(
+      "MANIFEST", "the application (fusionize-manifest/1)", /*Required=*/false);
   auto &Port = P.option("port", "N", "Invoke API port; 0 picks a free one",
                         "9000", 'p');
   auto &Host = P.option("host", "ADDR", "address to listen on", "127.0.0.1");
@@ -84,6 +85,9 @@ static int runRun(int Argc, char **Argv) {
   auto &NoMemory = P.flag("no-memory-limit",
                           "do not kill instances that exceed their memory");
   auto &Quiet = P.flag("quiet", "no summary on stdout", 'q');
+  auto &PrintEmulation = P.flag(
+      "print-emulation", "print the emulation profile (fusionize-emulation/1) "
+                         "and exit; a starting point for your own");
   P.epilog("Invoke with the AWS CLI or curl, e.g.\n"
            "  aws lambda invoke --endpoint-url http://127.0.0.1:9000 \\\n"
            "      --function-name NAME --cli-binary-format raw-in-base64-out "
@@ -96,6 +100,22 @@ static int runRun(int Argc, char **Argv) {
     return Rc;
 
   PlatformOptions O;
+  try {
+    const std::string &E = Emulate.value();
+    // A bare word that is not a file names a built-in profile.
+    bool Builtin = E.find('/') == std::string::npos &&
+                   access(E.c_str(), F_OK) != 0;
+    O.Emulation = Builtin ? EmulationProfile::builtin(E)
+                          : EmulationProfile::load(E);
+  } catch (const FormatError &E) {
+    return P.error(E.what());
+  }
+  if (PrintEmulation) {
+    std::cout << O.Emulation.toJson().dump(2) << "\n";
+    return 0;
+  }
+  if (!ManifestArg)
+    return P.error("missing MANIFEST; see fusionize run --help");
   O.ManifestPath = ManifestArg.value();
   O.Host = Host.value();
   unsigned long long N = 0;
@@ -110,11 +130,6 @@ static int runRun(int Argc, char **Argv) {
   O.EchoLogs = Logs.isSet();
   O.EnforceMemory = !NoMemory.isSet();
   O.Diagnostics = &std::cerr;
-  try {
-    O.Emulation = EmulationProfile::load(Emulate.value());
-  } catch (const FormatError &E) {
-    return P.error(E.what());
-  }
   if (Idle) {
     if (!P.getUnsigned(Idle, N))
       return 2;

@@ -279,7 +279,12 @@ void Platform::Impl::start() {
     Functions[MF.Name] = std::move(F);
   }
 
-  Base = event_base_new();
+  // Precise timers: the emulated delays and timeouts are milliseconds, and
+  // the coarse monotonic clock ticks in jiffies.
+  event_config *Cfg = event_config_new();
+  event_config_set_flag(Cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
+  Base = event_base_new_with_config(Cfg);
+  event_config_free(Cfg);
   if (!Base)
     throw PlatformError("cannot create the event loop");
   std::string Err;

@@ -217,12 +217,18 @@ static std::string pad(std::string S, size_t W, bool Left = false) {
 void RunSummary::print(std::ostream &OS) const {
   size_t NameW = 8;
   for (const FunctionSummary &F : Functions)
-    NameW = std::max(NameW, F.Name.size());
+    if (F.Invocations || F.Throttles)
+      NameW = std::max(NameW, F.Name.size());
   OS << "fusionize run: summary (" << fmt("%.1f", WallSeconds)
      << " s, emulation " << Emulation << ")\n";
   OS << "  " << pad("function", NameW, true) << "  invocations  cold  errors"
      << "   p50 ms   p90 ms   p99 ms  billed GB-s      cost USD\n";
+  size_t Quiet = 0;
   for (const FunctionSummary &F : Functions) {
+    if (!F.Invocations && !F.Throttles) {
+      ++Quiet; // listed in the JSON summary only
+      continue;
+    }
     OS << "  " << pad(F.Name, NameW, true) << "  "
        << pad(std::to_string(F.Invocations), 11) << "  "
        << pad(std::to_string(F.ColdStarts), 4) << "  "
@@ -238,6 +244,8 @@ void RunSummary::print(std::ostream &OS) const {
       OS << "  " << pad("", NameW) << "  throttled (429): " << F.Throttles
          << "\n";
   }
+  if (Quiet)
+    OS << "  (" << Quiet << " more function(s) without invocations)\n";
   OS << "  end to end: " << RootRequests << " root requests, " << RootErrors
      << " errors, latency p50 " << fmt("%.2f", EndToEnd.P50) << " ms, p90 "
      << fmt("%.2f", EndToEnd.P90) << " ms, p99 " << fmt("%.2f", EndToEnd.P99)

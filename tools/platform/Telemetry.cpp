@@ -82,8 +82,11 @@ Json attrInt(const char *Key, std::int64_t V) {
   return Json{{"key", Key}, {"value", Json{{"intValue", std::to_string(V)}}}};
 }
 Json attrDouble(const char *Key, double V) {
-  return Json{{"key", Key},
-              {"value", Json{{"doubleValue", std::round(V * 1000) / 1000}}}};
+  return Json{{"key", Key}, {"value", Json{{"doubleValue", V}}}};
+}
+/// Milliseconds and megabytes to the microsecond (kilobyte).
+Json attrMs(const char *Key, double V) {
+  return attrDouble(Key, std::round(V * 1000) / 1000);
 }
 } // namespace
 
@@ -156,11 +159,11 @@ void Platform::Impl::record(Invocation *Inv, const Outcome &O,
       attr("fusion.sync", Inv->Sync),
       attr("fusion.root", Inv->Root),
       attrInt("fusion.billed_ms", static_cast<std::int64_t>(B.BilledMs)),
-      attrDouble("fusion.duration_ms", B.DurationMs),
+      attrMs("fusion.duration_ms", B.DurationMs),
       attrInt("fusion.memory_mb", MF.MemoryMB),
-      attrDouble("fusion.peak_memory_mb", PeakMB),
-      attrDouble("fusion.init_ms", Inv->InitMs),
-      attrDouble("fusion.queue_ms", R.QueueMs),
+      attrMs("fusion.peak_memory_mb", PeakMB),
+      attrMs("fusion.init_ms", Inv->InitMs),
+      attrMs("fusion.queue_ms", R.QueueMs),
       attrDouble("fusion.cost_usd", B.CostUsd),
       attrInt("fusion.bytes_req", static_cast<std::int64_t>(Inv->PayloadBytes)),
       attrInt("fusion.bytes_resp", static_cast<std::int64_t>(
