@@ -250,6 +250,7 @@ Graph Graph::fromJson(const Json &Doc, const std::string &Origin) {
   for (const Json &S : getArray(Doc, "sources", Origin, "", false))
     G.Sources.push_back(S.is_string() ? S.get<std::string>() : S.dump());
   const Json &Tasks = getArray(Doc, "tasks", Origin, "");
+  std::set<std::string> Names; // graphs of thousands of tasks: no linear scans
   for (size_t I = 0; I < Tasks.size(); ++I) {
     std::string P = "tasks[" + std::to_string(I) + "]";
     const Json &J = Tasks[I];
@@ -258,7 +259,7 @@ Graph Graph::fromJson(const Json &Doc, const std::string &Origin) {
     if (!isValidName(T.Name))
       throw FormatError(Origin + ": " + P + ".name: \"" + T.Name +
                         "\" is not a valid task name ([A-Za-z0-9_-]{1,64})");
-    if (G.findTask(T.Name))
+    if (!Names.insert(T.Name).second)
       throw FormatError(Origin + ": " + P + ": duplicate task \"" + T.Name +
                         "\"");
     T.Symbol = getString(J, "symbol", "", Origin, P);
@@ -293,7 +294,7 @@ Graph Graph::fromJson(const Json &Doc, const std::string &Origin) {
     E.Callee = getString(J, "callee", Origin, P);
     E.Kind = parseKind(J, Origin, P);
     for (const std::string *N : {&E.Caller, &E.Callee})
-      if (!G.findTask(*N))
+      if (!Names.count(*N))
         throw FormatError(Origin + ": " + P + ": unknown task \"" + *N +
                           "\" (not in \"tasks\")");
     const Json &Sites = getArray(J, "sites", Origin, P, false);
