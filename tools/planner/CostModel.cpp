@@ -121,10 +121,14 @@ Model Model::build(const Graph &G, const Profile &P,
       continue;
     AddEdge(C, D, EP.Kind);
   }
+  std::map<std::tuple<int, int, int>, const EdgeProfile *> ProfEdges;
+  for (const EdgeProfile &EP : P.Edges)
+    ProfEdges[{M.taskIndex(EP.Caller), M.taskIndex(EP.Callee), int(EP.Kind)}] =
+        &EP;
   for (Edge &Ed : M.Edges) {
     const Task &Caller = M.Tasks[size_t(Ed.Caller)];
-    const EdgeProfile *EP =
-        P.edge(Caller.Name, M.Tasks[size_t(Ed.Callee)].Name, Ed.Kind);
+    auto PE = ProfEdges.find({Ed.Caller, Ed.Callee, int(Ed.Kind)});
+    const EdgeProfile *EP = PE == ProfEdges.end() ? nullptr : PE->second;
     const TaskProfile *CP = P.task(Caller.Name);
     if (CP && CP->Activations > 0) {
       // The caller ran: what it called is measured (never called: 0).
@@ -321,15 +325,28 @@ Layout Layout::fromPlan(const Model &M, const Plan &P) {
     L.Memory.push_back(G.MemoryMB);
     L.Timeout.push_back(G.TimeoutS);
   }
+  // One pass over the groups (plans of thousands of tasks).
+  std::vector<std::vector<int>> In(M.Tasks.size());
+  std::map<std::string, int> GroupIdx;
+  for (size_t B = 0; B < P.Groups.size(); ++B) {
+    GroupIdx[P.Groups[B].Name] = int(B);
+    for (const std::string &T : P.Groups[B].Tasks)
+      if (int I = M.taskIndex(T); I >= 0)
+        In[size_t(I)].push_back(int(B));
+  }
   for (size_t T = 0; T < M.Tasks.size(); ++T) {
-    const Group *H = P.homeOf(M.Tasks[T].Name);
-    if (!H)
+    if (In[T].empty())
       throw FormatError("the plan puts task \"" + M.Tasks[T].Name +
                         "\" in no group");
-    L.Home[T] = int(H - P.Groups.data());
-    for (const Group *G : P.groupsOf(M.Tasks[T].Name))
-      if (G != H)
-        L.Copies[T].push_back(int(G - P.Groups.data()));
+    int H = In[T].front();
+    if (auto R = P.Routes.find(M.Tasks[T].Name); R != P.Routes.end())
+      if (auto G = GroupIdx.find(R->second); G != GroupIdx.end() &&
+          std::find(In[T].begin(), In[T].end(), G->second) != In[T].end())
+        H = G->second;
+    L.Home[T] = H;
+    for (int B : In[T])
+      if (B != H)
+        L.Copies[T].push_back(B);
   }
   return L;
 }
@@ -701,7 +718,8 @@ private:
       return A;
     }
     // Draw the call counts first: self time is spread between the calls.
-    thread_local std::vector<std::pair<int, unsigned>> Scratch;
+    // The draws live on a stack shared by the recursion (no allocation per
+    // activation); this activation's are [Mark, End).
     size_t Mark = Scratch.size();
     unsigned SyncCalls = 0;
     for (int EI : Task.Out) {
@@ -715,12 +733,11 @@ private:
       if (E.Kind == EdgeKind::Sync)
         SyncCalls += K;
     }
-    std::vector<std::pair<int, unsigned>> Calls(Scratch.begin() + long(Mark),
-                                                Scratch.end());
-    Scratch.resize(Mark);
+    size_t End = Scratch.size();
     double Gap = Self / double(SyncCalls + 1), Pos = 0, TailEnd = 0,
            DoneEnd = 0;
-    for (auto [EI, K] : Calls) {
+    for (size_t CI = Mark; CI < End; ++CI) {
+      auto [EI, K] = Scratch[CI];
       const Model::Edge &E = M.Edges[size_t(EI)];
       if (E.Kind != EdgeKind::Sync)
         continue;
@@ -744,7 +761,8 @@ private:
     A.Own = Pos;
     A.Tail = std::max(TailEnd, Pos);
     A.Done = std::max(DoneEnd, Pos);
-    for (auto [EI, K] : Calls) {
+    for (size_t CI = Mark; CI < End; ++CI) {
+      auto [EI, K] = Scratch[CI];
       const Model::Edge &E = M.Edges[size_t(EI)];
       if (E.Kind != EdgeKind::Async)
         continue;
@@ -768,6 +786,7 @@ private:
       }
     }
     A.Done = std::max(A.Done, A.Tail);
+    Scratch.resize(Mark);
     return A;
   }
 
@@ -775,6 +794,7 @@ private:
   const Layout &L;
   const FastEval &F;
   Rng R;
+  std::vector<std::pair<int, unsigned>> Scratch;
 
 public:
   unsigned long Activations = 0;
@@ -850,16 +870,16 @@ Prediction predict(const Model &M, const Layout &L,
   Plan Named = L.toPlan(M);
   Layout C = L;
   C.compact();
+  std::vector<int> FirstHome(NB, -1);
+  for (size_t T = 0; T < L.Home.size(); ++T)
+    if (FirstHome[size_t(L.Home[T])] < 0)
+      FirstHome[size_t(L.Home[T])] = int(T);
   for (size_t B = 0; B < NB; ++B) {
     if (GInv[B] <= 0)
       continue;
     GroupPrediction G;
-    // Find the block's name in the named plan via a home task.
-    for (size_t T = 0; T < L.Home.size(); ++T)
-      if (L.Home[T] == int(B)) {
-        G.Name = Named.Groups[size_t(C.Home[T])].Name;
-        break;
-      }
+    if (FirstHome[B] >= 0)
+      G.Name = Named.Groups[size_t(C.Home[size_t(FirstHome[B])])].Name;
     G.MemoryMB = L.Memory[B];
     G.Invocations = GInv[B];
     G.MeanDurationMs = GMs[B] / GInv[B];

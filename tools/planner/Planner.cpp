@@ -12,31 +12,38 @@ namespace fusionize {
 Plan observedPlan(const Graph &G, const Profile &P) {
   Plan Out;
   Out.Scope = "program";
-  std::set<std::string> Placed;
+  std::set<std::string> Placed, Known, Names, Copied;
+  for (const TaskNode &T : G.Tasks)
+    Known.insert(T.Name);
+  std::map<std::string, std::set<std::string>> Members;
   for (auto &[Name, OG] : P.ObservedGroups) {
     if (!isValidName(Name))
       continue;
     Group Gr;
     Gr.Name = Name;
+    std::set<std::string> &In = Members[Name];
     for (const std::string &T : OG.Tasks)
-      if (G.findTask(T) && !Gr.contains(T))
+      if (Known.count(T) && In.insert(T).second)
         Gr.Tasks.push_back(T);
     if (Gr.Tasks.empty())
       continue;
     if (OG.MemoryMB >= MinMemoryMB && OG.MemoryMB <= MaxMemoryMB)
       Gr.MemoryMB = OG.MemoryMB;
-    Placed.insert(Gr.Tasks.begin(), Gr.Tasks.end());
+    for (const std::string &T : Gr.Tasks)
+      if (!Placed.insert(T).second)
+        Copied.insert(T);
+    Names.insert(Gr.Name);
     Out.Groups.push_back(std::move(Gr));
   }
   // Homes: the group whose executable served the task's function.
   for (auto &[Name, F] : P.Functions)
-    if (!F.Group.empty() && Out.findGroup(F.Group) &&
-        Out.findGroup(F.Group)->contains(Name) && Out.groupsOf(Name).size() > 1)
+    if (Copied.count(Name) && Members.count(F.Group) &&
+        Members[F.Group].count(Name))
       Out.Routes[Name] = F.Group;
   for (const TaskNode &T : G.Tasks)
     if (!Placed.count(T.Name)) {
       std::string N = T.Name;
-      while (Out.findGroup(N))
+      while (!Names.insert(N).second)
         N += "_";
       Out.Groups.push_back(Group{N, {T.Name}, DefaultMemoryMB, DefaultTimeoutS});
     }
@@ -179,13 +186,16 @@ std::vector<std::string> explainChanges(const Model &M,
     }
     return R.empty() ? std::string() : "; local now: " + R;
   };
+  std::map<int, size_t> HomeCount;
+  for (int H : W.Home)
+    ++HomeCount[H];
   for (int T : M.Topo) {
     int To = Target(NC.Home[size_t(T)]);
     int From = W.Home[size_t(T)];
     if (To != From) {
-      bool Others = false;
-      for (size_t U = 0; U < W.Home.size(); ++U)
-        Others |= int(U) != T && W.Home[U] == To;
+      bool Others = HomeCount[To] > 0;
+      --HomeCount[From];
+      ++HomeCount[To];
       auto &Cp = W.Copies[size_t(T)];
       Cp.erase(std::remove(Cp.begin(), Cp.end(), To), Cp.end());
       W.Home[size_t(T)] = To;
@@ -236,6 +246,33 @@ std::vector<std::string> explainChanges(const Model &M,
                     " per request");
   }
   return Lines;
+}
+
+/// Plan::sameAs for plans of thousands of tasks: groups as (sorted tasks,
+/// memory, timeout, home tasks), compared as sorted lists.
+bool samePlans(const Plan &A, const Plan &B) {
+  auto Norm = [](const Plan &P) {
+    std::map<std::string, std::string> Home; // task -> group
+    for (const Group &G : P.Groups)
+      for (const std::string &T : G.Tasks)
+        Home.emplace(T, G.Name); // first group listing it
+    for (auto &[T, G] : P.Routes)
+      Home[T] = G;
+    std::vector<std::tuple<std::vector<std::string>, unsigned, unsigned,
+                           std::vector<std::string>>>
+        R;
+    for (const Group &G : P.Groups) {
+      std::vector<std::string> T = G.Tasks, H;
+      std::sort(T.begin(), T.end());
+      for (const std::string &X : T)
+        if (Home[X] == G.Name)
+          H.push_back(X);
+      R.emplace_back(std::move(T), G.MemoryMB, G.TimeoutS, std::move(H));
+    }
+    std::sort(R.begin(), R.end());
+    return R;
+  };
+  return Norm(A) == Norm(B);
 }
 
 } // namespace
@@ -295,7 +332,7 @@ PlanResult planFromProfile(const Graph &G, const Profile &P,
                            "current plan");
   Model M = Model::build(G, P, O.Cost);
   Layout Cur = Layout::fromPlan(M, Res.CurrentPlan);
-  calibrateColdStarts(M, P, Cur, Res.CurrentPlan.sameAs(observedPlan(G, P)),
+  calibrateColdStarts(M, P, Cur, samePlans(Res.CurrentPlan, observedPlan(G, P)),
                       O.Cost);
   for (const std::string &N : M.Notes)
     Res.Warnings.push_back(N);
@@ -335,7 +372,7 @@ PlanResult planFromProfile(const Graph &G, const Profile &P,
   NewPlan.Scope = O.Scope;
   // Keep the current plan's group names and timeouts where a group
   // carries over.
-  Res.Changed = !NewPlan.sameAs(Res.CurrentPlan);
+  Res.Changed = !samePlans(NewPlan, Res.CurrentPlan);
   Res.Explanation = explainChanges(M, O.Cost, S, Cur, Res.CurrentPlan, New,
                                    NewPlan);
   std::vector<std::string> Head;

@@ -10,6 +10,10 @@
 
 namespace fusionize {
 
+static std::vector<unsigned> sizesForPeak(double Peak,
+                                          const PlannerSettings &S,
+                                          const CostModelOptions &CO);
+
 std::vector<unsigned> feasibleSizes(const Model &M, const Layout &L, int Block,
                                     const PlannerSettings &S,
                                     const CostModelOptions &CO) {
@@ -17,6 +21,12 @@ std::vector<unsigned> feasibleSizes(const Model &M, const Layout &L, int Block,
   for (size_t T = 0; T < L.Home.size(); ++T)
     if (L.in(int(T), Block))
       Peak = std::max(Peak, M.Tasks[T].PeakMemoryMB);
+  return sizesForPeak(Peak, S, CO);
+}
+
+static std::vector<unsigned> sizesForPeak(double Peak,
+                                          const PlannerSettings &S,
+                                          const CostModelOptions &CO) {
   std::vector<unsigned> R;
   for (unsigned Mem : S.MemorySizes)
     if (Mem >= Peak * CO.PeakMemoryHeadroom)
@@ -28,14 +38,26 @@ std::vector<unsigned> feasibleSizes(const Model &M, const Layout &L, int Block,
 
 namespace {
 
+/// Sizes a block can use, looking only at `Tasks` (the block's component).
+std::vector<unsigned> feasibleIn(const Model &M, const Layout &L, int Block,
+                                 const std::vector<int> &Tasks,
+                                 const PlannerContext &C) {
+  double Peak = 0;
+  for (int T : Tasks)
+    if (L.in(T, Block))
+      Peak = std::max(Peak, M.Tasks[size_t(T)].PeakMemoryMB);
+  return sizesForPeak(Peak, C.Settings, C.CO);
+}
+
 /// Sizes worth trying for a block: no CPU work means the smallest is best;
-/// without concurrency inside the block, sizes beyond one full vCPU only
-/// cost more.
+/// more vCPUs than threads that can run at once only cost more.
 std::vector<unsigned> usefulSizes(const Model &M, const Layout &L, int Block,
+                                  const std::vector<int> &Tasks,
                                   const PlannerContext &C) {
-  std::vector<unsigned> R = feasibleSizes(M, L, Block, C.Settings, C.CO);
+  std::vector<unsigned> R = feasibleIn(M, L, Block, Tasks, C);
   double Cpu = 0, Threads = 1;
-  for (size_t T = 0; T < L.Home.size(); ++T) {
+  for (int TI : Tasks) {
+    size_t T = size_t(TI);
     if (!L.in(int(T), Block))
       continue;
     Cpu += M.Tasks[T].CpuMs;
@@ -64,6 +86,9 @@ std::vector<unsigned> usefulSizes(const Model &M, const Layout &L, int Block,
 class CompEval {
 public:
   CompEval(PlannerContext &C) : C(C), F(C.M, C.CO) {}
+  const std::vector<int> &tasks(int Comp) const {
+    return C.M.ComponentTasks[size_t(Comp)];
+  }
   Score operator()(const Layout &L, int Comp) {
     ++C.Evaluations;
     F.evaluate(L, R, Comp);
@@ -87,7 +112,8 @@ int newBlock(Layout &L, unsigned Mem) {
 bool tuneMemory(Layout &L, int Block, int Comp, CompEval &Eval, Score &Best) {
   unsigned Start = L.Memory[size_t(Block)];
   unsigned BestMem = Start;
-  for (unsigned Mem : usefulSizes(Eval.C.M, L, Block, Eval.C)) {
+  for (unsigned Mem : usefulSizes(Eval.C.M, L, Block, Eval.tasks(Comp),
+                                  Eval.C)) {
     if (Mem == Start)
       continue;
     L.Memory[size_t(Block)] = Mem;
@@ -134,7 +160,7 @@ void uniformMemory(Layout &L, const std::vector<int> &Blocks, int Comp,
   for (unsigned Mem : Eval.C.Settings.MemorySizes) {
     bool Ok = true;
     for (int B : Blocks) {
-      auto F = feasibleSizes(Eval.C.M, L, B, Eval.C.Settings, Eval.C.CO);
+      auto F = feasibleIn(Eval.C.M, L, B, Eval.tasks(Comp), Eval.C);
       Ok &= std::find(F.begin(), F.end(), Mem) != F.end();
     }
     if (!Ok)
@@ -154,6 +180,41 @@ void uniformMemory(Layout &L, const std::vector<int> &Blocks, int Comp,
 
 //===-- search -------------------------------------------------------------===//
 
+/// The part of a layout one component's moves can change, to try a move
+/// and undo it without copying the whole layout.
+struct Snapshot {
+  std::vector<int> Home;
+  std::vector<std::vector<int>> Copies;
+  std::vector<std::pair<int, unsigned>> Memory;
+  size_t Blocks = 0;
+
+  void take(const Layout &L, const std::vector<int> &Tasks) {
+    Home.clear();
+    Copies.clear();
+    Memory.clear();
+    for (int T : Tasks) {
+      Home.push_back(L.Home[size_t(T)]);
+      Copies.push_back(L.Copies[size_t(T)]);
+      Memory.emplace_back(L.Home[size_t(T)], L.Memory[size_t(L.Home[size_t(T)])]);
+      for (int C : L.Copies[size_t(T)])
+        Memory.emplace_back(C, L.Memory[size_t(C)]);
+    }
+    Blocks = L.blocks();
+  }
+  void restore(Layout &L, const std::vector<int> &Tasks) const {
+    L.Memory.resize(Blocks);
+    L.Timeout.resize(Blocks, DefaultTimeoutS);
+    if (!L.Names.empty())
+      L.Names.resize(Blocks);
+    for (size_t I = 0; I < Tasks.size(); ++I) {
+      L.Home[size_t(Tasks[I])] = Home[I];
+      L.Copies[size_t(Tasks[I])] = Copies[I];
+    }
+    for (auto &[B, Mem] : Memory)
+      L.Memory[size_t(B)] = Mem;
+  }
+};
+
 void searchComponent(Layout &L, int Comp, CompEval &Eval) {
   const Model &M = Eval.C.M;
   const std::vector<int> &Tasks = M.ComponentTasks[size_t(Comp)];
@@ -168,8 +229,7 @@ void searchComponent(Layout &L, int Comp, CompEval &Eval) {
   Score Best;
   uniformMemory(L, blocksOf(L, Tasks), Comp, Eval, Best);
   for (int T : Tasks) // feasibility per block
-    if (auto F = feasibleSizes(M, L, L.Home[size_t(T)], Eval.C.Settings,
-                               Eval.C.CO);
+    if (auto F = feasibleIn(M, L, L.Home[size_t(T)], Tasks, Eval.C);
         !F.empty() &&
         std::find(F.begin(), F.end(), L.Memory[size_t(L.Home[size_t(T)])]) ==
             F.end())
@@ -191,6 +251,7 @@ void searchComponent(Layout &L, int Comp, CompEval &Eval) {
     double WA = Weight(A), WB = Weight(B);
     return WA != WB ? WA > WB : A < B;
   });
+  Snapshot Keep, BestSnap;
   auto MoveBlock = [&](int From, int To) {
     for (int T : Tasks)
       if (L.Home[size_t(T)] == From)
@@ -203,19 +264,21 @@ void searchComponent(Layout &L, int Comp, CompEval &Eval) {
       int BU = L.Home[size_t(E.Caller)], BV = L.Home[size_t(E.Callee)];
       if (BU == BV)
         continue;
-      Layout Keep = L;
-      Layout BestL;
+      Keep.take(L, Tasks);
+      bool Found = false;
       Score BestS = Best;
       // Merge the callee's block into the caller's, at either size.
-      for (unsigned Mem : {L.Memory[size_t(BU)], L.Memory[size_t(BV)]}) {
+      unsigned MU = L.Memory[size_t(BU)], MV = L.Memory[size_t(BV)];
+      for (unsigned Mem : {MU, MV}) {
         MoveBlock(BV, BU);
         L.Memory[size_t(BU)] = Mem;
         Score S = Eval(L, Comp);
         if (S.better(BestS)) {
           BestS = S;
-          BestL = L;
+          BestSnap.take(L, Tasks);
+          Found = true;
         }
-        L = Keep;
+        Keep.restore(L, Tasks);
       }
       // Or copy the callee into the caller's block.
       if (E.Kind == EdgeKind::Sync) {
@@ -223,12 +286,13 @@ void searchComponent(Layout &L, int Comp, CompEval &Eval) {
         Score S = Eval(L, Comp);
         if (S.better(BestS)) {
           BestS = S;
-          BestL = L;
+          BestSnap.take(L, Tasks);
+          Found = true;
         }
-        L = Keep;
+        Keep.restore(L, Tasks);
       }
-      if (BestS.better(Best)) {
-        L = std::move(BestL);
+      if (Found && BestS.better(Best)) {
+        BestSnap.restore(L, Tasks);
         Best = BestS;
         Any = true;
       }
@@ -250,8 +314,8 @@ void searchComponent(Layout &L, int Comp, CompEval &Eval) {
         Targets.insert(L.Home[size_t(M.Edges[size_t(EI)].Caller)]);
       int Own = L.Home[size_t(T)];
       Targets.erase(Own);
-      Layout Keep = L;
-      Layout BestL;
+      Keep.take(L, Tasks);
+      bool Found = false;
       Score BestS = Best;
       for (int B : Targets) {
         L.Home[size_t(T)] = B;
@@ -260,9 +324,10 @@ void searchComponent(Layout &L, int Comp, CompEval &Eval) {
         Score S = Eval(L, Comp);
         if (S.better(BestS)) {
           BestS = S;
-          BestL = L;
+          BestSnap.take(L, Tasks);
+          Found = true;
         }
-        L = Keep;
+        Keep.restore(L, Tasks);
       }
       bool Alone = true;
       for (int U : Tasks)
@@ -272,12 +337,13 @@ void searchComponent(Layout &L, int Comp, CompEval &Eval) {
         Score S = Eval(L, Comp);
         if (S.better(BestS)) {
           BestS = S;
-          BestL = L;
+          BestSnap.take(L, Tasks);
+          Found = true;
         }
-        L = Keep;
+        Keep.restore(L, Tasks);
       }
-      if (BestS.better(Best)) {
-        L = std::move(BestL);
+      if (Found && BestS.better(Best)) {
+        BestSnap.restore(L, Tasks);
         Best = BestS;
         Any = true;
       }
@@ -314,8 +380,6 @@ void exhaustiveComponent(Layout &L, int Comp, CompEval &Eval) {
       Adj[Local[E.Callee]].push_back(Local[T]);
     }
   size_t Base = L.blocks();
-  Candidate BestC;
-  BestC.S.Violation = BestC.S.Value = HUGE_VAL;
   unsigned long Partitions = 0, Combos = 0;
   std::vector<int> Rgs(N, 0);
 
@@ -348,13 +412,22 @@ void exhaustiveComponent(Layout &L, int Comp, CompEval &Eval) {
     return true;
   };
 
+  // The best few by expected values; Monte Carlo picks among them.
+  const size_t Keep = 6;
+  std::vector<Candidate> Top;
   auto Consider = [&](const Score &S, unsigned Mask) {
-    if (!S.better(BestC.S))
+    if (Top.size() == Keep && !S.better(Top.back().S))
       return;
-    BestC.S = S;
-    BestC.Rgs = Rgs;
-    BestC.CopyMask = Mask;
-    BestC.Memory.assign(L.Memory.begin() + long(Base), L.Memory.end());
+    Candidate C;
+    C.S = S;
+    C.Rgs = Rgs;
+    C.CopyMask = Mask;
+    C.Memory.assign(L.Memory.begin() + long(Base), L.Memory.end());
+    auto At = std::find_if(Top.begin(), Top.end(),
+                           [&](const Candidate &X) { return S.better(X.S); });
+    Top.insert(At, std::move(C));
+    if (Top.size() > Keep)
+      Top.pop_back();
   };
 
   auto EvaluatePartition = [&](int K) {
@@ -389,7 +462,7 @@ void exhaustiveComponent(Layout &L, int Comp, CompEval &Eval) {
       std::vector<std::vector<unsigned>> Sizes;
       unsigned long Product = 1;
       for (int B = 0; B < K; ++B) {
-        Sizes.push_back(usefulSizes(M, L, int(Base) + B, Eval.C));
+        Sizes.push_back(usefulSizes(M, L, int(Base) + B, Tasks, Eval.C));
         Product *= std::max<size_t>(1, Sizes.back().size());
         if (Product > Eval.C.Settings.MaxMemoryCombos)
           Product = Eval.C.Settings.MaxMemoryCombos + 1;
@@ -441,37 +514,54 @@ void exhaustiveComponent(Layout &L, int Comp, CompEval &Eval) {
   };
   Rec(0, 0);
 
-  // Apply the best.
-  int K = 0;
-  for (int X : BestC.Rgs)
-    K = std::max(K, X + 1);
-  L.Memory.resize(Base);
-  L.Timeout.resize(Base);
-  if (!L.Names.empty())
-    L.Names.resize(Base);
-  for (int B = 0; B < K; ++B)
-    newBlock(L, BestC.Memory[size_t(B)]);
-  Rgs = BestC.Rgs;
-  for (size_t I = 0; I < N; ++I) {
-    L.Home[size_t(Tasks[I])] = int(Base) + Rgs[I];
-    L.Copies[size_t(Tasks[I])].clear();
-  }
-  // Re-derive the copies of the chosen mask (same order as above).
-  std::vector<std::pair<int, std::vector<int>>> Eligible;
-  for (int T : Tasks) {
-    std::set<int> From;
-    for (int EI : M.Tasks[size_t(T)].In) {
-      const Model::Edge &E = M.Edges[size_t(EI)];
-      if (E.Kind == EdgeKind::Sync && E.Calls > 0 &&
-          L.Home[size_t(E.Caller)] != L.Home[size_t(T)])
-        From.insert(L.Home[size_t(E.Caller)]);
+  auto Apply = [&](const Candidate &BestC) {
+    int K = 0;
+    for (int X : BestC.Rgs)
+      K = std::max(K, X + 1);
+    L.Memory.resize(Base);
+    L.Timeout.resize(Base);
+    if (!L.Names.empty())
+      L.Names.resize(Base);
+    for (int B = 0; B < K; ++B)
+      newBlock(L, BestC.Memory[size_t(B)]);
+    Rgs = BestC.Rgs;
+    for (size_t I = 0; I < N; ++I) {
+      L.Home[size_t(Tasks[I])] = int(Base) + Rgs[I];
+      L.Copies[size_t(Tasks[I])].clear();
     }
-    if (!From.empty() && (From.size() > 1 || !M.Tasks[size_t(T)].In.empty()))
-      Eligible.emplace_back(T, std::vector<int>(From.begin(), From.end()));
+    // Re-derive the copies of the chosen mask (same order as above).
+    std::vector<std::pair<int, std::vector<int>>> Eligible;
+    for (int T : Tasks) {
+      std::set<int> From;
+      for (int EI : M.Tasks[size_t(T)].In) {
+        const Model::Edge &E = M.Edges[size_t(EI)];
+        if (E.Kind == EdgeKind::Sync && E.Calls > 0 &&
+            L.Home[size_t(E.Caller)] != L.Home[size_t(T)])
+          From.insert(L.Home[size_t(E.Caller)]);
+      }
+      if (!From.empty() &&
+          (From.size() > 1 || !M.Tasks[size_t(T)].In.empty()))
+        Eligible.emplace_back(T, std::vector<int>(From.begin(), From.end()));
+    }
+    unsigned Bits = Eligible.size() <= 6 ? BestC.CopyMask
+                                         : (BestC.CopyMask ? ~0u : 0u);
+    for (size_t I = 0; I < Eligible.size(); ++I)
+      if (Bits & (1u << I))
+        L.Copies[size_t(Eligible[I].first)] = Eligible[I].second;
+  };
+  size_t Pick = 0;
+  if (Top.size() > 1) {
+    Score Best;
+    for (size_t I = 0; I < Top.size(); ++I) {
+      Apply(Top[I]);
+      Score S = Eval.C.S.score(predict(M, L, Eval.C.CO));
+      if (I == 0 || S.better(Best)) {
+        Best = S;
+        Pick = I;
+      }
+    }
   }
-  for (size_t I = 0; I < Eligible.size(); ++I)
-    if (BestC.CopyMask & (1u << I))
-      L.Copies[size_t(Eligible[I].first)] = Eligible[I].second;
+  Apply(Top[Pick]);
   Eval.C.Notes.push_back(
       "exhaustive: component of " + std::to_string(N) + " task(s): " +
       std::to_string(Partitions) + " connected partitions, " +
@@ -485,7 +575,8 @@ Layout planComponents(PlannerContext &C, bool Exhaustive, bool Auto) {
     size_t N = C.M.ComponentTasks[size_t(Comp)].size();
     bool Small = N <= C.Settings.MaxExhaustiveTasks;
     Score Before = Eval(L, Comp);
-    Layout Keep = L;
+    Snapshot Keep;
+    Keep.take(L, C.M.ComponentTasks[size_t(Comp)]);
     if ((Exhaustive || Auto) && Small) {
       exhaustiveComponent(L, Comp, Eval);
     } else {
@@ -498,7 +589,7 @@ Layout planComponents(PlannerContext &C, bool Exhaustive, bool Auto) {
     }
     // Never worse than where we started.
     if (Before.better(Eval(L, Comp)))
-      L = std::move(Keep);
+      Keep.restore(L, C.M.ComponentTasks[size_t(Comp)]);
   }
   L.compact();
   return L;
@@ -618,9 +709,24 @@ Layout planHeuristic(PlannerContext &C) {
   // The grouping has settled: memory sizes, one group per iteration, the
   // neighbouring sizes in the list tried in turn.
   CompEval Eval(C);
-  Score Now = Eval(L, -1);
+  std::vector<double> Peak(L.blocks(), 0);
+  std::vector<int> CompOf(L.blocks(), -1);
+  for (size_t T = 0; T < L.Home.size(); ++T) {
+    size_t H = size_t(L.Home[T]);
+    Peak[H] = std::max(Peak[H], M.Tasks[T].PeakMemoryMB);
+    CompOf[H] = M.Tasks[T].Component;
+    for (int X : L.Copies[T])
+      Peak[size_t(X)] = std::max(Peak[size_t(X)], M.Tasks[T].PeakMemoryMB);
+  }
+  std::vector<int> Scored(size_t(M.Components), 0);
+  std::vector<Score> Now(size_t(M.Components));
   for (size_t B = 0; B < L.blocks(); ++B) {
-    auto Sizes = feasibleSizes(M, L, int(B), C.Settings, C.CO);
+    int Comp = CompOf[B];
+    if (Comp < 0)
+      continue;
+    if (!Scored[size_t(Comp)]++)
+      Now[size_t(Comp)] = Eval(L, Comp);
+    auto Sizes = sizesForPeak(Peak[B], C.Settings, C.CO);
     auto It = std::lower_bound(Sizes.begin(), Sizes.end(), L.Memory[B]);
     std::vector<unsigned> Try;
     if (It != Sizes.end() && *It == L.Memory[B]) {
@@ -635,10 +741,10 @@ Layout planHeuristic(PlannerContext &C) {
         Try.push_back(*(It - 1));
     }
     unsigned Old = L.Memory[B], BestMem = Old;
-    Score Best = Now;
+    Score Best = Now[size_t(Comp)];
     for (unsigned Mem : Try) {
       L.Memory[B] = Mem;
-      Score S = Eval(L, -1);
+      Score S = Eval(L, Comp);
       if (S.better(Best, 1e-6)) {
         Best = S;
         BestMem = Mem;

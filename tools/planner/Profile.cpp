@@ -219,8 +219,11 @@ Profile Builder::run() {
     else
       Out.MissingTasks.push_back(T.Name);
   }
+  std::set<std::string> GraphTasks;
+  for (const TaskNode &T : G.Tasks)
+    GraphTasks.insert(T.Name);
   for (const std::string &S : Seen)
-    if (!G.findTask(S))
+    if (!GraphTasks.count(S))
       Out.UnknownTasks.push_back(S);
   std::string Files;
   for (const std::string &F : TS.Files)
@@ -266,6 +269,9 @@ Profile Builder::run() {
   for (auto &[Id, T] : TaskAccs)
     Out.Tasks.emplace(T.P.Name, std::move(T.P));
   // Edges.
+  std::set<std::tuple<std::string, std::string, int>> GraphEdges;
+  for (const Edge &E : G.Edges)
+    GraphEdges.emplace(E.Caller, E.Callee, int(E.Kind));
   for (EdgeAcc &E : EdgeAccs) {
     EdgeProfile &P = E.P;
     const TaskProfile *Caller = Out.task(P.Caller);
@@ -279,7 +285,7 @@ Profile Builder::run() {
     }
     if (E.StartFracN)
       P.StartFraction = E.StartFracSum / E.StartFracN;
-    P.InGraph = G.findEdge(P.Caller, P.Callee, P.Kind) != nullptr;
+    P.InGraph = GraphEdges.count({P.Caller, P.Callee, int(P.Kind)}) > 0;
     Out.Edges.push_back(std::move(P));
   }
   std::sort(Out.Edges.begin(), Out.Edges.end(),
