@@ -86,33 +86,39 @@ static int plan(int Argc, char **Argv, const std::string &Dir) {
   Graph G = Graph::load(Dir + "/graph.json");
   double GraphS = since(T0);
   auto T1 = Clock::now();
+  double C1 = cpuS();
   TraceSet TS;
   readOtlpFile(Dir + "/trace.jsonl", TS);
-  double ReadS = since(T1);
+  double ReadS = since(T1), ReadCpu = cpuS() - C1;
   auto T2 = Clock::now();
+  double C2 = cpuS();
   ProfileOptions PO;
   Profile P = buildProfile(G, TS, PO);
-  double ProfileS = since(T2);
+  double ProfileS = since(T2), ProfileCpu = cpuS() - C2;
   size_t Spans = TS.Spans.size();
   TS = TraceSet(); // the planner no longer needs the spans
   auto T3 = Clock::now();
+  double C3 = cpuS();
   PlanOptions O;
   O.Planner = arg(Argc, Argv, "--planner", "search");
   O.Obj = Objective::parse(arg(Argc, Argv, "--objective", "cost"));
   O.Cost.Samples = unsigned(std::atoi(arg(Argc, Argv, "--samples", "200")));
   PlanResult R = planFromProfile(G, P, O);
-  double PlanS = since(T3);
+  double PlanS = since(T3), PlanCpu = cpuS() - C3;
   std::printf("{\"tasks\": %zu, \"spans\": %zu, \"planner\": \"%s\", "
               "\"graph_s\": %.3f, \"read_s\": %.3f, \"profile_s\": %.3f, "
               "\"plan_s\": %.3f, \"total_s\": %.3f, \"cpu_s\": %.3f, \"peak_rss_mb\": %.1f, "
               "\"groups_before\": %zu, \"groups_after\": %zu, "
               "\"cost_before_uusd\": %.4f, \"cost_after_uusd\": %.4f, "
-              "\"p50_before_ms\": %.2f, \"p50_after_ms\": %.2f}\n",
+              "\"p50_before_ms\": %.2f, \"p50_after_ms\": %.2f, "
+              "\"read_cpu_s\": %.3f, \"profile_cpu_s\": %.3f, "
+              "\"plan_cpu_s\": %.3f}\n",
               G.Tasks.size(), Spans, O.Planner.c_str(), GraphS, ReadS,
               ProfileS, PlanS, since(T0), cpuS(), peakMB(),
               R.CurrentPlan.Groups.size(), R.NewPlan.Groups.size(),
               R.CurrentPredicted.CostUsd * 1e6, R.Predicted.CostUsd * 1e6,
-              R.CurrentPredicted.P50Ms, R.Predicted.P50Ms);
+              R.CurrentPredicted.P50Ms, R.Predicted.P50Ms, ReadCpu,
+              ProfileCpu, PlanCpu);
   if (std::getenv("BENCH_VERBOSE"))
     for (const std::string &L : R.Explanation)
       if (L.rfind("planner", 0) == 0 || L.rfind("current", 0) == 0 ||

@@ -818,13 +818,25 @@ Prediction predict(const Model &M, const Layout &L,
   std::vector<std::pair<double, double>> AllLat, AllDone;
   size_t NB = L.blocks();
   std::vector<double> GInv(NB, 0), GMs(NB, 0), GCost(NB, 0);
+  // A budget of simulated activations per prediction keeps programs of
+  // thousands of tasks fast: fewer requests per entry when requests are
+  // large or entries many (never fewer than 100).
+  double ActsPerRequest = 0;
+  for (const auto &TM : F.massOfSlots())
+    for (double A : TM)
+      ActsPerRequest += A;
+  double PerEntry = O.MaxSimulatedActivations /
+                    std::max(1.0, ActsPerRequest * double(M.Entries.size()));
+  unsigned Samples = std::max(1u, O.Samples);
+  if (PerEntry < Samples)
+    Samples = std::max(std::min(Samples, 100u), unsigned(PerEntry));
   for (size_t EI = 0; EI < M.Entries.size(); ++EI) {
     const Model::Entry &En = M.Entries[EI];
     Simulator S(M, L, F, O.Seed * 1000003ULL + EI);
     S.GroupInvocations.assign(NB, 0);
     S.GroupMs.assign(NB, 0);
     S.GroupCost.assign(NB, 0);
-    unsigned N = std::max(1u, O.Samples);
+    unsigned N = Samples;
     std::vector<double> Lat, Done;
     Lat.reserve(N);
     Done.reserve(N);

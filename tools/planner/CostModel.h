@@ -32,6 +32,7 @@ struct CostModelOptions {
   EmulationProfile Emulation;      // the platform the plan will run on
   EmulationProfile TraceEmulation; // the platform the traces came from
   unsigned Samples = 2000;         // Monte Carlo requests per entry task
+  double MaxSimulatedActivations = 2e6; // per prediction (fewer samples)
   std::uint64_t Seed = 42;
   LatencyKind Latency = LatencyKind::Response;
   /// Length of the run cold starts are spread over: < 0 the trace's window,
@@ -181,6 +182,9 @@ public:
   /// Evaluates `L`; only the tasks of `Component` (>= 0) if given, whose
   /// entries and cost are then the component's.
   void evaluate(const Layout &L, Result &R, int Component = -1);
+
+  /// Expected activations per request, per task and slot.
+  const std::vector<std::vector<double>> &massOfSlots() const { return Mass; }
 
   // Per function after evaluate(): invocations per request, mean
   // invocation duration, cold-start probability.

@@ -15,6 +15,9 @@
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/stat.h>
+#include <exception>
+#include <thread>
 #include <unistd.h>
 
 namespace fusionize {
@@ -41,7 +44,10 @@ namespace {
 
 class Scanner {
 public:
-  Scanner(std::string Origin, int Fd) : Origin(std::move(Origin)), Fd(Fd) {
+  /// Reads bytes [Begin, End) of the file (End 0: to the end).
+  Scanner(std::string Origin, int Fd, std::uint64_t Begin = 0,
+          std::uint64_t End = 0)
+      : Origin(std::move(Origin)), Fd(Fd), Base(Begin), Limit(End) {
     Buf.resize(1 << 22);
   }
   Scanner(std::string Origin, const std::string &Text)
@@ -382,9 +388,18 @@ private:
     Base += Keep;
     if (Len == Buf.size())
       Buf.resize(Buf.size() * 2);
+    size_t Want = Buf.size() - Len;
+    std::uint64_t At = Base + Len;
+    if (Limit) {
+      if (At >= Limit) {
+        Eof = true;
+        return false;
+      }
+      Want = size_t(std::min<std::uint64_t>(Want, Limit - At));
+    }
     ssize_t N;
     do
-      N = ::read(Fd, Buf.data() + Len, Buf.size() - Len);
+      N = ::pread(Fd, Buf.data() + Len, Want, off_t(At));
     while (N < 0 && errno == EINTR);
     if (N < 0)
       throw FormatError(Origin + ": read error: " + std::strerror(errno));
@@ -400,7 +415,8 @@ private:
   int Fd;
   std::vector<char> Buf;
   size_t Pos = 0, Len = 0;
-  std::uint64_t Base = 0;
+  std::uint64_t Base = 0;  // file offset of Buf[0]
+  std::uint64_t Limit = 0; // read no further (0: the end)
   bool Eof = false;
   std::string Scratch;
 };
@@ -449,13 +465,13 @@ public:
   OtlpReader(Scanner &Sc, TraceSet &Out, int FileIdx)
       : Sc(Sc), Out(Out), FileIdx(FileIdx) {}
 
-  void run() {
+  void run(bool AllowEmpty = false) {
     bool Any = false;
     while (Sc.peek() >= 0) {
       document();
       Any = true;
     }
-    if (!Any)
+    if (!Any && !AllowEmpty)
       throw FormatError(Sc.origin() +
                         ": file is empty, expected OTLP/JSON traces "
                         "({\"resourceSpans\": [...]} or JSON Lines of them)");
@@ -747,7 +763,28 @@ private:
 
 } // namespace
 
-void readOtlpFile(const std::string &Path, TraceSet &Out) {
+/// Where to cut a JSON Lines file into pieces that threads can read: just
+/// before a line that starts a document. Returns 0 when there is no such
+/// line near `From` (one big document: read it in one piece).
+static std::uint64_t splitPoint(int Fd, std::uint64_t From, std::uint64_t Size) {
+  static const char Needle[] = "\n{\"resourceSpans\"";
+  std::vector<char> Win(std::size_t(1) << 20);
+  for (std::uint64_t At = From; At < Size && At < From + (16u << 20);
+       At += Win.size() - sizeof(Needle)) {
+    ssize_t N = ::pread(Fd, Win.data(), Win.size(), off_t(At));
+    if (N <= 0)
+      return 0;
+    const void *Hit = ::memmem(Win.data(), size_t(N), Needle, sizeof(Needle) - 1);
+    if (Hit)
+      return At + std::uint64_t(static_cast<const char *>(Hit) - Win.data()) + 1;
+    if (size_t(N) < Win.size())
+      return 0;
+  }
+  return 0;
+}
+
+void readOtlpFile(const std::string &Path, TraceSet &Out,
+                  std::uint64_t SplitAbove) {
   int Fd = ::open(Path.c_str(), O_RDONLY | O_CLOEXEC);
   if (Fd < 0)
     throw FormatError(Path + ": cannot open: " + std::strerror(errno));
@@ -756,8 +793,64 @@ void readOtlpFile(const std::string &Path, TraceSet &Out) {
     ~Closer() { ::close(Fd); }
   } C{Fd};
   Out.Files.push_back(Path);
-  Scanner Sc(Path, Fd);
-  OtlpReader(Sc, Out, int(Out.Files.size() - 1)).run();
+  int FileIdx = int(Out.Files.size() - 1);
+  struct stat St {};
+  std::uint64_t Size = ::fstat(Fd, &St) == 0 && St.st_size > 0
+                           ? std::uint64_t(St.st_size)
+                           : 0;
+  Out.Spans.reserve(Out.Spans.size() + size_t(Size / 500)); // ~500-800 B each
+  // Large JSON Lines files are read by several threads, one piece each.
+  unsigned Threads = std::min(4u, std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<std::uint64_t> Cuts{0};
+  if (Size >= SplitAbove && Threads > 1)
+    for (unsigned I = 1; I < Threads; ++I)
+      if (std::uint64_t At = splitPoint(Fd, Size * I / Threads, Size);
+          At > Cuts.back())
+        Cuts.push_back(At);
+  if (Cuts.size() == 1) {
+    Scanner Sc(Path, Fd);
+    OtlpReader(Sc, Out, FileIdx).run();
+    return;
+  }
+  Cuts.push_back(Size);
+  size_t Pieces = Cuts.size() - 1;
+  std::vector<TraceSet> Part(Pieces);
+  std::vector<std::exception_ptr> Err(Pieces);
+  std::vector<std::thread> Pool;
+  for (size_t I = 0; I < Pieces; ++I)
+    Pool.emplace_back([&, I] {
+      try {
+        Part[I].Spans.reserve(size_t((Cuts[I + 1] - Cuts[I]) / 500));
+        Scanner Sc(Path, Fd, Cuts[I], Cuts[I + 1]);
+        OtlpReader(Sc, Part[I], FileIdx).run(/*AllowEmpty=*/true);
+      } catch (...) {
+        Err[I] = std::current_exception();
+      }
+    });
+  for (std::thread &T : Pool)
+    T.join();
+  for (std::exception_ptr &E : Err)
+    if (E)
+      std::rethrow_exception(E);
+  // Merge: names are interned per piece; translate them.
+  for (TraceSet &P : Part) {
+    std::vector<int> Map(P.Names.size());
+    for (size_t N = 0; N < P.Names.size(); ++N)
+      Map[N] = Out.Names.intern(P.Names.name(int(N)));
+    auto Tr = [&](std::int32_t &Id) {
+      if (Id >= 0)
+        Id = Map[size_t(Id)];
+    };
+    for (RawSpan &S : P.Spans) {
+      Tr(S.Task);
+      Tr(S.Caller);
+      Tr(S.Group);
+      Tr(S.Function);
+      Out.Spans.push_back(S);
+    }
+    Out.Documents += P.Documents;
+    P = TraceSet();
+  }
 }
 
 void readOtlpText(const std::string &Text, const std::string &Origin,

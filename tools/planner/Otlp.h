@@ -76,7 +76,10 @@ struct TraceSet {
 
 /// Appends the spans of `Path` to `Out`. Throws FormatError on malformed
 /// input, an empty file, or a document that is not an OTLP trace export.
-void readOtlpFile(const std::string &Path, TraceSet &Out);
+/// A JSON Lines file larger than `SplitAbove` bytes is read by up to four
+/// threads, each from a line that starts a document.
+void readOtlpFile(const std::string &Path, TraceSet &Out,
+                  std::uint64_t SplitAbove = std::uint64_t(64) << 20);
 
 /// Same for a file already in memory (tests); `Origin` names it in errors.
 void readOtlpText(const std::string &Text, const std::string &Origin,

@@ -151,7 +151,7 @@ std::vector<std::string> explainChanges(const Model &M,
   };
   Quick Before = quick(M, CO, S, W);
   unsigned Steps = 0;
-  const unsigned MaxSteps = 150;
+  const unsigned MaxSteps = 100;
   Quick SummaryStart;
   unsigned Summarized = 0;
   auto Step = [&](const std::string &What) {

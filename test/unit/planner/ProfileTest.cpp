@@ -309,3 +309,34 @@ TEST(Profile, JsonDump) {
   EXPECT_EQ(J["edges"][0]["caller"], "A");
   EXPECT_EQ(J["requests"], 1);
 }
+
+TEST(Profile, LargeFilesAreReadInPiecesWithTheSameResult) {
+  Graph G = graph({"A>B", "B>C", "A~D"});
+  SyntheticSpec S;
+  S.G = &G;
+  S.Entries = {{"A", 1}};
+  S.P = Plan::onePerTask(G, 512);
+  S.Requests = 400;
+  std::ostringstream Out;
+  size_t Spans = writeSyntheticTraces(S, Out);
+  TempFile F(Out.str());
+  TraceSet Whole, Pieces;
+  readOtlpFile(F.Path, Whole, ~0ULL);
+  readOtlpFile(F.Path, Pieces, 1); // split whatever the size
+  EXPECT_EQ(Whole.Spans.size(), Spans);
+  EXPECT_EQ(Pieces.Spans.size(), Spans);
+  EXPECT_EQ(Pieces.Documents, 400u);
+  Profile A = buildProfile(G, Whole), B = buildProfile(G, Pieces);
+  EXPECT_EQ(A.toJson().dump(), B.toJson().dump());
+  // An error in a later piece still names its line and byte offset.
+  std::string Bad = Out.str() + "{\"resourceSpans\": [}\n";
+  TempFile FB(Bad);
+  TraceSet T;
+  try {
+    readOtlpFile(FB.Path, T, 1);
+    FAIL() << "no error";
+  } catch (const FormatError &E) {
+    EXPECT_THAT(E.what(), HasSubstr(":401:20: invalid OTLP/JSON (byte offset " +
+                                    std::to_string(Out.str().size() + 19)));
+  }
+}
