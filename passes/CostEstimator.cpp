@@ -73,13 +73,17 @@ private:
 
 std::map<std::string, double>
 estimateTaskCosts(Module &M, FunctionAnalysisManager &FAM,
-                  const TaskModel &Model) {
-  (void)M;
+                  const TaskModel &Model,
+                  std::map<std::string, double> *SymbolCosts) {
   Estimator E(FAM, Model);
   std::map<std::string, double> Costs;
   for (const TaskIR &T : Model.Tasks)
     if (T.defined())
       Costs[T.name()] = E.inclusive(*T.Fn);
+  if (SymbolCosts)
+    for (auto &[Symbol, Cost] : *SymbolCosts)
+      if (Function *F = M.getFunction(Symbol); F && !F->isDeclaration())
+        Cost = E.inclusive(*F);
   return Costs;
 }
 

@@ -20,10 +20,13 @@
 
 namespace fusionize {
 
-/// Self cost per task name (tasks without a body here get none).
+/// Self cost per task name (tasks without a body here get none), and the
+/// same for the non-task functions named in `Symbols` (helpers other files
+/// call: whole-program analysis adds their cost to the calling task).
 std::map<std::string, double>
 estimateTaskCosts(llvm::Module &M, llvm::FunctionAnalysisManager &FAM,
-                  const TaskModel &Model);
+                  const TaskModel &Model,
+                  std::map<std::string, double> *SymbolCosts = nullptr);
 
 } // namespace fusionize
 

@@ -220,7 +220,13 @@ PreservedAnalyses FusionPass::run(Module &M, ModuleAnalysisManager &MAM) {
 
   // --- The graph: the frontend's edges with the IR's costs.
   Graph G = FF->StaticGraph;
-  std::map<std::string, double> Costs = estimateTaskCosts(M, FAM, Model);
+  std::map<std::string, double> HelperCosts;
+  for (const FunctionSummary &F : G.Functions)
+    HelperCosts[F.Symbol] = 0;
+  std::map<std::string, double> Costs =
+      estimateTaskCosts(M, FAM, Model, &HelperCosts);
+  for (FunctionSummary &F : G.Functions)
+    F.Cost = HelperCosts[F.Symbol];
   for (const TaskFacts &TF : FF->Tasks) {
     TaskNode *N = G.findTask(TF.Node.Name);
     if (!N) {
@@ -362,6 +368,8 @@ PreservedAnalyses FusionPass::run(Module &M, ModuleAnalysisManager &MAM) {
   };
 
   for (const Group &Gr : P.Groups) {
+    if (!Split && !Print && !PrintOnly)
+      break; // analysis only (fusionize analyze, no-split): no group modules
     ValueToValueMapTy VMap;
     GroupSummary Sum;
     std::unique_ptr<Module> GM = buildGroupModule(M, *FF, Gr, VMap, Sum);

@@ -153,7 +153,7 @@ std::unique_ptr<Module> buildGroupModule(Module &M, const FrontendFacts &Facts,
   TaskModel Model(*GM, Facts);
   stripFrontendMarkers(*GM, Model);
 
-  std::vector<const TaskIR *> Entries;
+  std::vector<TaskIR *> Entries;
   std::set<Function *> Erased;
   auto Erase = [&](Function *F) {
     if (!F || Erased.count(F))
@@ -162,7 +162,7 @@ std::unique_ptr<Module> buildGroupModule(Module &M, const FrontendFacts &Facts,
     F->eraseFromParent();
     Erased.insert(F);
   };
-  for (const TaskIR &T : Model.Tasks) {
+  for (TaskIR &T : Model.Tasks) {
     if (G.contains(T.name())) {
       redirectUses(T, Model, T.Local, T.LocalAsync);
       if (T.defined() && T.Entry)
@@ -198,8 +198,10 @@ std::unique_ptr<Module> buildGroupModule(Module &M, const FrontendFacts &Facts,
           break;
         }
 
+  for (TaskIR *T : Entries)
+    declareTaskInfo(*GM, *T);
   defineTaskInfos(*GM, Model);
-  emitRegistration(*GM, Entries);
+  emitRegistration(*GM, {Entries.begin(), Entries.end()});
   for (const TaskIR *T : Entries)
     Summary.Entries.push_back(T->name());
   removeDeadCode(*GM, nullptr);
@@ -217,15 +219,17 @@ void finalizeMonolith(Module &M, const FrontendFacts &Facts,
                       ModuleAnalysisManager *MAM) {
   TaskModel Model(M, Facts);
   stripFrontendMarkers(M, Model);
-  std::vector<const TaskIR *> Entries;
-  for (const TaskIR &T : Model.Tasks) {
+  std::vector<TaskIR *> Entries;
+  for (TaskIR &T : Model.Tasks) {
     if (T.defined() && T.Entry)
       Entries.push_back(&T);
     for (Function *F : {T.Remote, T.RemoteAsync, T.Local, T.LocalAsync})
       eraseIfUnused(F);
   }
+  for (TaskIR *T : Entries)
+    declareTaskInfo(M, *T);
   defineTaskInfos(M, Model);
-  emitRegistration(M, Entries);
+  emitRegistration(M, {Entries.begin(), Entries.end()});
   removeDeadCode(M, MAM);
   // The facts describe glue that is gone now.
   if (NamedMDNode *N = M.getNamedMetadata("fusionize.frontend"))

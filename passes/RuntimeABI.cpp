@@ -23,6 +23,18 @@ static Constant *cString(Module &M, StringRef S, const Twine &Name) {
   return GV;
 }
 
+void declareTaskInfo(Module &M, TaskIR &T) {
+  if (T.Info || T.Facts->Glue.Info.empty())
+    return;
+  LLVMContext &C = M.getContext();
+  StructType *Ty =
+      StructType::get(C, {PointerType::getUnqual(C), Type::getInt32Ty(C),
+                          Type::getInt32Ty(C)});
+  T.Info = new GlobalVariable(M, Ty, /*isConstant=*/true,
+                              GlobalValue::ExternalLinkage, nullptr,
+                              T.Facts->Glue.Info);
+}
+
 void defineTaskInfos(Module &M, const TaskModel &Model) {
   LLVMContext &C = M.getContext();
   Type *I32 = Type::getInt32Ty(C);

@@ -18,6 +18,10 @@ namespace fusionize {
 inline constexpr unsigned RuntimeAbiVersion = 1;
 enum : unsigned { TaskReturnsVoid = 1u << 0, TaskNoExcept = 1u << 1 };
 
+/// Declares task_glue<&F>::info for `T` if the module does not mention it yet
+/// (the registration table needs it even where no glue refers to it).
+void declareTaskInfo(llvm::Module &M, TaskIR &T);
+
 /// Gives every declared task_glue<&F>::info of the module its definition
 /// (linkonce_odr in a comdat: every object that needs it has the same one).
 void defineTaskInfos(llvm::Module &M, const TaskModel &Model);

@@ -18,15 +18,25 @@ def main(argv):
     if len(argv) < 3:
         print(__doc__.strip(), file=sys.stderr)
         return 2
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    schema_dir = os.path.join(root, "docs", "schemas")
     schema_path = argv[1]
     if not os.path.exists(schema_path):
-        root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-        schema_path = os.path.join(root, "docs", "schemas", argv[1])
+        schema_path = os.path.join(schema_dir, argv[1])
     with open(schema_path) as f:
         schema = json.load(f)
+    # Schemas refer to each other by $id; resolve those locally, never online.
+    store = {}
+    for name in os.listdir(schema_dir):
+        if name.endswith(".json"):
+            with open(os.path.join(schema_dir, name)) as f:
+                other = json.load(f)
+            if "$id" in other:
+                store[other["$id"]] = other
     cls = jsonschema.validators.validator_for(schema)
     cls.check_schema(schema)
-    validator = cls(schema)
+    resolver = jsonschema.RefResolver.from_schema(schema, store=store)
+    validator = cls(schema, resolver=resolver)
     bad = 0
     for path in argv[2:]:
         with open(path) as f:
