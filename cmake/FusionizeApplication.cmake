@@ -135,8 +135,14 @@ function(fusionize_add_application NAME)
   target_compile_options(${objs} PRIVATE
     "-fplugin=$<TARGET_FILE:Fusionize::plugin>"
     "-fplugin-arg-fusionize-plan=${plan}")
+  # Recompile when the plan or the plugin changes (OBJECT_DEPENDS takes no
+  # generator expressions, so the plugin's path is looked up here).
+  get_property(plugin_file GLOBAL PROPERTY FUSIONIZE_PLUGIN_FILE)
+  if(NOT plugin_file)
+    get_target_property(plugin_file Fusionize::plugin LOCATION)
+  endif()
   set_property(SOURCE ${sources} TARGET_DIRECTORY ${objs} APPEND PROPERTY
-    OBJECT_DEPENDS "${plan};$<TARGET_FILE:Fusionize::plugin>")
+    OBJECT_DEPENDS "${plan};${plugin_file}")
 
   # The monolith. The runtime's main() is only pulled from its archive when
   # the sources define none.
