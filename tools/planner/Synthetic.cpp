@@ -156,13 +156,10 @@ private:
     bool Cold = !Use;
     double InitMs = Cold ? S.E.ColdStartMs + S.SpawnMs : 0;
     std::int64_t RunStart = Ready + ns(InitMs);
-    std::uint64_t PlatformId = 0;
-    if (S.PlatformSpans)
-      PlatformId = ++NextId, --NextId; // reserve below
-    // Emit children first needs ids: reserve the platform and runtime ids.
+    // Children are written first and need their parents' ids: reserve the
+    // platform and runtime span ids now.
     std::uint64_t PId = S.PlatformSpans ? ++NextId : 0;
     std::uint64_t RId = ++NextId;
-    (void)PlatformId;
     Ret A = activation(T, G, RunStart, RId, true, Sync);
     std::int64_t RunEnd = std::max(A.Tail, A.OwnEnd);
     double RunMs = double(RunEnd - RunStart) / 1e6;

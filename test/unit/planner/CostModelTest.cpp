@@ -2,6 +2,12 @@
 #include "TestUtil.h"
 
 #include "planner/CostModel.h"
+#include "planner/Planner.h"
+#include "planner/Synthetic.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <sstream>
 
 #include <gtest/gtest.h>
 
@@ -242,4 +248,49 @@ TEST(CostModel, LayoutRoundTrip) {
   EXPECT_EQ(L.Home[size_t(M.taskIndex("B"))], 1);
   Plan Back = L.toPlan(M);
   EXPECT_TRUE(Back.sameAs(Pl));
+}
+
+// The model against the trace generator, which simulates the same platform
+// semantics request by request (instances, cold starts, throttling): traces
+// of one plan must predict what traces of another plan measure.
+TEST(CostModel, PredictsAnotherPlansMeasurement) {
+  Graph G = graph({"I>CW", "I>SE", "I~CT", "I~CS", "CS>CSL", "CS>CSA",
+                   "CT~AS"});
+  SyntheticSpec S;
+  S.G = &G;
+  for (const TaskNode &T : G.Tasks)
+    S.Truth[T.Name] = {12, 3, 0.25, 60};
+  S.Truth["SE"] = {1, 20, 0.25, 60};
+  S.Entries = {{"I", 1}};
+  S.Requests = 600;
+  S.RatePerS = 2;
+  auto Trace = [&](const Plan &P) {
+    S.P = P;
+    std::ostringstream Out;
+    writeSyntheticTraces(S, Out);
+    return profileOf(G, Out.str(), S.E);
+  };
+  Plan Split = Plan::onePerTask(G, 256);
+  Plan Fused;
+  Fused.Scope = "program";
+  Fused.Groups = {Group{"I", {"I", "CW", "SE"}, 512, 30},
+                  Group{"CS", {"CS", "CSL", "CSA"}, 1024, 30},
+                  Group{"CT", {"CT"}, 256, 30}, Group{"AS", {"AS"}, 256, 30}};
+  Profile FromSplit = Trace(Split);
+  Profile FromFused = Trace(Fused);
+  CostModelOptions O;
+  O.Samples = 1000;
+  for (auto [Measured, Pl] : {std::make_pair(&FromSplit, &Split),
+                              std::make_pair(&FromFused, &Fused)}) {
+    Prediction P = evaluatePlan(G, FromSplit, *Pl, O);
+    SCOPED_TRACE(Pl == &Split ? "one function per task" : "fused");
+    if (std::getenv("PLANNER_TEST_VERBOSE"))
+      std::printf("predicted %.2f ms %.4f uUSD, measured %.2f ms %.4f uUSD\n",
+                  P.P50Ms, P.CostUsd * 1e6, Measured->LatencyMs.quantile(0.5),
+                  Measured->CostUsd.mean() * 1e6);
+    EXPECT_NEAR(P.P50Ms, Measured->LatencyMs.quantile(0.5),
+                0.10 * Measured->LatencyMs.quantile(0.5));
+    EXPECT_NEAR(P.CostUsd, Measured->CostUsd.mean(),
+                0.10 * Measured->CostUsd.mean());
+  }
 }
