@@ -116,6 +116,8 @@ unsigned socketPort(int Fd) {
 }
 
 std::string urlDecode(std::string_view S) {
+  if (S.find('%') == std::string_view::npos)
+    return std::string(S);
   std::string Out;
   Out.reserve(S.size());
   auto Hex = [](char C) -> int {

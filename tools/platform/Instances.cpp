@@ -157,6 +157,7 @@ void Platform::Impl::spawn(Instance &I) {
     return Fail("fork/exec " + Err);
   I.Pid = Child.Pid;
   I.PidFd = Child.PidFd;
+  I.StatusFd = openProcStatus(I.Pid);
 
   if (Cpu && Cpu->mode() != CpuLimiter::Mode::None) {
     double Share = std::min(CpuCap, Opts.Emulation.cpuShare(MF.MemoryMB));
@@ -250,10 +251,42 @@ void Platform::Impl::onRuntimeRequest(Instance &I, evhttp_request *Req) {
                                        std::to_string(ResponsePayloadLimit) +
                                        " bytes)."));
   }
-  sendReply(Req, 202, R"({"status":"OK"})");
-  if (overMemory(I))
-    return;
+  // A process cannot touch its memory size in under a millisecond: short
+  // invocations use the peak sampled at most 100 ms ago.
+  bool Fresh = monoNs() - Cur->DispatchMono >= 1000000 || !I.PeakReadMono;
+  if (overMemory(I, Fresh))
+    return sendReply(Req, 202, R"({"status":"OK"})");
+  // The caller first: it is the one waiting. The runtime's 202 follows in
+  // the next loop iteration (a zero timer runs after that iteration's
+  // writes), so the two writes do not queue behind each other.
   finish(Cur, Outcome::success(std::move(Body)));
+  watchConnection(I, Req);
+  I.PendingAck = Req;
+  if (!I.AckEvent)
+    I.AckEvent = evtimer_new(
+        Base,
+        [](evutil_socket_t, short, void *Arg) {
+          auto *I = static_cast<Instance *>(Arg);
+          if (evhttp_request *R = I->PendingAck) {
+            I->PendingAck = nullptr;
+            sendReply(R, 202, R"({"status":"OK"})");
+          }
+        },
+        &I);
+  timeval Now{0, 0};
+  evtimer_add(I.AckEvent, &Now);
+}
+
+void Platform::Impl::watchConnection(Instance &I, evhttp_request *Req) {
+  // evhttp frees a request whose connection closes; forget it then.
+  evhttp_connection_set_closecb(
+      evhttp_request_get_connection(Req),
+      [](evhttp_connection *, void *Arg) {
+        auto *I = static_cast<Instance *>(Arg);
+        I->Next = nullptr;
+        I->PendingAck = nullptr;
+      },
+      &I);
 }
 
 void Platform::Impl::onNext(Instance &I, evhttp_request *Req) {
@@ -282,18 +315,14 @@ void Platform::Impl::onNext(Instance &I, evhttp_request *Req) {
   }
   I.State = InstanceState::Idle;
   I.Next = Req;
-  evhttp_connection_set_closecb(
-      evhttp_request_get_connection(Req),
-      [](evhttp_connection *, void *Arg) {
-        static_cast<Instance *>(Arg)->Next = nullptr;
-      },
-      &I);
+  watchConnection(I, Req);
   schedule(*I.Fn);
   if (I.State != InstanceState::Idle)
     return;
+  I.IdleSinceMono = monoNs();
   if (IdleTimeoutS == 0 && !ShuttingDown)
     return stopInstance(I, SIGTERM, "idle");
-  armTimer(I, IdleTimeoutS);
+  // sampleMemory() stops it when it has been idle for IdleTimeoutS.
 }
 
 void Platform::Impl::onInstanceTimer(Instance &I) {
@@ -394,7 +423,7 @@ void Platform::Impl::onExit(Instance &I) {
 
 void Platform::Impl::destroyInstance(Instance &I) {
   FunctionState &F = *I.Fn;
-  for (event **E : {&I.Timer, &I.ExitEvent, &I.OutEvent})
+  for (event **E : {&I.Timer, &I.ExitEvent, &I.OutEvent, &I.AckEvent})
     if (*E) {
       event_free(*E);
       *E = nullptr;
@@ -405,6 +434,9 @@ void Platform::Impl::destroyInstance(Instance &I) {
   if (I.OutFd >= 0)
     close(I.OutFd);
   I.OutFd = -1;
+  if (I.StatusFd >= 0)
+    close(I.StatusFd);
+  I.StatusFd = -1;
   if (!I.Exited && I.Pid > 0) {
     signalGroup(I.Pid, SIGKILL);
     int Status;
@@ -475,14 +507,24 @@ void Platform::Impl::onOutput(Instance &I, bool Drain) {
   }
 }
 
-bool Platform::Impl::overMemory(Instance &I) {
+double Platform::Impl::instancePeak(Instance &I, bool Fresh) {
+  if (I.Exited || I.StatusFd < 0)
+    return I.PeakMB;
+  std::int64_t Now = monoNs();
+  if (Fresh || Now - I.PeakReadMono > 100000000) {
+    I.PeakMB = std::max(I.PeakMB, peakMemoryFromStatus(I.StatusFd));
+    I.PeakReadMono = Now;
+  }
+  return I.PeakMB;
+}
+
+bool Platform::Impl::overMemory(Instance &I, bool Fresh) {
   if (!Opts.EnforceMemory || I.Exited || !I.Current)
     return false;
-  double Peak = peakMemoryMB(I.Pid);
+  double Peak = instancePeak(I, Fresh);
   if (Peak <= I.Fn->Spec->MemoryMB)
     return false;
   Invocation *Cur = I.Current;
-  I.PeakMB = Peak;
   logLine(*I.Fn, "instance " + I.Name + " used " +
                      std::to_string(static_cast<int>(Peak)) + " MB of " +
                      std::to_string(I.Fn->Spec->MemoryMB) + " MB: killed");
@@ -495,6 +537,7 @@ bool Platform::Impl::overMemory(Instance &I) {
 }
 
 void Platform::Impl::sampleMemory() {
+  std::int64_t Now = monoNs();
   std::vector<Instance *> All;
   for (auto &[Name, F] : Functions)
     for (auto &I : F->Instances)
@@ -511,8 +554,12 @@ void Platform::Impl::sampleMemory() {
       }
     }
     if (I->State == InstanceState::Busy)
-      overMemory(*I);
+      overMemory(*I, true);
+    else if (I->State == InstanceState::Idle && IdleTimeoutS > 0 &&
+             Now - I->IdleSinceMono >= IdleTimeoutS * 1000000000LL)
+      stopInstance(*I, SIGTERM, "idle");
   }
+  flushLogs();
 }
 
 } // namespace fusionize::platform

@@ -7,7 +7,6 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
-#include <event2/thread.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -15,6 +14,7 @@
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/eventfd.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -138,8 +138,12 @@ void Platform::requestStop(bool Drain) {
   int Cur = I->StopRequest.load();
   while (Cur < Want && !I->StopRequest.compare_exchange_weak(Cur, Want))
     ;
-  if (I->StopEvent && I->Running)
-    event_active(I->StopEvent, 0, 0);
+  // An eventfd rather than event_active(): libevent then needs no locks
+  // (no evthread_use_pthreads) on the hot path.
+  if (I->StopFd >= 0 && I->Running) {
+    std::uint64_t One = 1;
+    (void)!write(I->StopFd, &One, sizeof One);
+  }
 }
 
 bool Platform::stopped() const {
@@ -208,6 +212,8 @@ Platform::Impl::~Impl() {
     event_free(ReaperEvent);
   if (StopEvent)
     event_free(StopEvent);
+  if (StopFd >= 0)
+    close(StopFd);
   if (Api)
     evhttp_free(Api);
   if (Base)
@@ -226,8 +232,6 @@ void Platform::Impl::say(const std::string &Line) {
 void Platform::Impl::start() {
   if (Running || Loop.joinable())
     throw PlatformError("the platform is already running");
-  static std::once_flag Threads;
-  std::call_once(Threads, [] { evthread_use_pthreads(); });
   // A peer that closes its socket must not kill the process.
   struct sigaction Old {};
   sigaction(SIGPIPE, nullptr, &Old);
@@ -260,6 +264,7 @@ void Platform::Impl::start() {
     F->Name = MF.Name;
     F->Group = MF.Group;
     F->Executable = M.executablePath(*G);
+    F->Arn = "arn:aws:lambda:" + Region + ":000000000000:function:" + MF.Name;
     if (access(F->Executable.c_str(), X_OK) != 0)
       throw PlatformError("function " + MF.Name + ": executable " +
                           F->Executable + " of group " + G->Name + ": " +
@@ -279,10 +284,12 @@ void Platform::Impl::start() {
     Functions[MF.Name] = std::move(F);
   }
 
-  // Precise timers: the emulated delays and timeouts are milliseconds, and
-  // the coarse monotonic clock ticks in jiffies.
+  // The changelist folds the many enable/disable calls of evhttp's
+  // connections within one loop iteration into few epoll_ctl calls. (No
+  // EVENT_BASE_FLAG_PRECISE_TIMER: it costs a timerfd_settime per loop
+  // iteration; timers are then good to about a millisecond.)
   event_config *Cfg = event_config_new();
-  event_config_set_flag(Cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
+  event_config_set_flag(Cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
   Base = event_base_new_with_config(Cfg);
   event_config_free(Cfg);
   if (!Base)
@@ -315,12 +322,18 @@ void Platform::Impl::start() {
   openQueue();
   openTelemetry();
 
+  StopFd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (StopFd < 0)
+    throw PlatformError(std::string("eventfd: ") + std::strerror(errno));
   StopEvent = event_new(
-      Base, -1, 0,
-      [](evutil_socket_t, short, void *Arg) {
+      Base, StopFd, EV_READ | EV_PERSIST,
+      [](evutil_socket_t Fd, short, void *Arg) {
+        std::uint64_t N;
+        (void)!read(Fd, &N, sizeof N);
         static_cast<Impl *>(Arg)->onStopRequest();
       },
       this);
+  event_add(StopEvent, nullptr);
   ReaperEvent = event_new(
       Base, -1, 0,
       [](evutil_socket_t, short, void *Arg) {
@@ -431,10 +444,9 @@ void Platform::Impl::checkDrained() {
 void Platform::Impl::finishStop() {
   if (!Base || Finished)
     return;
+  LogsDirty = true;
+  flushLogs();
   closeTelemetry();
-  for (auto &[N, F] : Functions)
-    if (F->Log)
-      std::fflush(F->Log);
   if (SampleTimer)
     event_del(SampleTimer);
   event_base_loopexit(Base, nullptr);
@@ -656,8 +668,6 @@ void Platform::Impl::dispatch(Invocation *Inv, Instance &I) {
 
   evhttp_request *Next = I.Next;
   I.Next = nullptr;
-  evhttp_connection_set_closecb(evhttp_request_get_connection(Next), nullptr,
-                                nullptr);
   double TimeoutS = F.Spec->TimeoutS;
   std::int64_t Deadline =
       wallMs() + static_cast<std::int64_t>(TimeoutS * 1000);
@@ -665,8 +675,7 @@ void Platform::Impl::dispatch(Invocation *Inv, Instance &I) {
   sendReply(Next, 200, Inv->Payload,
             {{"Lambda-Runtime-Aws-Request-Id", Inv->RequestId},
              {"Lambda-Runtime-Deadline-Ms", std::to_string(Deadline)},
-             {"Lambda-Runtime-Invoked-Function-Arn",
-              "arn:aws:lambda:" + Region + ":000000000000:function:" + F.Name},
+             {"Lambda-Runtime-Invoked-Function-Arn", F.Arn},
              {"Lambda-Runtime-Trace-Id", formatXRay(Ctx)}});
   Inv->Payload.clear();
   Inv->Payload.shrink_to_fit();
@@ -701,10 +710,17 @@ void Platform::Impl::finish(Invocation *Inv, Outcome O) {
   FunctionState &F = *Inv->Fn;
   double DurationMs =
       Inv->DispatchMono ? (monoNs() - Inv->DispatchMono) / 1e6 : 0;
+  // A timeout lasted (and is billed) exactly the timeout; the timer itself
+  // may fire a fraction of a millisecond early.
+  if (Inv->DispatchMono && O.ErrorType == "Sandbox.Timedout")
+    DurationMs = std::max(DurationMs, F.Spec->TimeoutS * 1000.0);
   double PeakMB = 0;
   if (Instance *I = Inv->Inst) {
-    onOutput(*I, /*Drain=*/true);
-    PeakMB = I->Exited ? I->PeakMB : peakMemoryMB(I->Pid);
+    // What the instance printed belongs to a Tail log; otherwise it is
+    // logged when the pipe becomes readable.
+    if (Inv->TailLog)
+      onOutput(*I, /*Drain=*/true);
+    PeakMB = instancePeak(*I, /*Fresh=*/false);
     if (I->Current == Inv) {
       I->Current = nullptr;
       if (I->State == InstanceState::Busy)

@@ -109,6 +109,8 @@ struct Instance {
   evhttp *Http = nullptr; // this instance's Runtime API
   unsigned Port = 0;
   evhttp_request *Next = nullptr; // the held GET /next
+  evhttp_request *PendingAck = nullptr; // a POST .../response to answer
+  event *AckEvent = nullptr;
   Invocation *Current = nullptr;
   int OutFd = -1;
   event *OutEvent = nullptr;
@@ -123,12 +125,16 @@ struct Instance {
   std::string KillReason; // why the platform killed it
   bool Exited = false;
   double PeakMB = 0;
+  int StatusFd = -1;              // /proc/PID/status, for the peak memory
+  std::int64_t PeakReadMono = 0;  // when PeakMB was last read
+  std::int64_t IdleSinceMono = 0; // when it last became idle
 };
 
 struct FunctionState {
   Platform::Impl *P = nullptr;
   const ManifestFunction *Spec = nullptr;
   std::string Name, Group, Executable;
+  std::string Arn; // arn:aws:lambda:REGION:000000000000:function:NAME
   unsigned Limit = 1;
   unsigned InUse = 0; // admitted and not finished
   std::deque<Invocation *> Pending;
@@ -175,10 +181,12 @@ struct Platform::Impl {
   std::condition_variable StopCv;
   bool Finished = false;
   event *StopEvent = nullptr;
+  int StopFd = -1; // eventfd: requestStop() from any thread wakes the loop
   bool Draining = false, Forced = false, ShuttingDown = false;
   std::vector<std::unique_ptr<Instance>> Graveyard;
   event *ReaperEvent = nullptr;
   event *SampleTimer = nullptr;
+  bool LogsDirty = false; // logs and traces are flushed by the sampler
 
   // Platform.cpp
   void start();
@@ -202,6 +210,7 @@ struct Platform::Impl {
   void spawn(Instance &I);
   void onRuntimeRequest(Instance &I, evhttp_request *Req);
   void onNext(Instance &I, evhttp_request *Req);
+  void watchConnection(Instance &I, evhttp_request *Req);
   void onInitFailed(Instance &I);
   void reapGraveyard();
   void onExit(Instance &I);
@@ -210,7 +219,9 @@ struct Platform::Impl {
   void stopInstance(Instance &I, int Signal, const std::string &Reason);
   void destroyInstance(Instance &I);
   void sampleMemory();
-  bool overMemory(Instance &I);
+  double instancePeak(Instance &I, bool Fresh);
+  bool overMemory(Instance &I, bool Fresh);
+  void flushLogs();
   void armTimer(Instance &I, double Seconds);
   size_t instanceCount() const;
 

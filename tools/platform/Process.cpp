@@ -156,6 +156,22 @@ static double procStatusMB(pid_t Pid, const char *Key) {
 }
 
 double peakMemoryMB(pid_t Pid) { return procStatusMB(Pid, "VmHWM"); }
+
+int openProcStatus(pid_t Pid) {
+  char Path[64];
+  std::snprintf(Path, sizeof Path, "/proc/%d/status", static_cast<int>(Pid));
+  return open(Path, O_RDONLY | O_CLOEXEC);
+}
+
+double peakMemoryFromStatus(int StatusFd) {
+  char Buf[4096];
+  ssize_t N = pread(StatusFd, Buf, sizeof Buf - 1, 0);
+  if (N <= 0)
+    return 0;
+  Buf[N] = 0;
+  const char *Line = std::strstr(Buf, "\nVmHWM:");
+  return Line ? std::strtod(Line + 7, nullptr) / 1024.0 : 0; // kB
+}
 double residentMemoryMB(pid_t Pid) { return procStatusMB(Pid, "VmRSS"); }
 
 unsigned availableCpus() {

@@ -53,6 +53,9 @@ std::string describeExit(int Status);
 /// MB; 0 when unknown.
 double peakMemoryMB(pid_t Pid);
 double residentMemoryMB(pid_t Pid);
+/// The same from /proc/PID/status kept open (pread: no open per reading).
+int openProcStatus(pid_t Pid);
+double peakMemoryFromStatus(int StatusFd);
 
 /// Number of CPUs this process may run on.
 unsigned availableCpus();

@@ -39,17 +39,38 @@ void Platform::Impl::writeTraceLine(const std::string &Line) {
     return;
   std::fwrite(Line.data(), 1, Line.size(), Trace);
   std::fputc('\n', Trace);
-  std::fflush(Trace);
+  LogsDirty = true;
 }
 
+void Platform::Impl::flushLogs() {
+  if (!LogsDirty)
+    return;
+  LogsDirty = false;
+  for (auto &[Name, F] : Functions)
+    if (F->Log)
+      std::fflush(F->Log);
+  if (Trace)
+    std::fflush(Trace);
+}
+
+/// 2026-11-28T05:05:01.299Z; the seconds are formatted once per second.
 static std::string timestamp() {
+  thread_local std::time_t CachedSecond = -1;
+  thread_local char Prefix[40];
   std::int64_t Ns = wallNs();
   std::time_t S = static_cast<std::time_t>(Ns / 1000000000);
-  char Buf[40];
-  std::strftime(Buf, sizeof Buf, "%Y-%m-%dT%H:%M:%S", std::gmtime(&S));
-  char Out[48];
-  std::snprintf(Out, sizeof Out, "%s.%03dZ", Buf,
-                static_cast<int>((Ns / 1000000) % 1000));
+  if (S != CachedSecond) {
+    std::tm Tm{};
+    gmtime_r(&S, &Tm);
+    std::strftime(Prefix, sizeof Prefix, "%Y-%m-%dT%H:%M:%S.", &Tm);
+    CachedSecond = S;
+  }
+  int Ms = static_cast<int>((Ns / 1000000) % 1000);
+  std::string Out = Prefix;
+  Out += static_cast<char>('0' + Ms / 100);
+  Out += static_cast<char>('0' + Ms / 10 % 10);
+  Out += static_cast<char>('0' + Ms % 10);
+  Out += 'Z';
   return Out;
 }
 
@@ -58,7 +79,7 @@ void Platform::Impl::logLine(FunctionState &F, const std::string &Line) {
     return;
   std::string L = timestamp() + " " + Line + "\n";
   std::fwrite(L.data(), 1, L.size(), F.Log);
-  std::fflush(F.Log);
+  LogsDirty = true;
 }
 
 void Platform::Impl::logOutput(Instance &I, const std::string &Line) {

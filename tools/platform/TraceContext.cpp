@@ -2,7 +2,6 @@
 #include "platform/TraceContext.h"
 
 #include <cctype>
-#include <mutex>
 #include <random>
 
 namespace fusionize::platform {
@@ -112,14 +111,13 @@ std::string formatXRay(const TraceContext &C) {
 }
 
 namespace {
+/// One generator per thread: ids are made on hot paths.
 struct IdSource {
-  std::mutex Lock;
   std::mt19937_64 Rng{std::random_device{}()};
 
   std::string hex(size_t Digits) {
     static const char *const Hex = "0123456789abcdef";
     std::string S(Digits, '0');
-    std::lock_guard<std::mutex> G(Lock);
     do {
       for (size_t I = 0; I < Digits; I += 16) {
         std::uint64_t V = Rng();
@@ -131,7 +129,7 @@ struct IdSource {
   }
 };
 IdSource &ids() {
-  static IdSource S;
+  thread_local IdSource S;
   return S;
 }
 } // namespace

@@ -7,7 +7,7 @@
         directory, stdout to DIR/run.out, stderr to DIR/run.err, and waits
         until it serves. DIR/url holds http://127.0.0.1:PORT. A watchdog
         stops the platform after 300 s in case the test never does.
-    fz.py stop DIR [--signal INT|TERM|KILL] [--twice]
+    fz.py stop DIR [--signal INT|TERM|KILL] [--twice] [--no-wait | --wait-only]
         Signals the platform and waits until it has exited.
     fz.py get DIR PATH            GET a platform path, print JSON sorted.
     fz.py status DIR FUNCTION     print "instances N" and their states.
@@ -16,6 +16,7 @@
     fz.py lines FILE N            wait until FILE has N lines (60 s at most).
     fz.py busy DIR FUNCTION [N]   wait until N (default 1) invocations of
                                   FUNCTION are in flight (60 s at most).
+    fz.py contains FILE TEXT      wait until FILE contains TEXT (60 s at most).
 """
 import json
 import os
@@ -111,7 +112,10 @@ def stop(args):
         sig = args[args.index("--signal") + 1]
     with open(os.path.join(d, "pid")) as f:
         pid = int(f.read())
-    os.kill(pid, getattr(signal, "SIG" + sig))
+    if "--wait-only" not in args:
+        os.kill(pid, getattr(signal, "SIG" + sig))
+    if "--no-wait" in args:
+        return
     if twice:
         time.sleep(0.2)
         if alive(pid):
@@ -169,6 +173,15 @@ def busy(args):
     die("%s never had %d invocations in flight" % (fn, n))
 
 
+def contains(args):
+    path, text = args[0], args[1]
+    for _ in range(600):
+        if os.path.exists(path) and text in open(path).read():
+            return
+        time.sleep(0.1)
+    die("timed out waiting for %r in %s" % (text, path))
+
+
 def main(argv):
     fusionize, testfn = "fusionize", None
     while argv and argv[0].startswith("--"):
@@ -194,6 +207,8 @@ def main(argv):
         lines(args)
     elif cmd == "busy":
         busy(args)
+    elif cmd == "contains":
+        contains(args)
     else:
         die("unknown command " + cmd)
 

@@ -3,7 +3,8 @@
 // A small Lambda custom runtime (cpp-httplib, no Fusionize runtime) whose
 // handler, chosen by _HANDLER, does one thing a test needs:
 //
-//   echo noop pid sleep{ms} fail crash print{lines} memhog{mb} big{bytes}
+//   echo noop pid sleep{ms} block{until,max_ms} fail crash print{lines}
+//   memhog{mb} big{bytes}
 //   call{function,payload,type} record{file,value} flaky{file,fail_times}
 //   hang_init init_error exit_init (these misbehave before the first /next)
 //
@@ -126,6 +127,15 @@ std::string handle(const std::string &Handler, const std::string &Body) {
     int Ms = In.is_object() ? In.value("ms", 100) : 100;
     std::this_thread::sleep_for(std::chrono::milliseconds(Ms));
     return json{{"slept_ms", Ms}, {"pid", getpid()}}.dump();
+  }
+  if (Handler == "block") {
+    // Runs until the file `until` exists: a test decides when it ends.
+    std::string Until = In.value("until", "");
+    int MaxMs = In.value("max_ms", 60000);
+    for (int Waited = 0; Waited < MaxMs && access(Until.c_str(), F_OK) != 0;
+         Waited += 5)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    return json{{"released", access(Until.c_str(), F_OK) == 0}}.dump();
   }
   if (Handler == "fail")
     throw Failure{"std::runtime_error", "failed on purpose"};

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Platform overhead, side by side in one run (docs/benchmarks.md):
+#   1. a no-op invocation through `fusionize run` (--emulate none) against a
+#      raw loopback HTTP round trip to nginx answering "null": p50 and
+#      throughput, the same client for both;
+#   2. a cold start (spawn until the instance's first GET /next) against
+#      spawning /bin/true and waiting for it.
+#
+#   bench/platform/run.sh [BUILD_DIR]     (default: $FUSIONIZE_BUILD_DIR or build)
+#
+# Environment: REQUESTS (5000), THREADS (4), SECONDS (3), RUNS (100).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+build=${1:-${FUSIONIZE_BUILD_DIR:-$root/build}}
+bench=$build/bin/fusionize-bench-platform
+requests=${REQUESTS:-5000} threads=${THREADS:-4} seconds=${SECONDS_EACH:-3} runs=${RUNS:-100}
+for exe in "$bench" "$build/bin/fusionize" "$build/bin/fusionize-bench-minimal-runtime" \
+           "$build/bin/fusionize-platform-testfn"; do
+  [ -x "$exe" ] || { echo "run.sh: $exe is missing; build the benchmarks first" >&2; exit 1; }
+done
+command -v nginx >/dev/null || { echo "run.sh: nginx is not installed (nginx-light)" >&2; exit 1; }
+
+tmp=$(mktemp -d /tmp/fz-bench-platform-XXXXXX)
+chmod 755 "$tmp"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# nginx with a private configuration on a free port: one worker, no logs.
+nginx_port=$(free_port)
+cat > "$tmp/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+pid $tmp/nginx.pid;
+error_log $tmp/nginx-error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  keepalive_requests 10000000;
+  keepalive_timeout 60s;
+  client_body_temp_path $tmp/body;
+  server {
+    listen 127.0.0.1:$nginx_port;
+    location / { default_type application/json; return 200 "null"; }
+  }
+}
+CONF
+nginx -c "$tmp/nginx.conf" -p "$tmp" &
+pids+=($!)
+
+# The platform, serving a no-op function from two runtimes: the minimal C
+# runtime (the platform's own cost) and the cpp-httplib test runtime.
+cat > "$tmp/manifest.json" <<JSON
+{"format": "fusionize-manifest/1", "application": "bench",
+ "groups": [{"name": "minimal", "executable": "$build/bin/fusionize-bench-minimal-runtime"},
+            {"name": "testfn", "executable": "$build/bin/fusionize-platform-testfn"}],
+ "functions": [{"name": "minimal", "group": "minimal", "handler": "noop"},
+               {"name": "noop", "group": "testfn", "handler": "noop"}]}
+JSON
+"$build/bin/fusionize" run "$tmp/manifest.json" --port 0 --port-file "$tmp/port" \
+  --emulate none --state-dir "$tmp/state" --quiet 2> "$tmp/run.err" &
+pids+=($!)
+for _ in $(seq 500); do
+  [ -s "$tmp/port" ] && [ -s "$tmp/nginx.pid" ] && break
+  sleep 0.02
+done
+port=$(cat "$tmp/port")
+
+echo "# $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, $(uname -r)"
+nginx_json=$("$bench" http "http://127.0.0.1:$nginx_port/" --requests "$requests" --threads "$threads" --seconds "$seconds")
+minimal_json=$("$bench" http "http://127.0.0.1:$port/2015-03-31/functions/minimal/invocations" --requests "$requests" --threads "$threads" --seconds "$seconds")
+noop_json=$("$bench" http "http://127.0.0.1:$port/2015-03-31/functions/noop/invocations" --requests "$requests" --threads "$threads" --seconds "$seconds")
+cold_minimal=$("$bench" coldstart "$tmp/manifest.json" minimal --runs "$runs")
+cold_noop=$("$bench" coldstart "$tmp/manifest.json" noop --runs "$runs")
+
+python3 - "$nginx_json" "$minimal_json" "$noop_json" "$cold_minimal" "$cold_noop" <<'PY'
+import json, sys
+nginx, minimal, noop, cm, cn = (json.loads(a) for a in sys.argv[1:])
+print("\nwarm round trip (sequential, keep-alive)      p50 us   p90 us   p99 us   x nginx p50   throughput req/s")
+for name, r in (("nginx, raw loopback HTTP", nginx),
+                ("platform, no-op (minimal C runtime)", minimal),
+                ("platform, no-op (cpp-httplib runtime)", noop)):
+    print("  %-42s %8.1f %8.1f %8.1f %10.2fx %12.0f" % (name, r["p50_us"], r["p90_us"], r["p99_us"],
+          r["p50_us"] / nginx["p50_us"], r["throughput_rps"]))
+print("\ncold start (spawn until ready)               p50 ms   p90 ms   extra vs /bin/true (p50)")
+print("  %-42s %8.2f %8.2f" % ("/bin/true: spawn + exit + wait", cm["bin_true_p50_ms"], cm["bin_true_p90_ms"]))
+for name, r in (("platform, minimal C runtime", cm), ("platform, cpp-httplib runtime", cn)):
+    print("  %-42s %8.2f %8.2f %+10.2f ms" % (name, r["init_p50_ms"], r["init_p90_ms"],
+          r["init_p50_ms"] - r["bin_true_p50_ms"]))
+print("  (same run, /bin/true for the second row: p50 %.2f ms)" % cn["bin_true_p50_ms"])
+PY
