@@ -100,15 +100,4 @@ static const AnnotateAttr *taskAnnotation(const FunctionDecl *FD) {
 
 bool isTask(const FunctionDecl *FD) { return taskAnnotation(FD) != nullptr; }
 
-std::string taskName(const FunctionDecl *FD) {
-  const AnnotateAttr *A = taskAnnotation(FD);
-  if (!A)
-    return "";
-  if (A->args_size() > 0)
-    if (const auto *S = dyn_cast<StringLiteral>(
-            (*A->args_begin())->IgnoreParenImpCasts()))
-      return S->getString().str();
-  return FD->getNameAsString();
-}
-
 } // namespace fusionize

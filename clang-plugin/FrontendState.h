@@ -68,8 +68,6 @@ private:
 
 /// True if `FD` (any redeclaration) carries the task annotation.
 bool isTask(const clang::FunctionDecl *FD);
-/// The public name from the task annotation, or "" for non-tasks.
-std::string taskName(const clang::FunctionDecl *FD);
 
 } // namespace fusionize
 

@@ -171,10 +171,14 @@ struct TaskAttrInfo : public ParsedAttrInfo {
     if (!Ok)
       return AttributeNotApplied;
 
-    Expr *Args[1] = {NameArg};
-    D->addAttr(AnnotateAttr::Create(S.Context, "fusionize.task",
-                                    Explicit ? Args : nullptr, Explicit ? 1 : 0,
-                                    Attr.getRange()));
+    // Annotation arguments must be constant expressions for code generation.
+    llvm::SmallVector<Expr *, 1> Args;
+    if (Explicit)
+      Args.push_back(NameArg);
+    if (!Args.empty() && !S.ConstantFoldAttrArgs(Attr, Args))
+      return AttributeNotApplied;
+    D->addAttr(AnnotateAttr::Create(S.Context, "fusionize.task", Args.data(),
+                                    Args.size(), Attr.getRange()));
     if (FrontendState *State = FrontendState::current())
       State->record(FD, Name, Attr.getRange(), Explicit);
     return AttributeApplied;

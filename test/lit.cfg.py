@@ -42,6 +42,16 @@ else:
     config.substitutions.append(("%python", config.python))
     config.substitutions.append(("%validate", config.python + " " +
                                  os.path.join(src, "test", "scripts", "validate.py")))
+    scripts = os.path.join(src, "test", "scripts")
+    config.substitutions.append(("%json_equal", config.python + " " + os.path.join(scripts, "json_equal.py")))
+    config.substitutions.append(("%check_groups", config.python + " " + os.path.join(scripts, "check_groups.py")))
+    config.substitutions.append(("%plan_for", config.python + " " + os.path.join(scripts, "plan_for.py")))
+    # `fusionize run` in the background for a test: start DIR [-- OPTIONS],
+    # stop DIR, ... (test/platform/Inputs/fz.py); DIR holds manifest.json.
+    config.substitutions.append(("%app_platform", config.python + " " +
+                                 os.path.join(src, "test", "platform", "Inputs", "fz.py") +
+                                 " --fusionize " + config.fusionize))
+    config.substitutions.append(("%invoke", "curl -sS -X POST -H 'Content-Type: application/json'"))
     config.substitutions.append(("%src_root", src))
     config.substitutions.append(("%build_root", config.fusionize_obj_root))
     config.substitutions.append(("%inputs", os.path.join(src, "test", "Inputs")))
