@@ -216,6 +216,8 @@ static int runPlan(int Argc, char **Argv) {
     if (Current)
       O.Current = Plan::load(Current.value());
     PlanResult R = planFromProfile(G, Prof, O);
+    for (size_t I = Prof.Warnings.size(); I < R.Warnings.size(); ++I)
+      std::cerr << "fusionize plan: note: " << R.Warnings[I] << "\n";
     R.NewPlan.save(Output.value());
     if (AsJson) {
       std::cout << R.NewPlan.toJson()["predicted"].dump(2) << "\n";

@@ -370,11 +370,29 @@ PlanResult planFromProfile(const Graph &G, const Profile &P,
   }
   Plan NewPlan = New.toPlan(M);
   NewPlan.Scope = O.Scope;
+  // A group whose invocations are predicted to run long gets the time:
+  // three times its mean invocation, up to Lambda's 900 s.
+  std::vector<std::string> Timeouts;
+  for (Group &Gr : NewPlan.Groups)
+    for (const GroupPrediction &GP : Res.Predicted.Groups)
+      if (GP.Name == Gr.Name) {
+        double Need = std::ceil(3 * GP.MeanDurationMs / 1000.0);
+        if (Need > Gr.TimeoutS) {
+          unsigned T = unsigned(std::min<double>(MaxTimeoutS, Need));
+          Timeouts.push_back("timeout of group " + Gr.Name + ": " +
+                             std::to_string(Gr.TimeoutS) + " -> " +
+                             std::to_string(T) + " s (mean invocation " +
+                             fmtMs(GP.MeanDurationMs) + ")");
+          Gr.TimeoutS = T;
+        }
+      }
   // Keep the current plan's group names and timeouts where a group
   // carries over.
   Res.Changed = !samePlans(NewPlan, Res.CurrentPlan);
   Res.Explanation = explainChanges(M, O.Cost, S, Cur, Res.CurrentPlan, New,
                                    NewPlan);
+  Res.Explanation.insert(Res.Explanation.end(), Timeouts.begin(),
+                         Timeouts.end());
   std::vector<std::string> Head;
   Head.push_back("planner: " + Which + "; objective: " + O.Obj.str());
   auto Summary = [&](const char *What, const Prediction &Pr) {
