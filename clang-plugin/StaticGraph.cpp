@@ -41,6 +41,7 @@ struct CallRecord {
   EdgeKind Kind = EdgeKind::Sync;
   double Mult = 1;
   SourceLocation Loc;
+  bool Created = false; // a lambda created here, not (visibly) called here
 };
 
 bool isFusionizeAsync(const FunctionDecl *FD) {
@@ -214,6 +215,7 @@ void BodyVisitor::record(const FunctionDecl *FD, EdgeKind K,
 
 bool BodyVisitor::TraverseLambdaExpr(LambdaExpr *LE) {
   record(LE->getCallOperator(), EdgeKind::Sync, LE->getBeginLoc());
+  Out.back().Created = true;
   // Init-captures run in the creator.
   for (const LambdaCapture &C : LE->captures())
     if (C.capturesVariable())
@@ -303,6 +305,15 @@ const std::vector<CallRecord> &GraphBuilder::calls(const FunctionDecl *Def) {
     for (const CXXCtorInitializer *Init : Ctor->inits())
       if (Init->getInit())
         V.TraverseStmt(Init->getInit());
+  // A lambda this function also calls by name counts by those calls; one it
+  // only creates (passes to an algorithm, stores) counts as called once.
+  llvm::DenseSet<const FunctionDecl *> CalledLambdas;
+  for (const CallRecord &R : Tmp)
+    if (!R.Created)
+      CalledLambdas.insert(R.Callee);
+  llvm::erase_if(Tmp, [&](const CallRecord &R) {
+    return R.Created && CalledLambdas.count(R.Callee);
+  });
   return Memo[Def] = std::move(Tmp);
 }
 
