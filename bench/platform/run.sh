@@ -56,6 +56,28 @@ CONF
 nginx -c "$tmp/nginx.conf" -p "$tmp" &
 pids+=($!)
 
+# For scale: nginx as a reverse proxy (another process, keep-alive upstream)
+# in front of the first: the cost of any relay, which the platform is.
+proxy_port=$(free_port)
+cat > "$tmp/proxy.conf" <<CONF
+worker_processes 1;
+daemon off;
+pid $tmp/proxy.pid;
+error_log $tmp/proxy-error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  keepalive_requests 10000000;
+  upstream origin { server 127.0.0.1:$nginx_port; keepalive 16; }
+  server {
+    listen 127.0.0.1:$proxy_port;
+    location / { proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Connection ""; }
+  }
+}
+CONF
+nginx -c "$tmp/proxy.conf" -p "$tmp" &
+pids+=($!)
+
 # The platform, serving a no-op function from two runtimes: the minimal C
 # runtime (the platform's own cost) and the cpp-httplib test runtime.
 cat > "$tmp/manifest.json" <<JSON
@@ -69,26 +91,28 @@ JSON
   --emulate none --state-dir "$tmp/state" --quiet 2> "$tmp/run.err" &
 pids+=($!)
 for _ in $(seq 500); do
-  [ -s "$tmp/port" ] && [ -s "$tmp/nginx.pid" ] && break
+  [ -s "$tmp/port" ] && [ -s "$tmp/nginx.pid" ] && [ -s "$tmp/proxy.pid" ] && break
   sleep 0.02
 done
 port=$(cat "$tmp/port")
 
 echo "# $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, $(uname -r)"
 nginx_json=$("$bench" http "http://127.0.0.1:$nginx_port/" --requests "$requests" --threads "$threads" --seconds "$seconds")
+proxy_json=$("$bench" http "http://127.0.0.1:$proxy_port/" --requests "$requests" --threads "$threads" --seconds "$seconds")
 minimal_json=$("$bench" http "http://127.0.0.1:$port/2015-03-31/functions/minimal/invocations" --requests "$requests" --threads "$threads" --seconds "$seconds")
 noop_json=$("$bench" http "http://127.0.0.1:$port/2015-03-31/functions/noop/invocations" --requests "$requests" --threads "$threads" --seconds "$seconds")
 cold_minimal=$("$bench" coldstart "$tmp/manifest.json" minimal --runs "$runs")
 cold_noop=$("$bench" coldstart "$tmp/manifest.json" noop --runs "$runs")
 
-python3 - "$nginx_json" "$minimal_json" "$noop_json" "$cold_minimal" "$cold_noop" <<'PY'
+python3 - "$nginx_json" "$proxy_json" "$minimal_json" "$noop_json" "$cold_minimal" "$cold_noop" <<'PY'
 import json, sys
-nginx, minimal, noop, cm, cn = (json.loads(a) for a in sys.argv[1:])
-print("\nwarm round trip (sequential, keep-alive)      p50 us   p90 us   p99 us   x nginx p50   throughput req/s")
+nginx, proxy, minimal, noop, cm, cn = (json.loads(a) for a in sys.argv[1:])
+print("\nwarm round trip (sequential, keep-alive)         p50 us   p90 us   p99 us   x nginx p50   throughput req/s")
 for name, r in (("nginx, raw loopback HTTP", nginx),
+                ("nginx reverse proxy -> nginx (a relay)", proxy),
                 ("platform, no-op (minimal C runtime)", minimal),
                 ("platform, no-op (cpp-httplib runtime)", noop)):
-    print("  %-42s %8.1f %8.1f %8.1f %10.2fx %12.0f" % (name, r["p50_us"], r["p90_us"], r["p99_us"],
+    print("  %-45s %8.1f %8.1f %8.1f %10.2fx %12.0f" % (name, r["p50_us"], r["p90_us"], r["p99_us"],
           r["p50_us"] / nginx["p50_us"], r["throughput_rps"]))
 print("\ncold start (spawn until ready)               p50 ms   p90 ms   extra vs /bin/true (p50)")
 print("  %-42s %8.2f %8.2f" % ("/bin/true: spawn + exit + wait", cm["bin_true_p50_ms"], cm["bin_true_p90_ms"]))

@@ -39,7 +39,8 @@ struct EmulationProfile {
   double ColdStartMs = 180;   // added to the real start of an instance
   double FullCpuMemoryMB = 1769; // memory at which an instance gets one vCPU
   double MaxVcpus = 6;
-  unsigned IdleTimeoutS = 300; // keep-warm period of an idle instance
+  unsigned IdleTimeoutS = 600; // keep-warm period of an idle instance
+  // (the sources of these defaults are in docs/platform.md)
   unsigned ConcurrencyLimit = 100; // instances per function
   PriceModel Price;
 

@@ -84,6 +84,9 @@ static int runRun(int Argc, char **Argv) {
                               "prefixed with the instance");
   auto &NoMemory = P.flag("no-memory-limit",
                           "do not kill instances that exceed their memory");
+  auto &BillInit = P.flag("bill-init",
+                          "bill cold invocations for the runtime's init too "
+                          "(Lambda since August 2025)");
   auto &Quiet = P.flag("quiet", "no summary on stdout", 'q');
   auto &PrintEmulation = P.flag(
       "print-emulation", "print the emulation profile (fusionize-emulation/1) "
@@ -129,6 +132,7 @@ static int runRun(int Argc, char **Argv) {
   O.StateDir = StateDir.value();
   O.EchoLogs = Logs.isSet();
   O.EnforceMemory = !NoMemory.isSet();
+  O.BillInit = BillInit.isSet();
   O.Diagnostics = &std::cerr;
   if (Idle) {
     if (!P.getUnsigned(Idle, N))

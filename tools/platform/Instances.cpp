@@ -300,6 +300,7 @@ void Platform::Impl::onNext(Instance &I, evhttp_request *Req) {
   if (!I.Ready) {
     I.Ready = true;
     I.InitMs = (monoNs() - I.CreatedMono) / 1e6;
+    I.RuntimeInitMs = (monoNs() - I.SpawnMono) / 1e6;
     if (I.Timer)
       evtimer_del(I.Timer);
   }

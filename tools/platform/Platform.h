@@ -62,6 +62,10 @@ struct PlatformOptions {
   double KillGraceS = 2;       // SIGTERM, then SIGKILL after this long
   bool EchoLogs = false;       // instance output also to Diagnostics
   bool EnforceMemory = true;   // kill instances above their memory size
+  /// Bill a cold invocation for the runtime's init too (spawn until its
+  /// first /next), as Lambda does since August 2025 (and always did for
+  /// custom runtimes). Off: billed duration is dispatch to answer.
+  bool BillInit = false;
   /// Where the platform reports notes (the CPU-limit mode, warnings) and
   /// echoed instance output; null: nowhere.
   std::ostream *Diagnostics = nullptr;

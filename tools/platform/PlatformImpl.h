@@ -78,7 +78,8 @@ struct Invocation {
                DispatchMono = 0;
   Instance *Inst = nullptr;
   bool ColdStart = false;
-  double InitMs = 0;
+  double InitMs = 0;      // provisioning + runtime init
+  double RuntimeInitMs = 0; // spawn until the first /next
   event *Timer = nullptr; // the emulated overhead, then the timeout
   std::string LogTail;    // instance output while it ran (for Tail)
 };
@@ -117,7 +118,8 @@ struct Instance {
   std::string OutPartial;
   event *Timer = nullptr; // provisioning delay, init timeout, idle, kill
   std::int64_t CreatedMono = 0, SpawnMono = 0, LastUsedMono = 0;
-  double InitMs = 0;
+  double InitMs = 0;        // created until the first /next
+  double RuntimeInitMs = 0; // spawned until the first /next
   unsigned Served = 0;
   bool Ready = false; // the first /next arrived
   std::string Cgroup;

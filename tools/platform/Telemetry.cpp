@@ -118,7 +118,11 @@ void Platform::Impl::record(Invocation *Inv, const Outcome &O,
   const ManifestFunction &MF = *F.Spec;
   std::int64_t Now = monoNs();
   std::int64_t EndWall = Inv->ReceivedWallNs + (Now - Inv->ReceivedMono);
-  Bill B = billInvocation(Opts.Emulation.Price, DurationMs, MF.MemoryMB);
+  double BilledDuration = DurationMs;
+  if (Opts.BillInit && Inv->ColdStart)
+    BilledDuration += Inv->RuntimeInitMs;
+  Bill B = billInvocation(Opts.Emulation.Price, BilledDuration, MF.MemoryMB);
+  B.DurationMs = DurationMs;
 
   InvocationRecord R;
   R.Function = F.Name;
