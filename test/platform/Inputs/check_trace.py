@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Summarizes the parentage in a `fusionize run --trace` file.
 
-    check_trace.py TRACE.jsonl
+    check_trace.py TRACE.jsonl [SCHEMA]
 
 For every platform span (fusion.source = platform), sorted by function and
 root-ness: "platform NAME root" or "platform NAME parent=client(..) <- ...".
@@ -20,13 +20,22 @@ def attrs(span):
     return out
 
 
-def main(path):
+def main(path, schema=None):
+    validator = None
+    if schema:
+        import jsonschema
+        with open(schema) as f:
+            s = json.load(f)
+        validator = jsonschema.validators.validator_for(s)(s)
     spans = {}
-    for line in open(path):
+    for no, line in enumerate(open(path), 1):
         line = line.strip()
         if not line:
             continue
         doc = json.loads(line)
+        if validator:
+            for err in validator.iter_errors(doc):
+                print("line %d: %s: %s" % (no, "/".join(map(str, err.absolute_path)), err.message))
         for rs in doc["resourceSpans"]:
             for ss in rs["scopeSpans"]:
                 for s in ss["spans"]:
@@ -66,4 +75,4 @@ def main(path):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(*sys.argv[1:3])

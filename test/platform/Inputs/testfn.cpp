@@ -5,7 +5,8 @@
 //
 //   echo noop pid sleep{ms} block{until,max_ms} fail crash print{lines}
 //   memhog{mb} big{bytes}
-//   call{function,payload,type} record{file,value} flaky{file,fail_times}
+//   call{function,payload,type,delay_ms} record{file,value}
+//   flaky{file,fail_times}
 //   hang_init init_error exit_init (these misbehave before the first /next)
 //
 // With OTEL_EXPORTER_OTLP_TRACES_ENDPOINT set it exports one SERVER span per
@@ -185,6 +186,8 @@ std::string handle(const std::string &Handler, const std::string &Body) {
     return json{{"attempts", Count}}.dump();
   }
   if (Handler == "call") {
+    if (int Delay = In.value("delay_ms", 0))
+      std::this_thread::sleep_for(std::chrono::milliseconds(Delay));
     std::string Fn = In.value("function", "echo");
     std::string Type = In.value("type", "RequestResponse");
     std::string Payload = In.contains("payload") ? In["payload"].dump() : "{}";
