@@ -164,7 +164,12 @@ public:
     ASTNameGenerator Mangler(Ctx);
     PrintingPolicy Policy(Ctx.getLangOpts());
     Policy.SuppressScope = false;
-    Facts->Source = SG.G.Sources.empty() ? "" : SG.G.Sources.front();
+    if (!SG.G.Sources.empty()) {
+      llvm::SmallString<256> Abs(SG.G.Sources.front());
+      llvm::sys::fs::make_absolute(Abs);
+      llvm::sys::path::remove_dots(Abs, true);
+      Facts->Source = std::string(Abs);
+    }
     for (const TaskDecl *T : Valid) {
       TaskFacts TF;
       const FunctionDecl *FD = T->Decl->getMostRecentDecl();

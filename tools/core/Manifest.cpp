@@ -57,6 +57,10 @@ Json Manifest::toJson() const {
   for (const auto &[T, F] : Routes)
     R[T] = F;
   Doc["routes"] = R;
+  if (!Sources.empty())
+    Doc["sources"] = Sources;
+  if (!LinkArgs.empty())
+    Doc["link_args"] = LinkArgs;
   for (auto It = Extra.begin(); It != Extra.end(); ++It)
     if (!Doc.contains(It.key()))
       Doc[It.key()] = It.value();
@@ -127,10 +131,14 @@ Manifest Manifest::fromJson(const Json &Doc, const std::string &Origin) {
     for (auto It = R.begin(); It != R.end(); ++It)
       M.Routes[It.key()] = It.value().get<std::string>();
   }
+  for (const Json &S : getArray(Doc, "sources", Origin, "", false))
+    M.Sources.push_back(S.get<std::string>());
+  for (const Json &S : getArray(Doc, "link_args", Origin, "", false))
+    M.LinkArgs.push_back(S.get<std::string>());
   for (auto It = Doc.begin(); It != Doc.end(); ++It) {
     static const std::set<std::string> Known = {
-        "format", "application", "plan",      "graph",
-        "monolith", "groups",    "functions", "routes"};
+        "format", "application", "plan",      "graph",   "monolith",
+        "groups", "functions",   "routes",    "sources", "link_args"};
     if (!Known.count(It.key()))
       M.Extra[It.key()] = It.value();
   }

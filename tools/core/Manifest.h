@@ -46,6 +46,11 @@ struct Manifest {
   std::vector<ManifestGroup> Groups;
   std::vector<ManifestFunction> Functions;
   std::map<std::string, std::string> Routes; // task -> function
+  /// How the executables were made, so a tool can rebuild them with another
+  /// plan (fusionize optimize): the translation units' sources and the extra
+  /// link arguments.
+  std::vector<std::string> Sources;
+  std::vector<std::string> LinkArgs;
   Json Extra = Json::object();
 
   const ManifestFunction *function(const std::string &Name) const;

@@ -138,6 +138,7 @@ int runLink(int Argc, char **Argv) {
   std::set<std::string> Defined;
   std::map<std::string, std::string> DefinedIn;
   std::map<std::string, std::string> GroupExt; // group -> object extension
+  std::vector<std::string> Sources;
   try {
     for (const std::string &Obj : Objects.Values) {
       std::string Report = Obj + ".fusion/report.json";
@@ -146,6 +147,7 @@ int runLink(int Argc, char **Argv) {
                              "(there is no " + Report + ")");
       Json R = readJsonFile(Report);
       expectFormat(R, "fusionize-report/1", Report);
+      Sources.push_back(getString(R, "source", "", Report, ""));
       Plan Pl = Plan::fromJson(requireField(R, "plan", Report, ""),
                                Report + " (plan)");
       if (!Agreed) {
@@ -282,6 +284,8 @@ int runLink(int Argc, char **Argv) {
     MG.SizeBytes = fileSize(Dir + "/" + MG.Executable);
   if (Monolith)
     M.Monolith = Monolith.value();
+  M.Sources = Sources;
+  M.LinkArgs = LinkArgs;
   M.PlanFile = "plan.json";
   try {
     Agreed->save(Dir + "/plan.json");
