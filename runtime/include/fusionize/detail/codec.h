@@ -17,7 +17,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -103,6 +105,68 @@ template <class C, class Tr>
 struct json_support<std::basic_string_view<C, Tr>>
     : std::integral_constant<int, json_non_owning> {};
 
+// --- Describing types in error messages -------------------------------------
+template <class T> struct is_std_vector : std::false_type {};
+template <class T, class A>
+struct is_std_vector<std::vector<T, A>> : std::true_type {};
+template <class T> struct is_std_optional : std::false_type {};
+template <class T> struct is_std_optional<std::optional<T>> : std::true_type {};
+
+/// What a payload must contain for a T, in JSON terms where that is clearer
+/// than the C++ name: "integer (int)", "string", "array of number (double)".
+template <class T> std::string describe_type() {
+  if constexpr (std::is_same_v<T, bool>)
+    return "boolean";
+  else if constexpr (std::is_integral_v<T>)
+    return "integer (" + std::string(type_name<T>()) + ")";
+  else if constexpr (std::is_floating_point_v<T>)
+    return "number (" + std::string(type_name<T>()) + ")";
+  else if constexpr (std::is_same_v<T, std::string>)
+    return "string";
+  else if constexpr (is_byte_buffer<T>::value)
+    return "base64 string (bytes)";
+  else if constexpr (is_std_optional<T>::value)
+    return describe_type<typename T::value_type>() + " or null";
+  else if constexpr (is_std_vector<T>::value)
+    return "array of " + describe_type<typename T::value_type>();
+  else
+    return std::string(type_name<T>());
+}
+
+/// nlohmann_json's exception text without its "[json.exception.x.n] " tag.
+inline std::string json_error_text(const char *what) {
+  std::string_view text = what;
+  if (text.rfind("[json.exception.", 0) == 0) {
+    auto close = text.find("] ");
+    if (close != std::string_view::npos)
+      text.remove_prefix(close + 2);
+  }
+  return std::string(text);
+}
+
+inline const char *json_kind(const json &j) {
+  switch (j.type()) {
+  case json::value_t::number_integer:
+  case json::value_t::number_unsigned:
+    return "integer";
+  case json::value_t::number_float:
+    return "number";
+  default:
+    return j.type_name();
+  }
+}
+
+/// The message of a value that does not decode as T.
+template <class T>
+[[noreturn]] void value_error(const json &j, const char *what,
+                              const std::string &detail) {
+  std::string msg = std::string(what) + ": expected " + describe_type<T>() +
+                    ", got " + json_kind(j);
+  if (!detail.empty())
+    msg += " (" + detail + ")";
+  throw payload_error(msg);
+}
+
 // --- Values ------------------------------------------------------------------
 template <class T> json encode_value(const T &v) {
   if constexpr (is_byte_buffer<T>::value)
@@ -111,21 +175,65 @@ template <class T> json encode_value(const T &v) {
     return json(v);
 }
 
+/// An integer parameter: nlohmann_json would silently truncate 3.5 or wrap
+/// 300 into a uint8_t, so the value must be integral and in range.
+template <class T> T decode_integer(const json &j, const char *what) {
+  if (j.is_number_unsigned()) {
+    auto v = j.get<std::uint64_t>();
+    if (v <= static_cast<std::uint64_t>(std::numeric_limits<T>::max()))
+      return static_cast<T>(v);
+    value_error<T>(j, what, j.dump() + " is out of range");
+  }
+  if (j.is_number_integer()) {
+    auto v = j.get<std::int64_t>();
+    if (std::is_signed_v<T> ? (v >= static_cast<std::int64_t>(
+                                        std::numeric_limits<T>::min()) &&
+                               v <= static_cast<std::int64_t>(
+                                        std::numeric_limits<T>::max()))
+                            : (v >= 0 && static_cast<std::uint64_t>(v) <=
+                                             static_cast<std::uint64_t>(
+                                                 std::numeric_limits<T>::max())))
+      return static_cast<T>(v);
+    value_error<T>(j, what, j.dump() + " is out of range");
+  }
+  if (j.is_number_float()) {
+    double d = j.get<double>();
+    auto v = static_cast<long double>(d);
+    if (std::isfinite(d) && std::trunc(d) == d &&
+        v >= static_cast<long double>(std::numeric_limits<T>::min()) &&
+        v <= static_cast<long double>(std::numeric_limits<T>::max()))
+      return static_cast<T>(d);
+    value_error<T>(j, what, j.dump() + " is not an integer in range");
+  }
+  value_error<T>(j, what, "");
+}
+
 template <class T> T decode_value(const json &j, const char *what) {
   if constexpr (is_byte_buffer<T>::value) {
     if (j.is_string()) {
       auto bytes = base64_decode(j.get_ref<const std::string &>(), what);
       return T(bytes.begin(), bytes.end());
     }
-  }
-  try {
-    return j.template get<T>();
-  } catch (const json::exception &e) {
-    std::string msg = std::string(what) + ": expected " +
-                      std::string(type_name<T>()) + ", got " +
-                      (j.is_null() ? "null" : j.type_name()) + " (" +
-                      e.what() + ")";
-    throw payload_error(msg);
+    if (j.is_array()) { // numbers 0..255 are accepted too
+      T bytes;
+      bytes.reserve(j.size());
+      for (const json &b : j) {
+        if (!b.is_number_integer() || b.get<std::int64_t>() < 0 ||
+            b.get<std::int64_t>() > 255)
+          value_error<T>(j, what, "element " + b.dump() + " is not a byte");
+        bytes.push_back(static_cast<std::uint8_t>(b.get<std::int64_t>()));
+      }
+      return bytes;
+    }
+    value_error<T>(j, what, "");
+  } else if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    return decode_integer<T>(j, what);
+  } else {
+    try {
+      return j.template get<T>();
+    } catch (const json::exception &e) {
+      value_error<T>(j, what, json_error_text(e.what()));
+    }
   }
 }
 
@@ -140,9 +248,18 @@ template <class... A> std::string encode_args(const A &...a) {
   return dump(arr);
 }
 
+/// Parses a payload; empty or blank is `null`. Throws payload_error naming
+/// the task and the position of the syntax error.
 json parse_payload(std::string_view payload, const task_registration &reg);
+/// An array payload with `got` elements for a task with another arity.
 [[noreturn]] void arity_error(const task_registration &reg, std::size_t got);
+/// A payload that is neither an array nor an object (nor null for a task
+/// without parameters).
+[[noreturn]] void payload_shape_error(const task_registration &reg,
+                                      const json &payload);
+/// An object payload must name every parameter and nothing else.
 void check_object_fields(const json &obj, const task_registration &reg);
+/// "parameter 'x' (1 of 2)", or "parameter 1 of 2" without a name.
 std::string param_label(const task_registration &reg, std::size_t index);
 
 template <class... T, std::size_t... I>
@@ -157,6 +274,8 @@ std::tuple<T...> decode_args_impl(const json &payload,
   }
   if (payload.is_object()) {
     check_object_fields(payload, reg);
+    if (reg.nparams != sizeof...(T))
+      arity_error(reg, payload.size());
     return std::tuple<T...>(decode_value<T>(payload.at(reg.params[I]),
                                             param_label(reg, I).c_str())...);
   }
@@ -165,7 +284,7 @@ std::tuple<T...> decode_args_impl(const json &payload,
     if (payload.is_null())
       return {};
   }
-  arity_error(reg, payload.is_null() ? 0 : 1);
+  payload_shape_error(reg, payload);
 }
 
 /// Decodes the invocation payload into the task's (decayed) parameter types.

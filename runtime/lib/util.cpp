@@ -1,0 +1,156 @@
+//===- util.cpp - Small helpers shared by the runtime's sources -----------===//
+#include "util.h"
+
+#include <fusionize/detail/runtime_api.h>
+#include <fusionize/errors.h>
+
+#include <cxxabi.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <typeinfo>
+
+namespace fusionize::detail {
+
+std::optional<std::string> env(const char *name) {
+  const char *v = std::getenv(name);
+  if (!v)
+    return std::nullopt;
+  return std::string(v);
+}
+
+std::string env_or(const char *name, std::string_view fallback) {
+  const char *v = std::getenv(name);
+  if (!v || !*v)
+    return std::string(fallback);
+  return v;
+}
+
+std::int64_t env_int(const char *name, std::int64_t fallback) {
+  const char *v = std::getenv(name);
+  if (!v || !*v)
+    return fallback;
+  char *end = nullptr;
+  errno = 0;
+  long long n = std::strtoll(v, &end, 10);
+  if (errno != 0 || end == v || *end != '\0') {
+    log_line(std::string(name) + "='" + v + "' is not an integer; using " +
+             std::to_string(fallback));
+    return fallback;
+  }
+  return n;
+}
+
+static std::uint64_t clock_ns(clockid_t clock) noexcept {
+  timespec ts;
+  clock_gettime(clock, &ts);
+  return std::uint64_t(ts.tv_sec) * 1000000000u + std::uint64_t(ts.tv_nsec);
+}
+
+std::uint64_t now_unix_ns() noexcept { return clock_ns(CLOCK_REALTIME); }
+std::int64_t now_unix_ms() noexcept {
+  return std::int64_t(clock_ns(CLOCK_REALTIME) / 1000000u);
+}
+std::uint64_t thread_cpu_ns() noexcept {
+  return clock_ns(CLOCK_THREAD_CPUTIME_ID);
+}
+
+void log_line(std::string_view text) noexcept {
+  std::string line;
+  try {
+    line.reserve(text.size() + 12);
+    line.append("fusionize: ").append(text).push_back('\n');
+  } catch (...) {
+    return;
+  }
+  const char *p = line.data();
+  std::size_t left = line.size();
+  while (left > 0) {
+    ssize_t n = ::write(2, p, left);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return;
+    p += n;
+    left -= std::size_t(n);
+  }
+}
+
+std::string demangle(const char *mangled) {
+  int status = 0;
+  std::unique_ptr<char, void (*)(void *)> out(
+      abi::__cxa_demangle(mangled, nullptr, nullptr, &status), std::free);
+  if (status != 0 || !out)
+    return mangled;
+  return out.get();
+}
+
+exception_description describe_exception(const std::exception_ptr &error) {
+  if (!error)
+    return {"unknown", "no exception"};
+  try {
+    std::rethrow_exception(error);
+  } catch (const payload_error &e) {
+    return {"InvalidPayload", e.what()};
+  } catch (const std::exception &e) {
+    const std::type_info *type = abi::__cxa_current_exception_type();
+    return {type ? demangle(type->name()) : "std::exception", e.what()};
+  } catch (...) {
+    const std::type_info *type = abi::__cxa_current_exception_type();
+    std::string name = type ? demangle(type->name()) : "unknown";
+    return {name, "an exception of type " + name + " was thrown"};
+  }
+}
+
+std::string to_hex(const std::uint8_t *data, std::size_t size) {
+  static const char digits[] = "0123456789abcdef";
+  std::string out(size * 2, '0');
+  for (std::size_t i = 0; i < size; ++i) {
+    out[2 * i] = digits[data[i] >> 4];
+    out[2 * i + 1] = digits[data[i] & 15];
+  }
+  return out;
+}
+
+static int hex_value(char c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+bool from_hex(std::string_view text, std::uint8_t *out, std::size_t size) {
+  if (text.size() != 2 * size)
+    return false;
+  for (std::size_t i = 0; i < size; ++i) {
+    int hi = hex_value(text[2 * i]), lo = hex_value(text[2 * i + 1]);
+    if (hi < 0 || lo < 0)
+      return false;
+    out[i] = std::uint8_t(hi << 4 | lo);
+  }
+  return true;
+}
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size())
+    return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z')
+      x = char(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z')
+      y = char(y - 'A' + 'a');
+    if (x != y)
+      return false;
+  }
+  return true;
+}
+
+} // namespace fusionize::detail

@@ -1,0 +1,60 @@
+//===- util.h - Small helpers shared by the runtime's sources -------------===//
+//
+// Environment access, clocks, logging to stderr and describing exceptions.
+// Private to libfusionize_runtime (and its unit tests).
+//
+//===----------------------------------------------------------------------===//
+#ifndef FUSIONIZE_RUNTIME_UTIL_H
+#define FUSIONIZE_RUNTIME_UTIL_H
+
+#include <cstdint>
+#include <exception>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace fusionize::detail {
+
+/// The variable's value, or nullopt when it is unset (set but empty counts
+/// as set).
+std::optional<std::string> env(const char *name);
+/// The variable's value, or `fallback` when it is unset or empty.
+std::string env_or(const char *name, std::string_view fallback);
+/// An integer variable; unset, empty or malformed (logged) gives `fallback`.
+std::int64_t env_int(const char *name, std::int64_t fallback);
+
+/// Wall clock (Unix epoch) in nanoseconds and milliseconds.
+std::uint64_t now_unix_ns() noexcept;
+std::int64_t now_unix_ms() noexcept;
+/// CPU time of the calling thread in nanoseconds (CLOCK_THREAD_CPUTIME_ID,
+/// a system call on Linux: ~0.3 us).
+std::uint64_t thread_cpu_ns() noexcept;
+
+/// Writes "fusionize: <text>\n" to stderr in one write (lines of concurrent
+/// threads and processes do not interleave).
+void log_line(std::string_view text) noexcept;
+
+/// The demangled name of a type_info's type ("std::invalid_argument").
+std::string demangle(const char *mangled);
+
+/// An exception as a function error sees it.
+struct exception_description {
+  std::string type;    // C++ type ("std::invalid_argument"), or errorType
+  std::string message; // what(), or a description for non-std exceptions
+};
+/// Describes `error`: the dynamic type of the exception object and its
+/// message. payload_error becomes "InvalidPayload", remote_error keeps its
+/// own what() under the type "fusionize::remote_error".
+exception_description describe_exception(const std::exception_ptr &error);
+
+/// Lowercase hex of `size` bytes.
+std::string to_hex(const std::uint8_t *data, std::size_t size);
+/// Parses exactly `size` bytes from 2*size hex digits; false on bad input.
+bool from_hex(std::string_view text, std::uint8_t *out, std::size_t size);
+
+/// Case-insensitive ASCII comparison.
+bool iequals(std::string_view a, std::string_view b) noexcept;
+
+} // namespace fusionize::detail
+
+#endif // FUSIONIZE_RUNTIME_UTIL_H
