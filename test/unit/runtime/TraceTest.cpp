@@ -1,0 +1,379 @@
+//===- TraceTest.cpp - Spans, propagation, sampling and export ------------===//
+#include "TestSupport.h"
+#include "TestTasks.h"
+
+#include "dispatch.h"
+#include "registry.h"
+#include "trace.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+
+using namespace fusionize::detail;
+using nlohmann::json;
+using testing::HasSubstr;
+
+namespace {
+
+/// Traces go to a scratch file for the test and nowhere afterwards.
+class Tracing : public testing::Test {
+protected:
+  fz_test::temp_file file{"trace"};
+
+  void SetUp() override { configure(sampler_kind::always_on); }
+  void TearDown() override { configure_tracing(trace_config{}); }
+
+  void configure(sampler_kind sampler, double ratio = 1.0,
+                 std::uint64_t cpu_threshold_ns = 50000) {
+    trace_config c;
+    c.file = file.path();
+    c.sampler = sampler;
+    c.ratio = ratio;
+    c.cpu_threshold_ns = cpu_threshold_ns;
+    c.resource = {{"service.name", std::string("tests")},
+                  {"fusion.group", std::string("g1")}};
+    configure_tracing(c);
+  }
+  /// The spans exported since the last call.
+  std::vector<json> spans() {
+    flush_traces();
+    auto all = fz_test::parse_spans(file.read());
+    std::ofstream(file.path(), std::ios::trunc); // the exporter appends
+    return all;
+  }
+  static const json *find(const std::vector<json> &spans, const std::string &name) {
+    for (const auto &s : spans)
+      if (s["name"] == name)
+        return &s;
+    return nullptr;
+  }
+};
+
+span_context parent_context(bool sampled) {
+  auto ctx = parse_traceparent(std::string("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-") +
+                               (sampled ? "01" : "00"));
+  EXPECT_TRUE(ctx.has_value());
+  return *ctx;
+}
+
+} // namespace
+
+// --- Propagation ----------------------------------------------------------------
+
+TEST(Propagation, TraceparentRoundTrip) {
+  span_context ctx = parent_context(true);
+  EXPECT_TRUE(ctx.sampled);
+  EXPECT_EQ(ctx.span, 0x00f067aa0ba902b7u);
+  EXPECT_EQ(format_traceparent(ctx),
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+  EXPECT_FALSE(parent_context(false).sampled);
+  // A later version with more fields is understood by its first four.
+  EXPECT_TRUE(parse_traceparent(
+      "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra"));
+}
+
+TEST(Propagation, TraceparentRejectsMalformed) {
+  for (const char *bad : {
+           "",
+           "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7",
+           "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+           "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+           "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",
+           "00-4bf92f3577b34da6a3ce929d0e0e473g-00f067aa0ba902b7-01",
+           "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-x",
+           "00_4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+       })
+    EXPECT_FALSE(parse_traceparent(bad)) << bad;
+}
+
+TEST(Propagation, XRayIsTheW3CTraceSplitAfterEightDigits) {
+  auto ctx = parse_xray("Root=1-4bf92f35-77b34da6a3ce929d0e0e4736;Parent=00f067aa0ba902b7;Sampled=1");
+  ASSERT_TRUE(ctx);
+  EXPECT_EQ(format_traceparent(*ctx),
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+  EXPECT_EQ(format_xray(parent_context(false)),
+            "Root=1-4bf92f35-77b34da6a3ce929d0e0e4736;Parent=00f067aa0ba902b7;Sampled=0");
+  // Fields in any order, unknown fields ignored, no decision: the sampler's.
+  auto undecided = parse_xray(" Lineage=a87bb:0 ; Parent=00f067aa0ba902b7;Root=1-4bf92f35-77b34da6a3ce929d0e0e4736");
+  ASSERT_TRUE(undecided);
+  EXPECT_FALSE(undecided->decided);
+  EXPECT_EQ(undecided->span, 0x00f067aa0ba902b7u);
+  auto sampled_q = parse_xray("Root=1-4bf92f35-77b34da6a3ce929d0e0e4736;Sampled=?");
+  ASSERT_TRUE(sampled_q);
+  EXPECT_FALSE(sampled_q->decided);
+  EXPECT_EQ(sampled_q->span, 0u);
+  EXPECT_FALSE(parse_xray("Parent=00f067aa0ba902b7;Sampled=1"));
+  EXPECT_FALSE(parse_xray("Root=2-4bf92f35-77b34da6a3ce929d0e0e4736"));
+  EXPECT_FALSE(parse_xray("Root=1-4bf92f35-77b34da6a3ce929d0e0e473"));
+}
+
+TEST(Propagation, IdsAreRandomAndNonZero) {
+  std::set<std::uint64_t> seen;
+  for (int i = 0; i < 1000; ++i) {
+    std::uint64_t id = new_span_id();
+    EXPECT_NE(id, 0u);
+    seen.insert(id);
+  }
+  EXPECT_EQ(seen.size(), 1000u);
+  EXPECT_TRUE(span_context{new_trace_id()}.has_trace());
+}
+
+// --- Spans ------------------------------------------------------------------------
+
+TEST_F(Tracing, InvocationWithFusedCalls) {
+  invocation_request req;
+  req.payload = "[20]";
+  req.request_id = "req-42";
+  req.parent = parent_context(true);
+  req.trigger = "http";
+  invocation_outcome out = run_invocation(*find_task("fused_chain"), req);
+  ASSERT_TRUE(out.ok) << out.body;
+  EXPECT_EQ(out.body, "\"hello, 40\"");
+
+  auto all = spans();
+  const json *server = find(all, "fused_chain");
+  const json *add = find(all, "local add");
+  const json *greet = find(all, "local greet");
+  ASSERT_TRUE(server && add && greet) << file.read();
+
+  EXPECT_EQ((*server)["kind"], 2);
+  EXPECT_EQ((*server)["traceId"], "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_EQ((*server)["parentSpanId"], "00f067aa0ba902b7");
+  const json &a = (*server)["attrs"];
+  EXPECT_EQ(a["faas.trigger"], "http");
+  EXPECT_EQ(a["faas.invocation_id"], "req-42");
+  EXPECT_TRUE(a["faas.coldstart"].is_boolean());
+  EXPECT_EQ(a["fusion.task"], "fused_chain");
+  EXPECT_EQ(a["fusion.sync"], true);
+  EXPECT_EQ(a["fusion.bytes_req"], 4);
+  EXPECT_EQ(a["fusion.bytes_resp"], out.body.size());
+  EXPECT_GE(a["fusion.cpu_ns"].get<std::int64_t>(), 0);
+  EXPECT_EQ((*server)["resource"]["service.name"], "tests");
+  EXPECT_LE(std::stoull((*server)["startTimeUnixNano"].get<std::string>()),
+            std::stoull((*server)["endTimeUnixNano"].get<std::string>()));
+
+  for (const json *local : {add, greet}) {
+    EXPECT_EQ((*local)["kind"], 1);
+    EXPECT_EQ((*local)["traceId"], (*server)["traceId"]);
+    EXPECT_EQ((*local)["parentSpanId"], (*server)["spanId"]);
+    EXPECT_EQ((*local)["attrs"]["fusion.caller"], "fused_chain");
+    EXPECT_EQ((*local)["attrs"]["fusion.sync"], true);
+    EXPECT_TRUE((*local)["attrs"].contains("fusion.cpu_ns"));
+    EXPECT_FALSE((*local).contains("status"));
+  }
+  EXPECT_EQ((*add)["attrs"]["fusion.task"], "add");
+}
+
+TEST_F(Tracing, NestedFusedCallsAndFailures) {
+  using fusionize::detail::task_glue;
+  // A root span outside any invocation (plain program), with a child that
+  // throws through it.
+  EXPECT_THROW(task_glue<&fz_test::checked_div>::local(1, 0), std::invalid_argument);
+  EXPECT_EQ(task_glue<&fz_test::fused_chain>::local(1), "hello, 2");
+  auto all = spans();
+  const json *div = find(all, "local checked_div");
+  const json *chain = find(all, "local fused_chain");
+  const json *add = find(all, "local add");
+  ASSERT_TRUE(div && chain && add) << file.read();
+  EXPECT_EQ((*div)["status"]["code"], 2);
+  EXPECT_FALSE(div->contains("parentSpanId"));
+  EXPECT_FALSE((*div)["attrs"].contains("fusion.caller"));
+  EXPECT_EQ((*add)["parentSpanId"], (*chain)["spanId"]);
+  EXPECT_EQ((*add)["traceId"], (*chain)["traceId"]);
+  EXPECT_EQ((*add)["attrs"]["fusion.caller"], "fused_chain");
+  // The thread's context is back to nothing after the calls.
+  EXPECT_FALSE(t_hot.trace.has_trace());
+  EXPECT_EQ(t_hot.task, nullptr);
+  EXPECT_EQ(t_hot.depth, 0u);
+}
+
+TEST_F(Tracing, DeepNestingFallsBackToHeapFrames) {
+  using fusionize::detail::task_glue;
+  // Deeper than the per-thread frame stack (32).
+  struct deep {
+    static int go(int n) {
+      if (n == 0)
+        return 0;
+      local_span span(task_glue<&fz_test::add>::info, true);
+      return go(n - 1) + 1;
+    }
+  };
+  EXPECT_EQ(deep::go(100), 100);
+  EXPECT_EQ(t_hot.depth, 0u);
+  EXPECT_EQ(t_hot.open_local, nullptr);
+  auto all = spans();
+  ASSERT_EQ(all.size(), 100u);
+  // Each level is the child of the one around it.
+  std::map<std::string, std::string> parent_of;
+  for (const auto &s : all)
+    parent_of[s["spanId"]] = s.value("parentSpanId", "");
+  std::size_t roots = 0;
+  for (const auto &[span, parent] : parent_of)
+    roots += parent.empty() ? 1 : (parent_of.count(parent) ? 0 : 100);
+  EXPECT_EQ(roots, 1u);
+}
+
+TEST_F(Tracing, CpuTimeIsMeasuredForLongCallsOnly) {
+  using fusionize::detail::task_glue;
+  configure(sampler_kind::always_on, 1.0, /*cpu_threshold_ns=*/0);
+  task_glue<&fz_test::add>::local(1, 2);
+  task_glue<&fz_test::add>::local(1, 2);
+  auto measured = spans();
+  ASSERT_EQ(measured.size(), 2u);
+  for (const auto &s : measured)
+    EXPECT_FALSE(s["attrs"].contains("fusion.cpu_estimated")) << s.dump();
+
+  configure(sampler_kind::always_on, 1.0, /*cpu_threshold_ns=*/3600e9);
+  // A fresh thread has no history: its first call is measured, the next
+  // ones (all far below an hour) are estimated from wall time.
+  std::thread([] {
+    task_glue<&fz_test::add>::local(1, 2);
+    task_glue<&fz_test::add>::local(1, 2);
+  }).join();
+  auto mixed = spans();
+  ASSERT_EQ(mixed.size(), 2u);
+  EXPECT_EQ(mixed[0]["attrs"].count("fusion.cpu_estimated") +
+                mixed[1]["attrs"].count("fusion.cpu_estimated"),
+            1u);
+}
+
+TEST_F(Tracing, ParentBasedSampling) {
+  configure(sampler_kind::always_off);
+  invocation_request req;
+  req.payload = "[1, 2]";
+  run_invocation(*find_task("add"), req); // no parent: the sampler says no
+  req.parent = parent_context(false);
+  run_invocation(*find_task("add"), req); // the parent says no
+  EXPECT_TRUE(spans().empty());
+  req.parent = parent_context(true);      // the parent says yes: recorded
+  run_invocation(*find_task("add"), req);
+  EXPECT_EQ(spans().size(), 1u);
+  // X-Ray without a decision: the sampler decides.
+  req.parent = parse_xray("Root=1-4bf92f35-77b34da6a3ce929d0e0e4736;Sampled=?");
+  run_invocation(*find_task("add"), req);
+  EXPECT_TRUE(spans().empty());
+}
+
+TEST_F(Tracing, RatioSamplerDecidesOnTheTraceId) {
+  configure(sampler_kind::ratio, 0.25);
+  trace_id low{}, high{};
+  low[15] = 1;
+  high.fill(0xff);
+  EXPECT_TRUE(sample_root(low));
+  EXPECT_FALSE(sample_root(high));
+  std::size_t sampled = 0;
+  for (int i = 0; i < 4000; ++i)
+    sampled += sample_root(new_trace_id());
+  EXPECT_GT(sampled, 500u); // 1000 expected; a binomial tail guard only
+  EXPECT_LT(sampled, 1500u);
+}
+
+TEST_F(Tracing, OffMeansNoSpansAndNoFlag) {
+  configure_tracing(trace_config{});
+  EXPECT_FALSE(tracing_enabled());
+  fusionize::detail::task_glue<&fz_test::add>::local(1, 2);
+  invocation_request req;
+  req.payload = "[1, 2]";
+  run_invocation(*find_task("add"), req);
+  flush_traces();
+  EXPECT_EQ(file.read(), "");
+}
+
+TEST_F(Tracing, OtlpHttpExport) {
+  fz_test::test_server collector;
+  std::mutex mu;
+  std::vector<std::string> bodies;
+  collector.server.Post("/v1/traces", [&](const httplib::Request &req, httplib::Response &res) {
+    std::lock_guard<std::mutex> lock(mu);
+    EXPECT_EQ(req.get_header_value("Content-Type"), "application/json");
+    bodies.push_back(req.body);
+    res.set_content("{}", "application/json");
+  });
+  collector.start();
+  trace_config c;
+  c.otlp_endpoint = collector.url() + "/v1/traces";
+  configure_tracing(c);
+  EXPECT_TRUE(tracing_enabled());
+  invocation_request req;
+  req.payload = "[1, 2]";
+  run_invocation(*find_task("add"), req);
+  flush_traces();
+  std::lock_guard<std::mutex> lock(mu);
+  ASSERT_EQ(bodies.size(), 1u);
+  auto all = fz_test::parse_spans(bodies[0]);
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0]["name"], "add");
+}
+
+TEST_F(Tracing, BufferIsBounded) {
+  trace_config c;
+  c.file = file.path();
+  c.max_buffered = 10;
+  c.batch = 1000; // never wake the exporter: only the bound applies
+  configure_tracing(c);
+  testing::internal::CaptureStderr();
+  for (int i = 0; i < 25; ++i)
+    fusionize::detail::task_glue<&fz_test::add>::local(i, i);
+  auto all = spans();
+  std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(all.size(), 10u);
+  EXPECT_THAT(err, HasSubstr("dropped 15 spans"));
+}
+
+TEST(TraceConfig, FromEnvironment) {
+  setenv("FUSIONIZE_TRACE_FILE", "/tmp/x.jsonl", 1);
+  setenv("OTEL_TRACES_SAMPLER", "parentbased_traceidratio", 1);
+  setenv("OTEL_TRACES_SAMPLER_ARG", "0.1", 1);
+  setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318/", 1);
+  setenv("OTEL_RESOURCE_ATTRIBUTES", "deployment.environment=test,service.name=svc", 1);
+  setenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256", 1);
+  trace_config c = trace_config::from_env();
+  unsetenv("FUSIONIZE_TRACE_FILE");
+  unsetenv("OTEL_TRACES_SAMPLER");
+  unsetenv("OTEL_TRACES_SAMPLER_ARG");
+  unsetenv("OTEL_EXPORTER_OTLP_ENDPOINT");
+  unsetenv("OTEL_RESOURCE_ATTRIBUTES");
+  unsetenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE");
+  EXPECT_EQ(c.file, "/tmp/x.jsonl");
+  EXPECT_EQ(c.sampler, sampler_kind::ratio);
+  EXPECT_DOUBLE_EQ(c.ratio, 0.1);
+  EXPECT_EQ(c.otlp_endpoint, "http://collector:4318/v1/traces");
+  std::map<std::string, attribute_value> r;
+  for (const auto &a : c.resource)
+    r[a.key] = a.value;
+  EXPECT_EQ(std::get<std::string>(r["service.name"]), "svc");
+  EXPECT_EQ(std::get<std::string>(r["deployment.environment"]), "test");
+  EXPECT_EQ(std::get<std::int64_t>(r["faas.max_memory"]), 256 * 1024 * 1024);
+  EXPECT_EQ(std::get<std::string>(r["fusion.group"]), group_name());
+  EXPECT_EQ(std::get<std::string>(r["cloud.provider"]), "fusionize");
+}
+
+TEST(TraceExport, StringsAreEscapedAndAlwaysValidJson) {
+  span_record s;
+  s.trace = new_trace_id();
+  s.span = 42;
+  s.name = "quote \" backslash \\ newline \n tab \t nul " + std::string(1, '\0') +
+           " bell \x07 \xc3\xa9 \xf0\x9f\x98\x80";
+  s.attributes = {{"bad.utf8", std::string("a\xff" "b\xc3" "c\xed\xa0\x80" "d")},
+                  {"int", std::int64_t(-9007199254740993)},
+                  {"bool", false},
+                  {"double", 0.1},
+                  {"inf", std::numeric_limits<double>::infinity()}};
+  s.error = true;
+  s.status_message = "failed: \"x\"";
+  json doc = json::parse(otlp_document({s}));
+  const json &span = doc["resourceSpans"][0]["scopeSpans"][0]["spans"][0];
+  EXPECT_EQ(span["name"], s.name);
+  EXPECT_EQ(span["spanId"], "000000000000002a");
+  EXPECT_EQ(span["status"]["message"], "failed: \"x\"");
+  const json &a = span["attributes"];
+  EXPECT_EQ(a[0]["value"]["stringValue"],
+            "a\xef\xbf\xbd" "b\xef\xbf\xbd" "c\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" "d");
+  EXPECT_EQ(a[1]["value"]["intValue"], "-9007199254740993");
+  EXPECT_EQ(a[2]["value"]["boolValue"], false);
+  EXPECT_EQ(a[3]["value"]["doubleValue"], 0.1);
+  EXPECT_EQ(a[4]["value"]["doubleValue"], "Infinity");
+}
