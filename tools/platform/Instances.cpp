@@ -58,10 +58,13 @@ Instance &Platform::Impl::startInstance(FunctionState &F) {
   I.CreatedMono = monoNs();
   F.Instances.push_back(std::move(Owned));
   double ColdMs = Opts.Emulation.Enabled ? Opts.Emulation.ColdStartMs : 0;
-  if (ColdMs > 0)
-    armTimer(I, ColdMs / 1000); // "provisioning the sandbox"
-  else
+  if (ColdMs <= 0) {
     spawn(I);
+    return I;
+  }
+  // "Provisioning the sandbox": at least ColdMs, then the spawn.
+  I.ProvisionedAtMono = I.CreatedMono + static_cast<std::int64_t>(ColdMs * 1e6);
+  armTimer(I, ColdMs / 1000);
   return I;
 }
 
@@ -329,6 +332,8 @@ void Platform::Impl::onNext(Instance &I, evhttp_request *Req) {
 void Platform::Impl::onInstanceTimer(Instance &I) {
   switch (I.State) {
   case InstanceState::Provisioning:
+    if (std::int64_t Left = I.ProvisionedAtMono - monoNs(); Left > 0)
+      return armTimer(I, (Left + 999) / 1e9);
     return spawn(I);
   case InstanceState::Starting:
     return stopInstance(I, SIGKILL, "init timeout");

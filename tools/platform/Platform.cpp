@@ -33,6 +33,12 @@ std::int64_t wallNs() {
       .count();
 }
 
+timeval timevalOf(std::int64_t Ns) {
+  std::int64_t Us = Ns <= 0 ? 0 : (Ns + 999) / 1000;
+  return timeval{static_cast<time_t>(Us / 1000000),
+                 static_cast<suseconds_t>(Us % 1000000)};
+}
+
 const char *stateName(InstanceState S) {
   switch (S) {
   case InstanceState::Provisioning:
@@ -603,15 +609,24 @@ void Platform::Impl::admit(Invocation *Inv) {
                                               : 0; // events: at enqueue
   if (OverheadMs <= 0)
     return makeReady(Inv);
+  // The delay is real and at least OverheadMs: libevent's clock may be
+  // coarser than ours, so an early timer is re-armed for the rest.
+  Inv->ReadyAtMono =
+      Inv->ReceivedMono + static_cast<std::int64_t>(OverheadMs * 1e6);
   Inv->Timer = evtimer_new(
       Base,
       [](evutil_socket_t, short, void *Arg) {
         auto *Inv = static_cast<Invocation *>(Arg);
+        std::int64_t Left = Inv->ReadyAtMono - monoNs();
+        if (Left > 0) {
+          timeval Tv = timevalOf(Left);
+          evtimer_add(Inv->Timer, &Tv);
+          return;
+        }
         Inv->Fn->P->makeReady(Inv);
       },
       Inv);
-  timeval Tv{static_cast<time_t>(OverheadMs / 1000),
-             static_cast<suseconds_t>(std::fmod(OverheadMs, 1000.0) * 1000)};
+  timeval Tv = timevalOf(Inv->ReadyAtMono - monoNs());
   evtimer_add(Inv->Timer, &Tv);
 }
 

@@ -22,6 +22,8 @@
 #include "platform/Platform.h"
 #include "platform/TraceContext.h"
 
+#include <sys/time.h>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -42,6 +44,8 @@ namespace fusionize::platform {
 
 std::int64_t monoNs();
 std::int64_t wallNs();
+/// A timeval of at least `Ns` nanoseconds (rounded up to the microsecond).
+timeval timevalOf(std::int64_t Ns);
 inline std::int64_t wallMs() { return wallNs() / 1000000; }
 
 /// Lambda's payload limits.
@@ -81,6 +85,7 @@ struct Invocation {
   double InitMs = 0;      // provisioning + runtime init
   double RuntimeInitMs = 0; // spawn until the first /next
   event *Timer = nullptr; // the emulated overhead, then the timeout
+  std::int64_t ReadyAtMono = 0; // the emulated overhead ends
   std::string LogTail;    // instance output while it ran (for Tail)
 };
 
@@ -118,6 +123,7 @@ struct Instance {
   std::string OutPartial;
   event *Timer = nullptr; // provisioning delay, init timeout, idle, kill
   std::int64_t CreatedMono = 0, SpawnMono = 0, LastUsedMono = 0;
+  std::int64_t ProvisionedAtMono = 0; // the emulated cold start ends
   double InitMs = 0;        // created until the first /next
   double RuntimeInitMs = 0; // spawned until the first /next
   unsigned Served = 0;

@@ -5,7 +5,7 @@
 //
 //   echo noop pid sleep{ms} block{until,max_ms} fail crash print{lines}
 //   memhog{mb} big{bytes}
-//   call{function,payload,type,delay_ms} record{file,value}
+//   call{function,payload,type,delay_ms,until} record{file,value}
 //   flaky{file,fail_times}
 //   hang_init init_error exit_init (these misbehave before the first /next)
 //
@@ -188,6 +188,10 @@ std::string handle(const std::string &Handler, const std::string &Body) {
   if (Handler == "call") {
     if (int Delay = In.value("delay_ms", 0))
       std::this_thread::sleep_for(std::chrono::milliseconds(Delay));
+    // Wait for a file first: the test decides when the call is made.
+    for (std::string Until = In.value("until", "");
+         !Until.empty() && access(Until.c_str(), F_OK) != 0;)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
     std::string Fn = In.value("function", "echo");
     std::string Type = In.value("type", "RequestResponse");
     std::string Payload = In.contains("payload") ? In["payload"].dump() : "{}";
