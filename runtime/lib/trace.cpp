@@ -1,4 +1,9 @@
-//===- trace.cpp - Spans, propagation and OTLP/JSON export ----------------===//
+//===- trace.cpp - Recording spans and exporting them ---------------------===//
+//
+// Spans are buffered (fused calls per thread, others in one list) and
+// exported as OTLP/JSON lines by flush_traces(), either on the caller's
+// thread (the Runtime API loop, after posting a response) or on the
+// exporter thread (request_flush()).
 //
 // The hot part is the INTERNAL span of a fused call: with tracing off the
 // glue reads tracing_flag and does nothing else; with tracing on a call
@@ -10,6 +15,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "trace.h"
+#include "otlp_json.h"
 
 #include <fusionize/detail/runtime_api.h>
 
@@ -22,9 +28,7 @@
 
 #include <algorithm>
 #include <atomic>
-#include <charconv>
 #include <cerrno>
-#include <climits>
 #include <cmath>
 #include <condition_variable>
 #include <cstring>
@@ -73,22 +77,6 @@ inline std::uint64_t next_random() noexcept {
   return z ^ (z >> 31);
 }
 
-std::string span_hex(std::uint64_t id) {
-  std::uint8_t bytes[8];
-  for (int i = 0; i < 8; ++i)
-    bytes[i] = std::uint8_t(id >> (56 - 8 * i));
-  return to_hex(bytes, 8);
-}
-
-bool parse_span_hex(std::string_view text, std::uint64_t &out) {
-  std::uint8_t bytes[8];
-  if (!from_hex(text, bytes, 8))
-    return false;
-  out = 0;
-  for (std::uint8_t b : bytes)
-    out = out << 8 | b;
-  return true;
-}
 
 // --- The buffered spans ------------------------------------------------------------
 
@@ -210,172 +198,7 @@ void push_local(const local_record &rec) noexcept {
     request_flush();
 }
 
-// --- OTLP/JSON, written directly ---------------------------------------------------------
-
-/// Appends JSON text; strings are escaped and invalid UTF-8 is replaced by
-/// U+FFFD, so the output always parses.
-class json_out {
-public:
-  std::string text;
-
-  json_out &raw(std::string_view s) {
-    text.append(s);
-    return *this;
-  }
-  json_out &str(std::string_view s) {
-    text.push_back('"');
-    for (std::size_t i = 0; i < s.size();) {
-      auto c = static_cast<unsigned char>(s[i]);
-      if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-        text.push_back(char(c));
-        ++i;
-        continue;
-      }
-      if (c == '"' || c == '\\') {
-        text.push_back('\\');
-        text.push_back(char(c));
-        ++i;
-        continue;
-      }
-      if (c < 0x20) {
-        static const char hex[] = "0123456789abcdef";
-        switch (c) {
-        case '\n': text.append("\\n"); break;
-        case '\r': text.append("\\r"); break;
-        case '\t': text.append("\\t"); break;
-        case '\b': text.append("\\b"); break;
-        case '\f': text.append("\\f"); break;
-        default:
-          text.append("\\u00");
-          text.push_back(hex[c >> 4]);
-          text.push_back(hex[c & 15]);
-        }
-        ++i;
-        continue;
-      }
-      std::size_t len = utf8_length(s, i);
-      if (len == 0) {
-        text.append("\xef\xbf\xbd");
-        ++i;
-      } else {
-        text.append(s.substr(i, len));
-        i += len;
-      }
-    }
-    text.push_back('"');
-    return *this;
-  }
-  json_out &num(std::uint64_t v) {
-    char buf[24];
-    auto r = std::to_chars(buf, buf + sizeof buf, v);
-    text.append(buf, r.ptr);
-    return *this;
-  }
-  /// A decimal string, as OTLP/JSON writes 64-bit integers and times.
-  json_out &num_str(std::int64_t v) {
-    char buf[24];
-    auto r = std::to_chars(buf, buf + sizeof buf, v);
-    text.push_back('"');
-    text.append(buf, r.ptr);
-    text.push_back('"');
-    return *this;
-  }
-  json_out &hex(const std::uint8_t *data, std::size_t n) {
-    static const char digits[] = "0123456789abcdef";
-    text.push_back('"');
-    for (std::size_t i = 0; i < n; ++i) {
-      text.push_back(digits[data[i] >> 4]);
-      text.push_back(digits[data[i] & 15]);
-    }
-    text.push_back('"');
-    return *this;
-  }
-  json_out &span_id(std::uint64_t id) {
-    std::uint8_t bytes[8];
-    for (int i = 0; i < 8; ++i)
-      bytes[i] = std::uint8_t(id >> (56 - 8 * i));
-    return hex(bytes, 8);
-  }
-
-  // {"key":"k","value":{"stringValue":"v"}}
-  json_out &attr(std::string_view key, std::string_view value) {
-    raw("{\"key\":").str(key).raw(",\"value\":{\"stringValue\":").str(value);
-    return raw("}}");
-  }
-  json_out &attr(std::string_view key, std::int64_t value) {
-    raw("{\"key\":").str(key).raw(",\"value\":{\"intValue\":").num_str(value);
-    return raw("}}");
-  }
-  json_out &attr(std::string_view key, bool value) {
-    raw("{\"key\":").str(key).raw(",\"value\":{\"boolValue\":");
-    return raw(value ? "true}}" : "false}}");
-  }
-  json_out &attr(std::string_view key, double value) {
-    raw("{\"key\":").str(key).raw(",\"value\":{\"doubleValue\":");
-    if (std::isfinite(value)) {
-      char buf[32];
-      auto r = std::to_chars(buf, buf + sizeof buf, value);
-      text.append(buf, r.ptr);
-    } else {
-      str(std::isnan(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity");
-    }
-    return raw("}}");
-  }
-  json_out &attr(const span_attribute &a) {
-    std::visit([&](const auto &v) {
-      using V = std::decay_t<decltype(v)>;
-      if constexpr (std::is_same_v<V, std::string>)
-        attr(a.key, std::string_view(v));
-      else
-        attr(a.key, v);
-    }, a.value);
-    return *this;
-  }
-
-private:
-  /// The length of the valid UTF-8 sequence at s[i], or 0.
-  static std::size_t utf8_length(std::string_view s, std::size_t i) {
-    auto c = static_cast<unsigned char>(s[i]);
-    std::size_t len = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
-    if (len == 0 || i + len > s.size())
-      return 0;
-    for (std::size_t k = 1; k < len; ++k)
-      if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80)
-        return 0;
-    auto c1 = static_cast<unsigned char>(s[i + 1]);
-    if ((c == 0xe0 && c1 < 0xa0) || (c == 0xed && c1 > 0x9f) ||
-        (c == 0xf0 && c1 < 0x90) || (c == 0xf4 && c1 > 0x8f))
-      return 0; // overlong, surrogate or beyond U+10FFFF
-    return len;
-  }
-};
-
-void span_common(json_out &out, const trace_id &trace, std::uint64_t span,
-                 std::uint64_t parent, std::string_view name, span_kind kind,
-                 std::uint64_t start_ns, std::uint64_t end_ns) {
-  out.raw("{\"traceId\":").hex(trace.data(), trace.size());
-  out.raw(",\"spanId\":").span_id(span);
-  if (parent)
-    out.raw(",\"parentSpanId\":").span_id(parent);
-  out.raw(",\"name\":").str(name);
-  out.raw(",\"kind\":").num(std::uint64_t(kind));
-  out.raw(",\"startTimeUnixNano\":").num_str(std::int64_t(start_ns));
-  out.raw(",\"endTimeUnixNano\":").num_str(std::int64_t(end_ns));
-}
-
-void write_span(json_out &out, const span_record &s) {
-  span_common(out, s.trace, s.span, s.parent, s.name, s.kind, s.start_ns, s.end_ns);
-  out.raw(",\"attributes\":[");
-  for (std::size_t i = 0; i < s.attributes.size(); ++i) {
-    if (i)
-      out.raw(",");
-    out.attr(s.attributes[i]);
-  }
-  out.raw("]");
-  if (s.error)
-    out.raw(",\"status\":{\"code\":2,\"message\":").str(s.status_message).raw("}");
-  out.raw("}");
-}
+// --- OTLP/JSON of fused calls ---------------------------------------------------
 
 void write_local(json_out &out, const local_record &r, const std::string &group) {
   std::string_view task = r.task->name;
@@ -383,7 +206,7 @@ void write_local(json_out &out, const local_record &r, const std::string &group)
   std::size_t len = std::min<std::size_t>(task.size(), sizeof name - 6);
   std::memcpy(name, "local ", 6);
   std::memcpy(name + 6, task.data(), len);
-  span_common(out, r.trace, r.span, r.parent, std::string_view(name, 6 + len),
+  write_span_head(out, r.trace, r.span, r.parent, std::string_view(name, 6 + len),
               span_kind::internal, r.start_ns, r.end_ns);
   out.raw(",\"attributes\":[").attr("fusion.task", task);
   if (r.caller)
@@ -408,19 +231,6 @@ void write_local(json_out &out, const local_record &r, const std::string &group)
 }
 
 /// {"resourceSpans":[{"resource":{...},"scopeSpans":[{"scope":...,"spans":[
-void open_document(json_out &out, const std::vector<span_attribute> &resource) {
-  out.raw("{\"resourceSpans\":[{\"resource\":{\"attributes\":[");
-  for (std::size_t i = 0; i < resource.size(); ++i) {
-    if (i)
-      out.raw(",");
-    out.attr(resource[i]);
-  }
-  out.raw("]},\"scopeSpans\":[{\"scope\":{\"name\":\"fusionize\",\"version\":"
-          "\"0.1.0\"},\"spans\":[");
-}
-
-void close_document(json_out &out) { out.raw("]}]}]}"); }
-
 // --- Fused calls: frames on a per-thread stack ---------------------------------------
 
 struct local_frame {
@@ -498,18 +308,6 @@ void exporter_loop() {
 
 void flush_at_exit() { flush_traces(); }
 
-std::string executable_name() {
-  char path[PATH_MAX];
-  ssize_t n = ::readlink("/proc/self/exe", path, sizeof path - 1);
-  if (n <= 0)
-    return "fusionize";
-  std::string p(path, std::size_t(n));
-  auto slash = p.rfind('/');
-  return slash == std::string::npos ? p : p.substr(slash + 1);
-}
-
-// Tracing is configured from the environment when the runtime is loaded,
-// before main() and before any invocation.
 const bool configured_from_env = [] {
   configure_tracing(trace_config::from_env());
   return true;
@@ -565,115 +363,6 @@ void span_builder::end() {
   rec_.end_ns = wall_ns();
   ended_ = true;
   record_span(std::move(rec_));
-}
-
-// --- Configuration -----------------------------------------------------------------
-
-trace_config trace_config::from_env() {
-  trace_config c;
-  c.file = env_or("FUSIONIZE_TRACE_FILE", "");
-  std::string mode = env_or("FUSIONIZE_TRACE", "");
-  if (mode == "stdout")
-    c.to_stdout = true;
-  else if (!mode.empty() && mode != "off" && mode != "file")
-    log_line("FUSIONIZE_TRACE='" + mode +
-             "' is not known (use stdout, or FUSIONIZE_TRACE_FILE=path)");
-  c.otlp_endpoint = env_or("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "");
-  if (c.otlp_endpoint.empty()) {
-    std::string base = env_or("OTEL_EXPORTER_OTLP_ENDPOINT", "");
-    if (!base.empty())
-      c.otlp_endpoint =
-          (base.back() == '/' ? base.substr(0, base.size() - 1) : base) +
-          "/v1/traces";
-  }
-  if (mode == "off" || env_or("OTEL_SDK_DISABLED", "") == "true") {
-    c.file.clear();
-    c.to_stdout = false;
-    c.otlp_endpoint.clear();
-  }
-
-  std::string sampler = env_or("OTEL_TRACES_SAMPLER", "parentbased_always_on");
-  if (sampler.rfind("parentbased_", 0) == 0)
-    sampler = sampler.substr(12); // every sampler here is parent-based
-  if (sampler == "always_on")
-    c.sampler = sampler_kind::always_on;
-  else if (sampler == "always_off")
-    c.sampler = sampler_kind::always_off;
-  else if (sampler == "traceidratio")
-    c.sampler = sampler_kind::ratio;
-  else
-    log_line("OTEL_TRACES_SAMPLER='" + sampler +
-             "' is not supported; using parentbased_always_on");
-  if (c.sampler == sampler_kind::ratio) {
-    std::string arg = env_or("OTEL_TRACES_SAMPLER_ARG", "1");
-    char *end = nullptr;
-    double r = std::strtod(arg.c_str(), &end);
-    if (end == arg.c_str() || *end || !(r >= 0.0 && r <= 1.0)) {
-      log_line("OTEL_TRACES_SAMPLER_ARG='" + arg +
-               "' is not a ratio in [0, 1]; using 1");
-      r = 1.0;
-    }
-    c.ratio = r;
-  }
-  c.cpu_threshold_ns =
-      std::uint64_t(std::max<std::int64_t>(
-          0, env_int("FUSIONIZE_TRACE_CPU_THRESHOLD_US", 50))) *
-      1000u;
-  c.max_buffered = std::size_t(
-      std::max<std::int64_t>(1, env_int("FUSIONIZE_TRACE_MAX_SPANS", 65536)));
-  c.batch = std::min<std::size_t>(4096, std::max<std::size_t>(1, c.max_buffered / 2));
-
-  // The resource: who emitted these spans.
-  std::string group = group_name();
-  std::string function = env_or("AWS_LAMBDA_FUNCTION_NAME", "");
-  std::string service =
-      env_or("OTEL_SERVICE_NAME",
-             !function.empty() ? function : env_or("_HANDLER", group));
-  std::string instance = env_or("AWS_LAMBDA_LOG_STREAM_NAME", "");
-  if (instance.empty())
-    instance = span_hex(next_random());
-  bool on_aws = !env("FUSIONIZE_ENDPOINT") && env("AWS_LAMBDA_RUNTIME_API");
-  auto &r = c.resource;
-  r.push_back({"service.name", service});
-  r.push_back({"faas.name", function.empty() ? service : function});
-  r.push_back({"faas.instance", instance});
-  if (std::int64_t mb = env_int("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", 0); mb > 0)
-    r.push_back({"faas.max_memory", mb * 1024 * 1024});
-  r.push_back({"fusion.group", group});
-  r.push_back({"cloud.provider", env_or("FUSIONIZE_CLOUD_PROVIDER",
-                                        on_aws ? "aws" : "fusionize")});
-  r.push_back({"process.pid", std::int64_t(::getpid())});
-  r.push_back({"telemetry.sdk.name", std::string("fusionize")});
-  r.push_back({"telemetry.sdk.language", std::string("cpp")});
-  // OTEL_RESOURCE_ATTRIBUTES=k=v,k=v adds or overrides (values as strings).
-  std::string extra = env_or("OTEL_RESOURCE_ATTRIBUTES", "");
-  std::size_t pos = 0;
-  while (pos < extra.size()) {
-    std::size_t comma = extra.find(',', pos);
-    std::string item = extra.substr(pos, comma == std::string::npos
-                                             ? std::string::npos
-                                             : comma - pos);
-    pos = comma == std::string::npos ? extra.size() : comma + 1;
-    auto eq = item.find('=');
-    if (eq == std::string::npos || eq == 0)
-      continue;
-    std::string key = item.substr(0, eq), value = item.substr(eq + 1);
-    bool replaced = false;
-    for (auto &a : r)
-      if (a.key == key) {
-        a.value = value;
-        replaced = true;
-      }
-    if (!replaced)
-      r.push_back({key, value});
-  }
-  return c;
-}
-
-const std::string &group_name() {
-  static const std::string *name =
-      new std::string(env_or("FUSIONIZE_GROUP", executable_name()));
-  return *name;
 }
 
 void configure_tracing(trace_config config) {
@@ -767,89 +456,6 @@ trace_id new_trace_id() noexcept {
 std::uint64_t new_span_id() noexcept {
   std::uint64_t id = next_random();
   return id ? id : 1;
-}
-
-// --- Propagation ---------------------------------------------------------------------
-
-std::string format_traceparent(const span_context &ctx) {
-  return "00-" + to_hex(ctx.trace.data(), 16) + "-" + span_hex(ctx.span) +
-         (ctx.sampled ? "-01" : "-00");
-}
-
-std::optional<span_context> parse_traceparent(std::string_view h) {
-  // version "-" trace-id "-" parent-id "-" flags; later versions may append.
-  while (!h.empty() && (h.front() == ' ' || h.front() == '\t'))
-    h.remove_prefix(1);
-  while (!h.empty() && (h.back() == ' ' || h.back() == '\t'))
-    h.remove_suffix(1);
-  if (h.size() < 55 || h[2] != '-' || h[35] != '-' || h[52] != '-')
-    return std::nullopt;
-  std::uint8_t version;
-  if (!from_hex(h.substr(0, 2), &version, 1) || version == 0xff)
-    return std::nullopt;
-  if (version == 0 && h.size() != 55)
-    return std::nullopt;
-  if (h.size() > 55 && h[55] != '-')
-    return std::nullopt;
-  span_context ctx;
-  std::uint8_t flags;
-  if (!from_hex(h.substr(3, 32), ctx.trace.data(), 16) ||
-      !parse_span_hex(h.substr(36, 16), ctx.span) ||
-      !from_hex(h.substr(53, 2), &flags, 1))
-    return std::nullopt;
-  if (!ctx.has_trace() || ctx.span == 0)
-    return std::nullopt;
-  ctx.sampled = flags & 1;
-  ctx.decided = true;
-  return ctx;
-}
-
-std::string format_xray(const span_context &ctx) {
-  std::string hex = to_hex(ctx.trace.data(), 16);
-  std::string out = "Root=1-" + hex.substr(0, 8) + "-" + hex.substr(8);
-  if (ctx.span)
-    out += ";Parent=" + span_hex(ctx.span);
-  out += ctx.decided ? (ctx.sampled ? ";Sampled=1" : ";Sampled=0") : ";Sampled=?";
-  return out;
-}
-
-std::optional<span_context> parse_xray(std::string_view h) {
-  span_context ctx;
-  ctx.decided = false;
-  bool have_root = false;
-  while (!h.empty()) {
-    auto semi = h.find(';');
-    std::string_view field = h.substr(0, semi);
-    h = semi == std::string_view::npos ? std::string_view() : h.substr(semi + 1);
-    while (!field.empty() && field.front() == ' ')
-      field.remove_prefix(1);
-    while (!field.empty() && field.back() == ' ')
-      field.remove_suffix(1);
-    auto eq = field.find('=');
-    if (eq == std::string_view::npos)
-      continue;
-    std::string_view key = field.substr(0, eq), value = field.substr(eq + 1);
-    if (key == "Root") {
-      // 1-<8 hex epoch>-<24 hex random>
-      if (value.size() != 35 || value.substr(0, 2) != "1-" || value[10] != '-')
-        return std::nullopt;
-      std::string hex = std::string(value.substr(2, 8)) + std::string(value.substr(11));
-      if (!from_hex(hex, ctx.trace.data(), 16) || !ctx.has_trace())
-        return std::nullopt;
-      have_root = true;
-    } else if (key == "Parent") {
-      if (!parse_span_hex(value, ctx.span))
-        return std::nullopt;
-    } else if (key == "Sampled") {
-      if (value == "1" || value == "0") {
-        ctx.sampled = value == "1";
-        ctx.decided = true;
-      }
-    }
-  }
-  if (!have_root)
-    return std::nullopt;
-  return ctx;
 }
 
 // --- Fused calls -----------------------------------------------------------------------

@@ -138,6 +138,23 @@ bool from_hex(std::string_view text, std::uint8_t *out, std::size_t size) {
   return true;
 }
 
+std::string span_hex(std::uint64_t id) {
+  std::uint8_t bytes[8];
+  for (int i = 0; i < 8; ++i)
+    bytes[i] = std::uint8_t(id >> (56 - 8 * i));
+  return to_hex(bytes, 8);
+}
+
+bool parse_span_hex(std::string_view text, std::uint64_t &out) {
+  std::uint8_t bytes[8];
+  if (!from_hex(text, bytes, 8))
+    return false;
+  out = 0;
+  for (std::uint8_t b : bytes)
+    out = out << 8 | b;
+  return true;
+}
+
 bool iequals(std::string_view a, std::string_view b) noexcept {
   if (a.size() != b.size())
     return false;

@@ -52,6 +52,10 @@ std::string to_hex(const std::uint8_t *data, std::size_t size);
 /// Parses exactly `size` bytes from 2*size hex digits; false on bad input.
 bool from_hex(std::string_view text, std::uint8_t *out, std::size_t size);
 
+/// A span id as 16 lowercase hex digits, and back.
+std::string span_hex(std::uint64_t id);
+bool parse_span_hex(std::string_view text, std::uint64_t &out);
+
 /// Case-insensitive ASCII comparison.
 bool iequals(std::string_view a, std::string_view b) noexcept;
 

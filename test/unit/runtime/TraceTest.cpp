@@ -301,6 +301,7 @@ TEST_F(Tracing, OtlpHttpExport) {
   req.payload = "[1, 2]";
   run_invocation(*find_task("add"), req);
   flush_traces();
+  configure_tracing(trace_config{}); // closes the exporter's connection
   std::lock_guard<std::mutex> lock(mu);
   ASSERT_EQ(bodies.size(), 1u);
   auto all = fz_test::parse_spans(bodies[0]);
