@@ -118,15 +118,15 @@ json_out &json_out::attr(std::string_view key, bool value) {
 }
 
 json_out &json_out::attr(std::string_view key, double value) {
+  // JSON has no infinities or NaN: those become strings.
+  if (!std::isfinite(value))
+    return attr(key, std::string_view(std::isnan(value) ? "NaN"
+                                      : value > 0       ? "Infinity"
+                                                        : "-Infinity"));
   raw("{\"key\":").str(key).raw(",\"value\":{\"doubleValue\":");
-  if (std::isfinite(value)) {
-    char buf[32];
-    auto r = std::to_chars(buf, buf + sizeof buf, value);
-    text.append(buf, r.ptr);
-  } else {
-    // Protobuf's JSON mapping spells these as strings.
-    str(std::isnan(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity");
-  }
+  char buf[32];
+  auto r = std::to_chars(buf, buf + sizeof buf, value);
+  text.append(buf, r.ptr);
   return raw("}}");
 }
 

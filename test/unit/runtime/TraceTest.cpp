@@ -9,7 +9,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <map>
+#include <memory>
+#include <sstream>
 #include <set>
 
 using namespace fusionize::detail;
@@ -376,5 +379,39 @@ TEST(TraceExport, StringsAreEscapedAndAlwaysValidJson) {
   EXPECT_EQ(a[1]["value"]["intValue"], "-9007199254740993");
   EXPECT_EQ(a[2]["value"]["boolValue"], false);
   EXPECT_EQ(a[3]["value"]["doubleValue"], 0.1);
-  EXPECT_EQ(a[4]["value"]["doubleValue"], "Infinity");
+  EXPECT_EQ(a[4]["value"]["stringValue"], "Infinity");
+}
+
+TEST_F(Tracing, OutputMatchesTheOtlpSchema) {
+  using fusionize::detail::task_glue;
+  // Every kind of span the runtime writes, failures included.
+  invocation_request req;
+  req.payload = "[3]";
+  req.parent = parent_context(true);
+  run_invocation(*find_task("fused_chain"), req);
+  req.payload = "[1, 0]";
+  run_invocation(*find_task("checked_div"), req);
+  EXPECT_THROW(task_glue<&fz_test::checked_div>::local(1, 0), std::invalid_argument);
+  {
+    span_builder client("invoke add", span_kind::client, parent_context(true), false);
+    client.set("faas.invoked_name", std::string("add"));
+    client.set("fusion.bytes_req", std::int64_t(5));
+    client.set("ratio", 0.5);
+    client.fail("fusionize.Timeout", "too slow");
+  }
+  flush_traces();
+  // validate.py reads one document per file.
+  std::istringstream lines(file.read());
+  std::string line, files;
+  std::vector<std::unique_ptr<fz_test::temp_file>> docs;
+  while (std::getline(lines, line)) {
+    docs.push_back(std::make_unique<fz_test::temp_file>("otlp-doc"));
+    std::ofstream(docs.back()->path()) << line;
+    files += " " + docs.back()->path();
+  }
+  ASSERT_FALSE(docs.empty());
+  std::string out = fz_test::run_command(
+      "python3 " FUSIONIZE_SOURCE_DIR "/test/scripts/validate.py otlp-traces.schema.json" +
+      files + " 2>&1; echo status=$?");
+  EXPECT_THAT(out, HasSubstr("status=0")) << out;
 }
