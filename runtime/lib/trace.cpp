@@ -15,6 +15,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "trace.h"
+#include "fast_clock.h"
 #include "otlp_json.h"
 
 #include <fusionize/detail/runtime_api.h>
@@ -86,7 +87,8 @@ struct local_record {
   const char *caller;
   trace_id trace;
   std::uint64_t span, parent;
-  std::uint64_t start_ns, end_ns, cpu_ns;
+  std::uint64_t start, end; // fast_clock ticks
+  std::uint64_t cpu_ns;     // when cpu_measured
   bool sync, failed, cpu_measured;
   exception_description *error; // owned; rare (report_async_failure)
 };
@@ -135,6 +137,7 @@ tracer_state &tracer() {
 std::atomic<int> g_sampler{int(sampler_kind::always_on)};
 std::atomic<std::uint64_t> g_ratio_bound{~std::uint64_t(0)};
 std::atomic<std::uint64_t> g_cpu_threshold{50000};
+std::atomic<std::uint64_t> g_cpu_threshold_ticks{50000}; // in fast_clock ticks
 std::atomic<std::size_t> g_max_buffered{65536};
 std::atomic<std::size_t> g_batch{4096};
 
@@ -200,20 +203,23 @@ void push_local(const local_record &rec) noexcept {
 
 // --- OTLP/JSON of fused calls ---------------------------------------------------
 
-void write_local(json_out &out, const local_record &r, const std::string &group) {
+void write_local(json_out &out, const local_record &r, const std::string &group,
+                 const fast_clock::converter &clock) {
   std::string_view task = r.task->name;
   char name[80];
   std::size_t len = std::min<std::size_t>(task.size(), sizeof name - 6);
   std::memcpy(name, "local ", 6);
   std::memcpy(name + 6, task.data(), len);
   write_span_head(out, r.trace, r.span, r.parent, std::string_view(name, 6 + len),
-              span_kind::internal, r.start_ns, r.end_ns);
+                  span_kind::internal, clock.to_unix_ns(r.start),
+                  clock.to_unix_ns(r.end));
   out.raw(",\"attributes\":[").attr("fusion.task", task);
   if (r.caller)
     out.raw(",").attr("fusion.caller", std::string_view(r.caller));
   out.raw(",").attr("fusion.group", std::string_view(group));
   out.raw(",").attr("fusion.sync", r.sync);
-  out.raw(",").attr("fusion.cpu_ns", std::int64_t(r.cpu_ns));
+  out.raw(",").attr("fusion.cpu_ns", std::int64_t(r.cpu_measured ? r.cpu_ns
+                                                                   : clock.to_ns(r.end - r.start)));
   if (!r.cpu_measured)
     out.raw(",").attr("fusion.cpu_estimated", true);
   if (r.error) {
@@ -240,7 +246,7 @@ struct local_frame {
   const task_info *task;
   trace_id trace;
   std::uint64_t span, parent;
-  std::uint64_t start_ns, cpu_start;
+  std::uint64_t start, cpu_start; // fast_clock ticks, CPU ns
   bool sync, measure_cpu, heap;
   exception_description *error;
 };
@@ -309,6 +315,7 @@ void exporter_loop() {
 void flush_at_exit() { flush_traces(); }
 
 const bool configured_from_env = [] {
+  fast_clock::init();
   configure_tracing(trace_config::from_env());
   return true;
 }();
@@ -411,6 +418,11 @@ void configure_tracing(trace_config config) {
       bound = std::uint64_t(std::ldexp(config.ratio, 64));
     g_ratio_bound.store(bound, std::memory_order_relaxed);
     g_cpu_threshold.store(config.cpu_threshold_ns, std::memory_order_relaxed);
+    // Calibrating the clock takes up to 20 us once: only when it is used.
+    if (exporting)
+      g_cpu_threshold_ticks.store(
+          std::uint64_t(double(config.cpu_threshold_ns) / fast_clock::ns_per_tick()),
+          std::memory_order_relaxed);
     g_max_buffered.store(config.max_buffered, std::memory_order_relaxed);
     g_batch.store(config.batch, std::memory_order_relaxed);
     t.cfg = std::move(config);
@@ -499,7 +511,7 @@ void *begin_local_span(const task_info &task, bool sync) noexcept {
   cpu_hint &hint = hint_for(&task);
   f->measure_cpu = hint.task != &task || hint.measure ||
                    g_cpu_threshold.load(std::memory_order_relaxed) == 0;
-  f->start_ns = wall_ns();
+  f->start = fast_clock::now();
   f->cpu_start = f->measure_cpu ? cpu_ns() : 0;
 
   t.trace.trace = trace;
@@ -514,24 +526,25 @@ void *begin_local_span(const task_info &task, bool sync) noexcept {
 void end_local_span(void *span, bool failed) noexcept {
   auto *f = static_cast<local_frame *>(span);
   std::uint64_t cpu_end = f->measure_cpu ? cpu_ns() : 0;
-  std::uint64_t end = wall_ns();
+  std::uint64_t end = fast_clock::now();
   thread_hot_state &t = t_hot;
   t.trace = f->prev;
   t.task = f->prev_task;
   t.open_local = f->prev_open;
   --t.depth;
 
-  std::uint64_t wall = end - f->start_ns;
-  hint_for(f->task) = {f->task, wall >= g_cpu_threshold.load(std::memory_order_relaxed)};
+  std::uint64_t ticks = end - f->start;
+  hint_for(f->task) = {f->task,
+                       ticks >= g_cpu_threshold_ticks.load(std::memory_order_relaxed)};
 
   local_record rec{f->task,
                    f->prev_task,
                    f->trace,
                    f->span,
                    f->parent,
-                   f->start_ns,
+                   f->start,
                    end,
-                   f->measure_cpu ? cpu_end - f->cpu_start : wall,
+                   f->measure_cpu ? cpu_end - f->cpu_start : 0,
                    f->sync,
                    failed || f->error,
                    f->measure_cpu,
@@ -620,6 +633,8 @@ void flush_traces() {
   // Documents of at most this many spans keep lines and requests bounded.
   constexpr std::size_t kChunk = 2048;
   const std::string &group = group_name();
+  // After every record was taken: ticks convert relative to this moment.
+  const fast_clock::converter clock = fast_clock::current();
   json_out out;
   std::size_t in_chunk = 0;
   auto add = [&](auto write) {
@@ -638,7 +653,7 @@ void flush_traces() {
   for (const auto &s : spans)
     add([&] { write_span(out, s); });
   for (const auto &r : locals)
-    add([&] { write_local(out, r, group); });
+    add([&] { write_local(out, r, group, clock); });
   if (in_chunk) {
     close_document(out);
     export_document(t, cfg, out.text);

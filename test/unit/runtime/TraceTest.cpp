@@ -168,6 +168,20 @@ TEST_F(Tracing, InvocationWithFusedCalls) {
     EXPECT_FALSE((*local).contains("status"));
   }
   EXPECT_EQ((*add)["attrs"]["fusion.task"], "add");
+
+  // Fused calls are timed with the TSC where the kernel trusts it and
+  // converted at export: they must still nest inside the invocation (up to
+  // the conversion's jitter, far below the 50 us allowed here).
+  auto ns = [](const json &span, const char *key) {
+    return std::stoll(span[key].get<std::string>());
+  };
+  const long long slack = 50000;
+  for (const json *local : {add, greet}) {
+    EXPECT_LE(ns(*local, "startTimeUnixNano"), ns(*local, "endTimeUnixNano"));
+    EXPECT_GE(ns(*local, "startTimeUnixNano"), ns(*server, "startTimeUnixNano") - slack);
+    EXPECT_LE(ns(*local, "endTimeUnixNano"), ns(*server, "endTimeUnixNano") + slack);
+  }
+  EXPECT_LE(ns(*add, "endTimeUnixNano"), ns(*greet, "startTimeUnixNano") + slack);
 }
 
 TEST_F(Tracing, NestedFusedCallsAndFailures) {
