@@ -1,4 +1,5 @@
-/*===- bench/platform/minimal_runtime.c - The smallest Lambda custom runtime ===*
+/*===- bench/platform/minimal_runtime.c - The smallest Lambda custom runtime
+ *===*
  *
  * A no-op Lambda custom runtime in plain C with blocking sockets: GET /next,
  * POST "null" as the response, forever. It starts in well under a

@@ -1,6 +1,7 @@
 //===- bench/platform/platform_bench.cpp - Platform overhead benchmarks ---===//
 //
-//   fusionize-bench-platform http URL [--requests N] [--threads C] [--seconds S]
+//   fusionize-bench-platform http URL [--requests N] [--threads C] [--seconds
+//   S]
 //       Sequential keep-alive POSTs of "null" to URL (p50/p90/p99 of N round
 //       trips), then a closed loop with C connections for S seconds
 //       (throughput). The same minimal client measures every server, so the
@@ -154,8 +155,8 @@ int benchHttp(int Argc, char **Argv) {
     for (int I = 0; I < Requests; ++I) {
       auto T0 = Clock::now();
       C.roundTrip();
-      Us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - T0)
-                       .count());
+      Us.push_back(
+          std::chrono::duration<double, std::micro>(Clock::now() - T0).count());
     }
   }
   std::atomic<long> Done{0};
@@ -179,14 +180,10 @@ int benchHttp(int Argc, char **Argv) {
   for (double V : Us)
     Mean += V;
   Mean /= Us.size();
-  Json R{{"url", Argv[2]},
-         {"requests", Requests},
-         {"p50_us", pct(Us, 50)},
-         {"p90_us", pct(Us, 90)},
-         {"p99_us", pct(Us, 99)},
-         {"mean_us", Mean},
-         {"threads", Threads},
-         {"throughput_rps", Done / Elapsed}};
+  Json R{{"url", Argv[2]},        {"requests", Requests},
+         {"p50_us", pct(Us, 50)}, {"p90_us", pct(Us, 90)},
+         {"p99_us", pct(Us, 99)}, {"mean_us", Mean},
+         {"threads", Threads},    {"throughput_rps", Done / Elapsed}};
   std::cout << R.dump() << std::endl;
   return 0;
 }

@@ -34,26 +34,24 @@ static int runLoadCommand(int Argc, char **Argv) {
               "Drives a function through the Lambda Invoke API with an "
               "open-loop workload:\nconstant arrival rates and linear ramps, "
               "payloads from a file or a template.");
-  auto &WorkloadFile =
-      P.option("workload", "FILE", "a workload (fusionize-workload/1); the "
-                                   "options below override it",
-               "", 'w');
-  auto &Endpoint = P.option("endpoint", "URL",
-                            "the Invoke API, e.g. http://127.0.0.1:9000", "",
-                            'e');
-  auto &Function = P.option("function", "NAME", "the function to invoke", "",
-                            'f');
-  auto &Rate = P.option("rate", "R", "constant arrival rate (requests/s)", "",
-                        'r');
-  auto &Requests = P.option("requests", "N", "send N requests (with --rate)",
-                            "", 'n');
-  auto &Duration = P.option("duration", "S",
-                            "run for S seconds (with --rate or --ramp)", "",
-                            'd');
+  auto &WorkloadFile = P.option("workload", "FILE",
+                                "a workload (fusionize-workload/1); the "
+                                "options below override it",
+                                "", 'w');
+  auto &Endpoint = P.option(
+      "endpoint", "URL", "the Invoke API, e.g. http://127.0.0.1:9000", "", 'e');
+  auto &Function =
+      P.option("function", "NAME", "the function to invoke", "", 'f');
+  auto &Rate =
+      P.option("rate", "R", "constant arrival rate (requests/s)", "", 'r');
+  auto &Requests =
+      P.option("requests", "N", "send N requests (with --rate)", "", 'n');
+  auto &Duration = P.option(
+      "duration", "S", "run for S seconds (with --rate or --ramp)", "", 'd');
   auto &Ramp = P.option("ramp", "FROM:TO",
                         "linear ramp of the arrival rate over --duration");
-  auto &Arrivals = P.option("arrivals", "KIND",
-                            "uniform (evenly spaced) or poisson");
+  auto &Arrivals =
+      P.option("arrivals", "KIND", "uniform (evenly spaced) or poisson");
   auto &Seed = P.option("seed", "N", "random seed (poisson, templates)");
   auto &Payload = P.option("payload", "FILE",
                            "payloads: a JSON document, or JSON Lines (one "
@@ -66,13 +64,13 @@ static int runLoadCommand(int Argc, char **Argv) {
   auto &Timeout = P.option("timeout", "S", "per-request timeout");
   auto &MaxInflight = P.option("max-inflight", "N",
                                "drop arrivals beyond N outstanding requests");
-  auto &Out = P.option("out", "FILE",
-                       "write the results as JSON (fusionize-load-result/1)",
-                       "", 'o');
-  auto &PerRequest = P.flag("per-request",
-                            "include every request's outcome in --out");
-  auto &PrintWorkload = P.flag("print-workload",
-                               "print the effective workload and exit");
+  auto &Out =
+      P.option("out", "FILE",
+               "write the results as JSON (fusionize-load-result/1)", "", 'o');
+  auto &PerRequest =
+      P.flag("per-request", "include every request's outcome in --out");
+  auto &PrintWorkload =
+      P.flag("print-workload", "print the effective workload and exit");
   auto &NoProgress = P.flag("no-progress", "no progress line on stderr");
   auto &ProgressEvery = P.option("progress-interval", "S",
                                  "seconds between progress lines (default: "

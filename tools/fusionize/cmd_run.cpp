@@ -44,8 +44,8 @@ static int runRun(int Argc, char **Argv) {
               "records traces (docs/platform.md).");
   auto &ManifestArg = P.positional(
       "MANIFEST", "the application (fusionize-manifest/1)", /*Required=*/false);
-  auto &Port = P.option("port", "N", "Invoke API port; 0 picks a free one",
-                        "9000", 'p');
+  auto &Port =
+      P.option("port", "N", "Invoke API port; 0 picks a free one", "9000", 'p');
   auto &Host = P.option("host", "ADDR", "address to listen on", "127.0.0.1");
   auto &PortFile = P.option("port-file", "FILE",
                             "write the port here once the platform serves");
@@ -67,9 +67,8 @@ static int runRun(int Argc, char **Argv) {
   auto &StateDir = P.option("state-dir", "DIR",
                             "event queue and logs (default: .fusionize-run "
                             "next to the manifest)");
-  auto &InitTimeout = P.option("init-timeout", "S",
-                               "kill instances that take longer to start",
-                               "10");
+  auto &InitTimeout = P.option(
+      "init-timeout", "S", "kill instances that take longer to start", "10");
   auto &RetryDelays = P.option("retry-delays", "S,S",
                                "delays before event retries (Lambda: about "
                                "1 and 2 minutes)",
@@ -84,8 +83,8 @@ static int runRun(int Argc, char **Argv) {
                               "prefixed with the instance");
   auto &NoMemory = P.flag("no-memory-limit",
                           "do not kill instances that exceed their memory");
-  auto &BillInit = P.flag("bill-init",
-                          "bill cold invocations for the runtime's init too "
+  auto &BillInit =
+      P.flag("bill-init", "bill cold invocations for the runtime's init too "
                           "(Lambda since August 2025)");
   auto &Quiet = P.flag("quiet", "no summary on stdout", 'q');
   auto &PrintEmulation = P.flag(
@@ -106,10 +105,10 @@ static int runRun(int Argc, char **Argv) {
   try {
     const std::string &E = Emulate.value();
     // A bare word that is not a file names a built-in profile.
-    bool Builtin = E.find('/') == std::string::npos &&
-                   access(E.c_str(), F_OK) != 0;
-    O.Emulation = Builtin ? EmulationProfile::builtin(E)
-                          : EmulationProfile::load(E);
+    bool Builtin =
+        E.find('/') == std::string::npos && access(E.c_str(), F_OK) != 0;
+    O.Emulation =
+        Builtin ? EmulationProfile::builtin(E) : EmulationProfile::load(E);
   } catch (const FormatError &E) {
     return P.error(E.what());
   }

@@ -203,8 +203,8 @@ std::unique_ptr<CpuLimiter> CpuLimiter::detect() {
   std::unique_ptr<CpuLimiter> L(new CpuLimiter());
   std::string WhyV2, WhyV1;
   if (L->tryV2(WhyV2)) {
-    L->Description = "CPU share enforced with cgroup v2 cpu.max under " +
-                     L->Base;
+    L->Description =
+        "CPU share enforced with cgroup v2 cpu.max under " + L->Base;
   } else if (L->tryV1(WhyV1)) {
     L->Description = "CPU share enforced with cgroup v1 cpu.cfs_quota_us "
                      "under " +
@@ -259,8 +259,7 @@ std::string CpuLimiter::create(const std::string &Name, double Cpus) {
 }
 
 bool CpuLimiter::attach(const std::string &Dir, pid_t Pid) {
-  return !Dir.empty() &&
-         writeFile(Dir + "/cgroup.procs", std::to_string(Pid));
+  return !Dir.empty() && writeFile(Dir + "/cgroup.procs", std::to_string(Pid));
 }
 
 void CpuLimiter::remove(const std::string &Dir) {

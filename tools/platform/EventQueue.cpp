@@ -108,10 +108,10 @@ std::unique_ptr<EventQueue> EventQueue::open(const std::string &Path) {
   } catch (const QueueError &E) {
     throw QueueError(Path + ": " + E.what());
   }
-  Q->Insert = Q->prepare(
-      "INSERT INTO events(function, request_id, payload, trace_id, "
-      "parent_span, sampled, root, attempts, enqueued_ms, due_ms) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+  Q->Insert =
+      Q->prepare("INSERT INTO events(function, request_id, payload, trace_id, "
+                 "parent_span, sampled, root, attempts, enqueued_ms, due_ms) "
+                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
   Q->SelectDue = Q->prepare(
       (std::string("SELECT ") + EventColumns +
        " FROM events WHERE state = 'queued' AND function = ?1 AND due_ms <= "

@@ -38,10 +38,10 @@ struct QueuedEvent {
   std::string TraceId;    // the trace the event belongs to
   std::string ParentSpan; // the caller's span (empty for a root request)
   bool Sampled = true;
-  bool Root = false;       // the request came from outside the application
-  unsigned Attempts = 0;   // attempts made so far
+  bool Root = false;     // the request came from outside the application
+  unsigned Attempts = 0; // attempts made so far
   std::int64_t EnqueuedMs = 0;
-  std::int64_t DueMs = 0;  // not delivered before
+  std::int64_t DueMs = 0; // not delivered before
   std::string LastError;
 };
 
@@ -92,7 +92,7 @@ public:
 
   /// The earliest due time of a queued event of `Function`.
   std::optional<std::int64_t> nextDue(const std::string &Function);
-  size_t countQueued();   // queued or inflight
+  size_t countQueued(); // queued or inflight
   size_t countInflight();
   std::vector<FailedEvent> failedEvents();
   std::vector<QueuedEvent> all(); // every event still in the queue

@@ -70,8 +70,7 @@ void Platform::Impl::acceptEvent(evhttp_request *Req, FunctionState &F,
   E.Sampled = Parent ? Parent->Sampled : true;
   E.Root = Root;
   E.EnqueuedMs = wallMs();
-  double Overhead =
-      Opts.Emulation.Enabled ? Opts.Emulation.AsyncOverheadMs : 0;
+  double Overhead = Opts.Emulation.Enabled ? Opts.Emulation.AsyncOverheadMs : 0;
   E.DueMs = E.EnqueuedMs + static_cast<std::int64_t>(std::llround(Overhead));
   try {
     Queue->enqueue(E);

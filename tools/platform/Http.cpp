@@ -38,7 +38,8 @@ std::string requestPath(evhttp_request *Req) {
 }
 
 std::string requestHeader(evhttp_request *Req, const char *Name) {
-  const char *V = evhttp_find_header(evhttp_request_get_input_headers(Req), Name);
+  const char *V =
+      evhttp_find_header(evhttp_request_get_input_headers(Req), Name);
   return V ? V : "";
 }
 

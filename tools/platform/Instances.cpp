@@ -43,9 +43,9 @@ void Platform::Impl::armTimer(Instance &I, double Seconds) {
           I->Fn->P->onInstanceTimer(*I);
         },
         &I);
-  timeval Tv{static_cast<time_t>(Seconds),
-             static_cast<suseconds_t>((Seconds - static_cast<time_t>(Seconds)) *
-                                      1e6)};
+  timeval Tv{
+      static_cast<time_t>(Seconds),
+      static_cast<suseconds_t>((Seconds - static_cast<time_t>(Seconds)) * 1e6)};
   evtimer_add(I.Timer, &Tv);
 }
 
@@ -121,14 +121,14 @@ void Platform::Impl::spawn(Instance &I) {
   Env["AWS_LAMBDA_FUNCTION_VERSION"] = "$LATEST";
   Env["AWS_LAMBDA_FUNCTION_TIMEOUT"] = std::to_string(MF.TimeoutS);
   Env["AWS_LAMBDA_LOG_GROUP_NAME"] = "/aws/lambda/" + MF.Name;
-  Env["AWS_LAMBDA_LOG_STREAM_NAME"] =
-      std::string(Date) + "/[$LATEST]" + I.Name;
+  Env["AWS_LAMBDA_LOG_STREAM_NAME"] = std::string(Date) + "/[$LATEST]" + I.Name;
   Env["AWS_LAMBDA_INITIALIZATION_TYPE"] = "on-demand";
   Env["AWS_EXECUTION_ENV"] = "AWS_Lambda_fusionize";
   Env["AWS_REGION"] = Region;
   Env["AWS_DEFAULT_REGION"] = Region;
   Env["LAMBDA_TASK_ROOT"] = Dir;
-  Env["FUSIONIZE_ENDPOINT"] = "http://" + Opts.Host + ":" + std::to_string(Port);
+  Env["FUSIONIZE_ENDPOINT"] =
+      "http://" + Opts.Host + ":" + std::to_string(Port);
   Env["FUSIONIZE_GROUP"] = F.Group;
   Env["FUSIONIZE_INSTANCE"] = I.Name;
   bool IdentityRoutes = true;
@@ -143,10 +143,13 @@ void Platform::Impl::spawn(Instance &I) {
   if (Trace)
     Env["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] =
         "http://" + Opts.Host + ":" + std::to_string(Port) + "/v1/traces";
-  std::vector<std::string> Unset = {
-      "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT",
-      "FUSIONIZE_TRACE", "FUSIONIZE_TRACE_FILE", "FUSIONIZE_ROUTES",
-      "FUSIONIZE_FUNCTION_PREFIX", "PORT"};
+  std::vector<std::string> Unset = {"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+                                    "OTEL_EXPORTER_OTLP_ENDPOINT",
+                                    "FUSIONIZE_TRACE",
+                                    "FUSIONIZE_TRACE_FILE",
+                                    "FUSIONIZE_ROUTES",
+                                    "FUSIONIZE_FUNCTION_PREFIX",
+                                    "PORT"};
 
   SpawnRequest R;
   R.Path = F.Executable;
@@ -238,10 +241,10 @@ void Platform::Impl::onRuntimeRequest(Instance &I, evhttp_request *Req) {
   std::string Body = requestBody(Req);
   if (Verb == "error") {
     sendReply(Req, 202, R"({"status":"OK"})");
-    return finish(Cur, Outcome::fromRuntime(
-                           std::move(Body),
-                           requestHeader(Req,
-                                         "Lambda-Runtime-Function-Error-Type")));
+    return finish(
+        Cur, Outcome::fromRuntime(
+                 std::move(Body),
+                 requestHeader(Req, "Lambda-Runtime-Function-Error-Type")));
   }
   if (Body.size() > ResponsePayloadLimit) {
     runtimeError(Req, 413, "RequestEntityTooLarge",
@@ -387,13 +390,12 @@ void Platform::Impl::onInitFailed(Instance &I) {
                                                  "out after " +
                                                  Secs + " seconds");
   } else {
-    O = Outcome::failure("Runtime.ExitError",
-                         "RequestId: " + Inv->RequestId +
-                             " Error: Runtime exited without providing a "
-                             "reason (" +
-                             (I.KillReason.empty() ? "during init"
-                                                   : I.KillReason) +
-                             ")");
+    O = Outcome::failure(
+        "Runtime.ExitError",
+        "RequestId: " + Inv->RequestId +
+            " Error: Runtime exited without providing a "
+            "reason (" +
+            (I.KillReason.empty() ? "during init" : I.KillReason) + ")");
   }
   finish(Inv, std::move(O));
 }
@@ -413,10 +415,10 @@ void Platform::Impl::onExit(Instance &I) {
   if (!Expected)
     logLine(F, "instance " + I.Name + " exited: " + How);
   if (Invocation *Cur = I.Current) {
-    finish(Cur, Outcome::failure("Runtime.ExitError",
-                                 "RequestId: " + Cur->RequestId +
-                                     " Error: Runtime exited with error: " +
-                                     How));
+    finish(Cur,
+           Outcome::failure("Runtime.ExitError",
+                            "RequestId: " + Cur->RequestId +
+                                " Error: Runtime exited with error: " + How));
   } else if (!I.Ready) {
     if (I.KillReason.empty() && I.InitError.empty())
       I.KillReason = How;

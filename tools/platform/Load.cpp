@@ -104,15 +104,14 @@ struct Driver {
       Idle.pop_back();
       return C;
     }
-    evhttp_connection *C =
-        evhttp_connection_base_new(Base, nullptr, T.Host.c_str(),
-                                   static_cast<unsigned short>(T.Port));
+    evhttp_connection *C = evhttp_connection_base_new(
+        Base, nullptr, T.Host.c_str(), static_cast<unsigned short>(T.Port));
     if (!C)
       return nullptr;
     evhttp_connection_set_retries(C, 0);
-    timeval Tv{static_cast<time_t>(W.TimeoutS),
-               static_cast<suseconds_t>(
-                   (W.TimeoutS - std::floor(W.TimeoutS)) * 1e6)};
+    timeval Tv{
+        static_cast<time_t>(W.TimeoutS),
+        static_cast<suseconds_t>((W.TimeoutS - std::floor(W.TimeoutS)) * 1e6)};
     evhttp_connection_set_timeout_tv(C, &Tv);
     All.push_back(C);
     return C;
@@ -374,11 +373,11 @@ Json LoadResult::toJson() const {
   double Lower = 0;
   for (size_t I = 0; I < H.Counts.size(); ++I) {
     if (H.Counts[I])
-      Buckets.push_back(Json{{"ge_ms", Lower},
-                             {"lt_ms", std::isinf(H.UpperMs[I])
-                                           ? Json(nullptr)
-                                           : Json(H.UpperMs[I])},
-                             {"count", H.Counts[I]}});
+      Buckets.push_back(
+          Json{{"ge_ms", Lower},
+               {"lt_ms",
+                std::isinf(H.UpperMs[I]) ? Json(nullptr) : Json(H.UpperMs[I])},
+               {"count", H.Counts[I]}});
     Lower = H.UpperMs[I];
   }
   Json Doc{{"format", "fusionize-load-result/1"},
@@ -416,7 +415,10 @@ Json LoadResult::toJson() const {
 
 static std::string fmtMs(double V) {
   char Buf[32];
-  std::snprintf(Buf, sizeof Buf, V < 10 ? "%.2f" : V < 1000 ? "%.1f" : "%.0f",
+  std::snprintf(Buf, sizeof Buf,
+                V < 10     ? "%.2f"
+                : V < 1000 ? "%.1f"
+                           : "%.0f",
                 V);
   return Buf;
 }

@@ -37,7 +37,7 @@ struct LoadOptions {
   std::string Endpoint; // overrides the workload's endpoint
   /// A progress line while running; null: none.
   std::ostream *Progress = nullptr;
-  bool ProgressTty = false; // rewrite one line (\r) instead of printing lines
+  bool ProgressTty = false;  // rewrite one line (\r) instead of printing lines
   double ProgressEveryS = 0; // 0: 0.5 s on a TTY, 10 s otherwise
   /// Set from another thread (or a signal handler) to stop sending; requests
   /// in flight are still awaited.
@@ -57,14 +57,13 @@ struct RequestOutcome {
 
 struct LoadResult {
   std::string Function, InvocationType, Endpoint;
-  size_t Planned = 0, Sent = 0, Completed = 0, Ok = 0, Errors = 0,
-         Dropped = 0;
-  double ElapsedS = 0;      // first send to last answer
-  double OfferedRate = 0;   // planned requests / planned duration
-  double AchievedRate = 0;  // requests actually sent per second
-  double Throughput = 0;    // answers per second
-  double MaxLagMs = 0;      // latest send behind its schedule
-  Distribution Latency;     // every answered request
+  size_t Planned = 0, Sent = 0, Completed = 0, Ok = 0, Errors = 0, Dropped = 0;
+  double ElapsedS = 0;     // first send to last answer
+  double OfferedRate = 0;  // planned requests / planned duration
+  double AchievedRate = 0; // requests actually sent per second
+  double Throughput = 0;   // answers per second
+  double MaxLagMs = 0;     // latest send behind its schedule
+  Distribution Latency;    // every answered request
   std::vector<double> LatenciesMs;
   std::map<std::string, size_t> ErrorsByType;
   std::map<int, size_t> Statuses;

@@ -105,7 +105,8 @@ Outcome Outcome::fromRuntime(std::string Body, const std::string &TypeHeader) {
   return O;
 }
 
-//===-- Platform (the public face) -----------------------------------------===//
+//===-- Platform (the public face)
+//-----------------------------------------===//
 
 Platform::Platform(PlatformOptions Options)
     : I(std::make_unique<Impl>(std::move(Options))) {
@@ -116,9 +117,9 @@ Platform::Platform(PlatformOptions Options)
     throw PlatformError(I->Opts.ManifestPath + ": the manifest has no "
                                                "functions");
   if (I->Opts.RetryDelaysS.size() < I->Opts.MaxRetries)
-    throw PlatformError("--retry-delays: " +
-                        std::to_string(I->Opts.MaxRetries) +
-                        " retries need as many delays");
+    throw PlatformError(
+        "--retry-delays: " + std::to_string(I->Opts.MaxRetries) +
+        " retries need as many delays");
   for (double D : I->Opts.RetryDelaysS)
     if (D < 0)
       throw PlatformError("retry delays must not be negative");
@@ -190,7 +191,8 @@ std::string Platform::cpuLimitDescription() const {
   return I->Cpu ? I->Cpu->description() : "";
 }
 
-//===-- Lifecycle ----------------------------------------------------------===//
+//===-- Lifecycle
+//----------------------------------------------------------===//
 
 static void makeDirs(const std::string &Path) {
   std::string Cur;
@@ -407,9 +409,9 @@ void Platform::Impl::onStopRequest() {
   } else if (Req >= 1 && !Draining) {
     Draining = true;
     size_t Live = Invocations.size();
-    say("draining: refusing new requests, waiting for " +
-        std::to_string(Live) + " in-flight invocation(s); queued events stay "
-                               "in the state directory");
+    say("draining: refusing new requests, waiting for " + std::to_string(Live) +
+        " in-flight invocation(s); queued events stay "
+        "in the state directory");
     // Events not yet handed to an instance go back to the queue.
     for (auto &[N, F] : Functions) {
       std::vector<Invocation *> Undispatched;
@@ -458,21 +460,23 @@ void Platform::Impl::finishStop() {
   event_base_loopexit(Base, nullptr);
 }
 
-//===-- Invoke API ---------------------------------------------------------===//
+//===-- Invoke API
+//---------------------------------------------------------===//
 
 void Platform::Impl::onApiRequest(evhttp_request *Req) {
   std::string Path = requestPath(Req);
   evhttp_cmd_type Cmd = evhttp_request_get_command(Req);
   static const std::string Prefix = "/2015-03-31/functions/";
   static const std::string Suffix = "/invocations";
-  if (Path.rfind(Prefix, 0) == 0 && Path.size() > Prefix.size() + Suffix.size() &&
+  if (Path.rfind(Prefix, 0) == 0 &&
+      Path.size() > Prefix.size() + Suffix.size() &&
       Path.compare(Path.size() - Suffix.size(), Suffix.size(), Suffix) == 0) {
     if (Cmd != EVHTTP_REQ_POST)
       return sendAwsError(Req, 405, "MethodNotAllowedException",
                           "Invoke takes POST");
-    return onInvoke(Req, Path.substr(Prefix.size(), Path.size() -
-                                                        Prefix.size() -
-                                                        Suffix.size()));
+    return onInvoke(Req,
+                    Path.substr(Prefix.size(),
+                                Path.size() - Prefix.size() - Suffix.size()));
   }
   if (Path == "/v1/traces" && Cmd == EVHTTP_REQ_POST)
     return onOtlp(Req);
@@ -566,7 +570,8 @@ void Platform::Impl::onInvoke(evhttp_request *Req, const std::string &Id) {
       Stats.throttled(F.Name);
     }
     return sendAwsError(Req, 429, "TooManyRequestsException", "Rate Exceeded.",
-                        {}, "ReservedFunctionConcurrentInvocationLimitExceeded");
+                        {},
+                        "ReservedFunctionConcurrentInvocationLimitExceeded");
   }
 
   auto Owned = std::make_unique<Invocation>();
@@ -685,8 +690,7 @@ void Platform::Impl::dispatch(Invocation *Inv, Instance &I) {
   evhttp_request *Next = I.Next;
   I.Next = nullptr;
   double TimeoutS = F.Spec->TimeoutS;
-  std::int64_t Deadline =
-      wallMs() + static_cast<std::int64_t>(TimeoutS * 1000);
+  std::int64_t Deadline = wallMs() + static_cast<std::int64_t>(TimeoutS * 1000);
   TraceContext Ctx{Inv->TraceId, Inv->SpanId, Inv->Sampled};
   sendReply(Next, 200, Inv->Payload,
             {{"Lambda-Runtime-Aws-Request-Id", Inv->RequestId},
@@ -697,7 +701,8 @@ void Platform::Impl::dispatch(Invocation *Inv, Instance &I) {
   Inv->Payload.shrink_to_fit();
   logLine(F, "START RequestId: " + Inv->RequestId + " Version: $LATEST");
   if (Inv->TailLog)
-    Inv->LogTail += "START RequestId: " + Inv->RequestId + " Version: $LATEST\n";
+    Inv->LogTail +=
+        "START RequestId: " + Inv->RequestId + " Version: $LATEST\n";
 
   if (Inv->Timer)
     event_free(Inv->Timer);

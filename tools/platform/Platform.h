@@ -53,7 +53,7 @@ struct PlatformOptions {
   EmulationProfile Emulation;
   std::optional<unsigned> IdleTimeoutS;     // overrides the profile
   std::optional<unsigned> ConcurrencyLimit; // per function; overrides it
-  double InitTimeoutS = 10;   // Lambda's init phase limit
+  double InitTimeoutS = 10;                 // Lambda's init phase limit
   /// Event retries: delays before the 2nd, 3rd, ... attempt (Lambda: about
   /// one and two minutes); MaxRetries of them at most (Lambda: 0..2).
   std::vector<double> RetryDelaysS = {60, 120};

@@ -49,12 +49,18 @@ timeval timevalOf(std::int64_t Ns);
 inline std::int64_t wallMs() { return wallNs() / 1000000; }
 
 /// Lambda's payload limits.
-inline constexpr size_t SyncPayloadLimit = 6 * 1024 * 1024;   // 6 MB
-inline constexpr size_t AsyncPayloadLimit = 256 * 1024;       // 256 KB
+inline constexpr size_t SyncPayloadLimit = 6 * 1024 * 1024; // 6 MB
+inline constexpr size_t AsyncPayloadLimit = 256 * 1024;     // 256 KB
 inline constexpr size_t ResponsePayloadLimit = 6 * 1024 * 1024;
 
-enum class InstanceState { Provisioning, Starting, Idle, Busy, Finishing,
-                           Stopping };
+enum class InstanceState {
+  Provisioning,
+  Starting,
+  Idle,
+  Busy,
+  Finishing,
+  Stopping
+};
 const char *stateName(InstanceState S);
 
 struct FunctionState;
@@ -82,11 +88,11 @@ struct Invocation {
                DispatchMono = 0;
   Instance *Inst = nullptr;
   bool ColdStart = false;
-  double InitMs = 0;      // provisioning + runtime init
-  double RuntimeInitMs = 0; // spawn until the first /next
-  event *Timer = nullptr; // the emulated overhead, then the timeout
+  double InitMs = 0;            // provisioning + runtime init
+  double RuntimeInitMs = 0;     // spawn until the first /next
+  event *Timer = nullptr;       // the emulated overhead, then the timeout
   std::int64_t ReadyAtMono = 0; // the emulated overhead ends
-  std::string LogTail;    // instance output while it ran (for Tail)
+  std::string LogTail;          // instance output while it ran (for Tail)
 };
 
 /// How an invocation ended.
@@ -114,7 +120,7 @@ struct Instance {
   int ListenFd = -1;
   evhttp *Http = nullptr; // this instance's Runtime API
   unsigned Port = 0;
-  evhttp_request *Next = nullptr; // the held GET /next
+  evhttp_request *Next = nullptr;       // the held GET /next
   evhttp_request *PendingAck = nullptr; // a POST .../response to answer
   event *AckEvent = nullptr;
   Invocation *Current = nullptr;
@@ -124,12 +130,12 @@ struct Instance {
   event *Timer = nullptr; // provisioning delay, init timeout, idle, kill
   std::int64_t CreatedMono = 0, SpawnMono = 0, LastUsedMono = 0;
   std::int64_t ProvisionedAtMono = 0; // the emulated cold start ends
-  double InitMs = 0;        // created until the first /next
-  double RuntimeInitMs = 0; // spawned until the first /next
+  double InitMs = 0;                  // created until the first /next
+  double RuntimeInitMs = 0;           // spawned until the first /next
   unsigned Served = 0;
   bool Ready = false; // the first /next arrived
   std::string Cgroup;
-  std::string InitError; // body of /init/error
+  std::string InitError;  // body of /init/error
   std::string KillReason; // why the platform killed it
   bool Exited = false;
   double PeakMB = 0;

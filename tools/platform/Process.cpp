@@ -1,9 +1,10 @@
-//===- platform/Process.cpp - Instance processes ---------------------------===//
+//===- platform/Process.cpp - Instance processes
+//---------------------------===//
 #include "platform/Process.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <cctype>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -52,8 +53,8 @@ bool spawnProcess(const SpawnRequest &R, SpawnedProcess &Out,
   sigset_t Empty, Defaults;
   sigemptyset(&Empty);
   sigemptyset(&Defaults);
-  for (int S : {SIGINT, SIGTERM, SIGPIPE, SIGCHLD, SIGHUP, SIGQUIT, SIGUSR1,
-                SIGUSR2})
+  for (int S :
+       {SIGINT, SIGTERM, SIGPIPE, SIGCHLD, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2})
     sigaddset(&Defaults, S);
   posix_spawnattr_setsigmask(&Attr, &Empty);
   posix_spawnattr_setsigdefault(&Attr, &Defaults);

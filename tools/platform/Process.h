@@ -1,4 +1,5 @@
-//===- platform/Process.h - Instance processes -----------------------------===//
+//===- platform/Process.h - Instance processes
+//-----------------------------===//
 //
 // Starting a group executable as an instance (posix_spawn, its own process
 // group, stdout and stderr into a pipe), noticing its exit without a SIGCHLD

@@ -1,4 +1,5 @@
-//===- platform/Summary.cpp - Billing and the run summary ------------------===//
+//===- platform/Summary.cpp - Billing and the run summary
+//------------------===//
 #include "platform/Summary.h"
 
 #include <algorithm>
@@ -45,8 +46,9 @@ Distribution Distribution::of(std::vector<double> Values) {
 static double round3(double V) { return std::round(V * 1000.0) / 1000.0; }
 
 Json Distribution::toJson() const {
-  return Json{{"count", Count},     {"min", round3(Min)}, {"mean", round3(Mean)},
-              {"p50", round3(P50)}, {"p90", round3(P90)}, {"p99", round3(P99)},
+  return Json{{"count", Count},       {"min", round3(Min)},
+              {"mean", round3(Mean)}, {"p50", round3(P50)},
+              {"p90", round3(P90)},   {"p99", round3(P99)},
               {"max", round3(Max)}};
 }
 
@@ -138,8 +140,7 @@ RunSummary SummaryBuilder::build(const std::string &Emulation,
     const InvocationRecord &R = *Roots.at(Id);
     ++S.RootRequests;
     S.RootErrors += R.Error;
-    double Latency =
-        R.Sync ? R.LatencyMs : (R.EndNs - R.ReceivedNs) / 1e6;
+    double Latency = R.Sync ? R.LatencyMs : (R.EndNs - R.ReceivedNs) / 1e6;
     E2E.push_back(Latency);
     std::int64_t End = R.EndNs;
     if (auto It = TraceEnd.find(R.TraceId); It != TraceEnd.end())
@@ -175,30 +176,28 @@ Json RunSummary::toJson() const {
                       {"gb_seconds", F.GbSeconds},
                       {"cost_usd", F.CostUsd}});
   }
-  return Json{
-      {"format", "fusionize-run-summary/1"},
-      {"emulation", Emulation},
-      {"wall_s", round3(WallSeconds)},
-      {"functions", Fs},
-      {"end_to_end",
-       Json{{"requests", RootRequests},
-            {"errors", RootErrors},
-            {"latency_ms", EndToEnd.toJson()},
-            {"completion_ms", Completion.toJson()},
-            {"cost_per_request_usd", CostPerRequestUsd}}},
-      {"totals", Json{{"invocations", Invocations},
-                      {"cold_starts", ColdStarts},
-                      {"errors", Errors},
-                      {"throttles", Throttles},
-                      {"billed_ms", BilledMs},
-                      {"gb_seconds", GbSeconds},
-                      {"cost_usd", CostUsd}}},
-      {"events", Json{{"accepted", Events.Accepted},
-                      {"delivered", Events.Delivered},
-                      {"retries", Events.Retries},
-                      {"failed", Events.Failed},
-                      {"queued", Events.Queued},
-                      {"resumed", Events.Resumed}}}};
+  return Json{{"format", "fusionize-run-summary/1"},
+              {"emulation", Emulation},
+              {"wall_s", round3(WallSeconds)},
+              {"functions", Fs},
+              {"end_to_end", Json{{"requests", RootRequests},
+                                  {"errors", RootErrors},
+                                  {"latency_ms", EndToEnd.toJson()},
+                                  {"completion_ms", Completion.toJson()},
+                                  {"cost_per_request_usd", CostPerRequestUsd}}},
+              {"totals", Json{{"invocations", Invocations},
+                              {"cold_starts", ColdStarts},
+                              {"errors", Errors},
+                              {"throttles", Throttles},
+                              {"billed_ms", BilledMs},
+                              {"gb_seconds", GbSeconds},
+                              {"cost_usd", CostUsd}}},
+              {"events", Json{{"accepted", Events.Accepted},
+                              {"delivered", Events.Delivered},
+                              {"retries", Events.Retries},
+                              {"failed", Events.Failed},
+                              {"queued", Events.Queued},
+                              {"resumed", Events.Resumed}}}};
 }
 
 static std::string fmt(const char *Format, double V) {

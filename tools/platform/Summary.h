@@ -1,4 +1,5 @@
-//===- platform/Summary.h - Billing and the run summary --------------------===//
+//===- platform/Summary.h - Billing and the run summary
+//--------------------===//
 //
 // Every invocation the platform completes becomes an InvocationRecord: what
 // ran, how long, what it was billed. The summary aggregates them per function
@@ -36,17 +37,18 @@ struct InvocationRecord {
   std::string RequestId;
   std::string TraceId;
   bool Sync = true;
-  bool Root = false;      // the request came from outside the application
+  bool Root = false; // the request came from outside the application
   bool ColdStart = false;
   bool Error = false;
   std::string ErrorType;
-  unsigned Attempt = 1;    // Event deliveries: 1, 2, 3
+  unsigned Attempt = 1;     // Event deliveries: 1, 2, 3
   bool FinalAttempt = true; // no retry follows this one
   unsigned MemoryMB = 0;
   double PeakMemoryMB = 0;
-  double LatencyMs = 0; // what the caller waited (sync), or attempt start to end
-  double InitMs = 0;    // cold start: provisioning + spawn until the first /next
-  double QueueMs = 0;   // ready to run until dispatched to an instance
+  double LatencyMs =
+      0;              // what the caller waited (sync), or attempt start to end
+  double InitMs = 0;  // cold start: provisioning + spawn until the first /next
+  double QueueMs = 0; // ready to run until dispatched to an instance
   Bill Billing;
   std::int64_t ReceivedNs = 0; // wall clock: the request arrived
   std::int64_t EndNs = 0;      // wall clock: the result was known
@@ -82,12 +84,12 @@ struct FunctionSummary {
 };
 
 struct EventCounters {
-  size_t Accepted = 0;   // 202 answers
-  size_t Delivered = 0;  // succeeded (on any attempt)
-  size_t Retries = 0;    // attempts after the first
-  size_t Failed = 0;     // gave up after the last retry (kept in SQLite)
-  size_t Queued = 0;     // still queued when the summary was taken
-  size_t Resumed = 0;    // found in the queue at start
+  size_t Accepted = 0;  // 202 answers
+  size_t Delivered = 0; // succeeded (on any attempt)
+  size_t Retries = 0;   // attempts after the first
+  size_t Failed = 0;    // gave up after the last retry (kept in SQLite)
+  size_t Queued = 0;    // still queued when the summary was taken
+  size_t Resumed = 0;   // found in the queue at start
 };
 
 struct RunSummary {

@@ -168,8 +168,8 @@ void Platform::Impl::record(Invocation *Inv, const Outcome &O,
     logLine(F, "END RequestId: " + Inv->RequestId);
   logLine(F, ReportLine);
   if (Inv->TailLog)
-    Inv->LogTail += "END RequestId: " + Inv->RequestId + "\n" + ReportLine +
-                    "\n";
+    Inv->LogTail +=
+        "END RequestId: " + Inv->RequestId + "\n" + ReportLine + "\n";
 
   if (!Trace || !Inv->Sampled)
     return;
@@ -191,8 +191,8 @@ void Platform::Impl::record(Invocation *Inv, const Outcome &O,
       attrMs("fusion.queue_ms", R.QueueMs),
       attrDouble("fusion.cost_usd", B.CostUsd),
       attrInt("fusion.bytes_req", static_cast<std::int64_t>(Inv->PayloadBytes)),
-      attrInt("fusion.bytes_resp", static_cast<std::int64_t>(
-                                       O.Error ? 0 : O.Body.size())),
+      attrInt("fusion.bytes_resp",
+              static_cast<std::int64_t>(O.Error ? 0 : O.Body.size())),
   });
   if (!Inv->Sync)
     Attrs.push_back(attrInt("fusion.attempt", Inv->Attempt));
@@ -204,8 +204,7 @@ void Platform::Impl::record(Invocation *Inv, const Outcome &O,
     Attrs.push_back(attr("exception.message", O.ErrorMessage));
     Status = Json{{"code", 2}, {"message", O.ErrorType}};
   }
-  Json Span{{"traceId", Inv->TraceId},
-            {"spanId", Inv->SpanId}};
+  Json Span{{"traceId", Inv->TraceId}, {"spanId", Inv->SpanId}};
   if (!Inv->ParentSpanId.empty())
     Span["parentSpanId"] = Inv->ParentSpanId;
   Span["name"] = F.Name;
@@ -219,11 +218,10 @@ void Platform::Impl::record(Invocation *Inv, const Outcome &O,
        Json::array({Json{
            {"resource",
             Json{{"attributes",
-                  Json::array({attr("service.name",
-                                    std::string("fusionize-platform")),
-                               attr("cloud.provider", std::string("fusionize")),
-                               attr("fusion.emulation",
-                                    Opts.Emulation.Name)})}}},
+                  Json::array(
+                      {attr("service.name", std::string("fusionize-platform")),
+                       attr("cloud.provider", std::string("fusionize")),
+                       attr("fusion.emulation", Opts.Emulation.Name)})}}},
            {"scopeSpans",
             Json::array({Json{{"scope", Json{{"name", "fusionize-platform"},
                                              {"version", "0.1.0"}}},
@@ -240,9 +238,10 @@ void Platform::Impl::onOtlp(evhttp_request *Req) {
   Json Doc = Json::parse(requestBody(Req), nullptr, false);
   if (!Doc.is_object() || !Doc.contains("resourceSpans") ||
       !Doc["resourceSpans"].is_array())
-    return sendReply(Req, 400,
-                     R"({"code":3,"message":"expected an OTLP/JSON )"
-                     R"(ExportTraceServiceRequest {\"resourceSpans\": [...]}"})");
+    return sendReply(
+        Req, 400,
+        R"({"code":3,"message":"expected an OTLP/JSON )"
+        R"(ExportTraceServiceRequest {\"resourceSpans\": [...]}"})");
   if (!Doc["resourceSpans"].empty())
     writeTraceLine(Doc.dump());
   sendReply(Req, 200, "{}");

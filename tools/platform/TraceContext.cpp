@@ -102,8 +102,8 @@ std::optional<TraceContext> parseXRay(std::string_view Header) {
 }
 
 std::string formatXRay(const TraceContext &C) {
-  std::string S = "Root=1-" + C.TraceId.substr(0, 8) + "-" +
-                  C.TraceId.substr(8);
+  std::string S =
+      "Root=1-" + C.TraceId.substr(0, 8) + "-" + C.TraceId.substr(8);
   if (!C.SpanId.empty())
     S += ";Parent=" + C.SpanId;
   S += C.Sampled ? ";Sampled=1" : ";Sampled=0";
@@ -139,7 +139,7 @@ std::string newSpanId() { return ids().hex(16); }
 
 std::string newRequestId() {
   std::string H = ids().hex(32);
-  H[12] = '4';                               // version 4
+  H[12] = '4';                                                 // version 4
   H[16] = "89ab"[std::stoi(H.substr(16, 1), nullptr, 16) & 3]; // variant
   return H.substr(0, 8) + "-" + H.substr(8, 4) + "-" + H.substr(12, 4) + "-" +
          H.substr(16, 4) + "-" + H.substr(20, 12);

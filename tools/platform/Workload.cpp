@@ -1,4 +1,5 @@
-//===- platform/Workload.cpp - Workloads for `fusionize load` --------------===//
+//===- platform/Workload.cpp - Workloads for `fusionize load`
+//--------------===//
 #include "platform/Workload.h"
 
 #include "platform/TraceContext.h"
@@ -152,12 +153,14 @@ void Workload::validate(const std::string &Origin) const {
     throw FormatError(Origin + ": function: \"" + Function +
                       "\" is not a valid function name");
   if (InvocationType != "RequestResponse" && InvocationType != "Event")
-    throw FormatError(Origin + ": invocation_type: expected RequestResponse "
-                               "or Event, got \"" +
+    throw FormatError(Origin +
+                      ": invocation_type: expected RequestResponse "
+                      "or Event, got \"" +
                       InvocationType + "\"");
   if (Arrivals != "uniform" && Arrivals != "poisson")
-    throw FormatError(Origin + ": arrivals: expected uniform or poisson, got "
-                               "\"" +
+    throw FormatError(Origin +
+                      ": arrivals: expected uniform or poisson, got "
+                      "\"" +
                       Arrivals + "\"");
   if (TimeoutS <= 0)
     throw FormatError(Origin + ": timeout_s: must be positive");
@@ -308,8 +311,8 @@ PayloadTemplate PayloadTemplate::parse(const std::string &Text) {
     } else if (Name == "rand_int" || Name == "rand_float") {
       std::vector<std::string> A = split(Args, ':');
       if (A.size() != 2)
-        throw FormatError("payload template: " + Where +
-                          ": expected {{" + Name + ":LO:HI}}");
+        throw FormatError("payload template: " + Where + ": expected {{" +
+                          Name + ":LO:HI}}");
       if (Name == "rand_int") {
         P.K = Kind::RandInt;
         P.Lo = parseInt(A[0], Where);

@@ -1,10 +1,11 @@
-//===- platform/Workload.h - Workloads for `fusionize load` ----------------===//
+//===- platform/Workload.h - Workloads for `fusionize load`
+//----------------===//
 //
-// A workload (fusionize-workload/1, docs/schemas/fusionize-workload.schema.json)
-// says what to send: one function, the invocation type, phases of open-loop
-// arrivals (constant rate for N requests or S seconds, or a linear ramp), and
-// the payloads (a JSON Lines file, cycled; a template with placeholders; or
-// one literal document):
+// A workload (fusionize-workload/1,
+// docs/schemas/fusionize-workload.schema.json) says what to send: one function,
+// the invocation type, phases of open-loop arrivals (constant rate for N
+// requests or S seconds, or a linear ramp), and the payloads (a JSON Lines
+// file, cycled; a template with placeholders; or one literal document):
 //
 //   {"format": "fusionize-workload/1", "function": "AnalyzeSensor",
 //    "phases": [{"rate": 1, "requests": 1000},
@@ -32,10 +33,10 @@ namespace fusionize::platform {
 
 struct Phase {
   bool Ramp = false;
-  double Rate = 0;       // requests per second (constant phases)
+  double Rate = 0;         // requests per second (constant phases)
   double From = 0, To = 0; // requests per second at start and end (ramps)
   std::optional<std::uint64_t> Requests; // constant phases: stop after N
-  double DurationS = 0;  // otherwise: stop after this long
+  double DurationS = 0;                  // otherwise: stop after this long
 
   /// How long the phase lasts (a count-bounded phase: Requests / Rate).
   double length() const;
@@ -49,12 +50,16 @@ struct Workload {
   std::string Arrivals = "uniform";               // or "poisson"
   std::uint64_t Seed = 1;
   std::vector<Phase> Phases;
-  enum class PayloadKind { None, File, Template, Literal } Payload =
-      PayloadKind::None;
+  enum class PayloadKind {
+    None,
+    File,
+    Template,
+    Literal
+  } Payload = PayloadKind::None;
   std::string PayloadFile; // relative paths are relative to the workload file
   std::string Template;
   Json Literal;
-  double TimeoutS = 960;        // per request; beyond Lambda's 900 s maximum
+  double TimeoutS = 960; // per request; beyond Lambda's 900 s maximum
   std::uint64_t MaxInflight = 10000; // beyond it, arrivals are dropped
 
   Json toJson() const;
@@ -79,8 +84,16 @@ public:
   std::string expand(std::uint64_t Seq, std::mt19937_64 &Rng) const;
 
 private:
-  enum class Kind { Text, Seq, RandInt, RandFloat, Choice, RandString, Uuid,
-                    TimestampMs };
+  enum class Kind {
+    Text,
+    Seq,
+    RandInt,
+    RandFloat,
+    Choice,
+    RandString,
+    Uuid,
+    TimestampMs
+  };
   struct Piece {
     Kind K = Kind::Text;
     std::string Text;

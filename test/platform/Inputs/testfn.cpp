@@ -1,4 +1,5 @@
-//===- test/platform/Inputs/testfn.cpp - A custom runtime for platform tests ===//
+//===- test/platform/Inputs/testfn.cpp - A custom runtime for platform tests
+//===//
 //
 // A small Lambda custom runtime (cpp-httplib, no Fusionize runtime) whose
 // handler, chosen by _HANDLER, does one thing a test needs:
@@ -106,7 +107,8 @@ void exportSpan(const std::string &Name, int Kind, const std::string &Trace,
           {{"attributes",
             {kv("service.name", std::getenv("AWS_LAMBDA_FUNCTION_NAME")),
              kv("fusion.group", std::getenv("FUSIONIZE_GROUP"))}}}},
-         {"scopeSpans", {{{"scope", {{"name", "testfn"}}}, {"spans", {S}}}}}}}}};
+         {"scopeSpans",
+          {{{"scope", {{"name", "testfn"}}}, {"spans", {S}}}}}}}}};
   httplib::Client C(E.Host, E.Port);
   C.Post("/v1/traces", Doc.dump(), "application/json");
 }
@@ -242,10 +244,11 @@ int main() {
   if (Handler == "exit_init")
     return 3;
   if (Handler == "init_error") {
-    C.Post(Base + "init/error",
-           {{"Lambda-Runtime-Function-Error-Type", "Runtime.InitError"}},
-           R"({"errorMessage":"init failed on purpose","errorType":"Runtime.InitError"})",
-           "application/json");
+    C.Post(
+        Base + "init/error",
+        {{"Lambda-Runtime-Function-Error-Type", "Runtime.InitError"}},
+        R"({"errorMessage":"init failed on purpose","errorType":"Runtime.InitError"})",
+        "application/json");
     return 1;
   }
 

@@ -12,8 +12,8 @@
 #include <arpa/inet.h>
 #include <atomic>
 #include <chrono>
-#include <sstream>
 #include <netinet/in.h>
+#include <sstream>
 #include <sys/socket.h>
 #include <thread>
 #include <unistd.h>
@@ -25,28 +25,28 @@ namespace {
 class FakeLambda {
 public:
   FakeLambda() {
-    Server.Post(R"(/2015-03-31/functions/([^/]+)/invocations)",
-                [this](const httplib::Request &Req, httplib::Response &Res) {
-                  ++Requests;
-                  std::string Fn = Req.matches[1];
-                  LastType = Req.get_header_value("X-Amz-Invocation-Type");
-                  LastBody = Req.body;
-                  if (Fn == "fails") {
-                    Res.set_header("X-Amz-Function-Error", "Unhandled");
-                    Res.set_content(R"({"errorType":"Boom","errorMessage":"x"})",
-                                    "application/json");
-                  } else if (Fn == "throttled") {
-                    Res.status = 429;
-                    Res.set_header("x-amzn-ErrorType",
-                                   "TooManyRequestsException");
-                    Res.set_content(R"({"Type":"User","Message":"Rate Exceeded."})",
-                                    "application/json");
-                  } else if (LastType == "Event") {
-                    Res.status = 202;
-                  } else {
-                    Res.set_content(Req.body, "application/json");
-                  }
-                });
+    Server.Post(
+        R"(/2015-03-31/functions/([^/]+)/invocations)",
+        [this](const httplib::Request &Req, httplib::Response &Res) {
+          ++Requests;
+          std::string Fn = Req.matches[1];
+          LastType = Req.get_header_value("X-Amz-Invocation-Type");
+          LastBody = Req.body;
+          if (Fn == "fails") {
+            Res.set_header("X-Amz-Function-Error", "Unhandled");
+            Res.set_content(R"({"errorType":"Boom","errorMessage":"x"})",
+                            "application/json");
+          } else if (Fn == "throttled") {
+            Res.status = 429;
+            Res.set_header("x-amzn-ErrorType", "TooManyRequestsException");
+            Res.set_content(R"({"Type":"User","Message":"Rate Exceeded."})",
+                            "application/json");
+          } else if (LastType == "Event") {
+            Res.status = 202;
+          } else {
+            Res.set_content(Req.body, "application/json");
+          }
+        });
     Port = Server.bind_to_any_port("127.0.0.1");
     Thread = std::thread([this] { Server.listen_after_bind(); });
     while (!Server.is_running())

@@ -5,9 +5,9 @@
 // `fusionize run`, real instance processes, real sockets, real SQLite.
 //
 //===----------------------------------------------------------------------===//
+#include "platform/Platform.h"
 #include "platform/EventQueue.h"
 #include "platform/Load.h"
-#include "platform/Platform.h"
 
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -29,8 +29,8 @@ protected:
     Dir = mkdtemp(Tmpl);
     Json Functions = Json::array();
     for (const char *F : {"echo", "pid", "sleep", "record", "flaky"})
-      Functions.push_back(Json{{"name", F}, {"group", "testfn"},
-                               {"handler", F}});
+      Functions.push_back(
+          Json{{"name", F}, {"group", "testfn"}, {"handler", F}});
     Json M{{"format", "fusionize-manifest/1"},
            {"application", "unit"},
            {"groups", Json::array({Json{{"name", "testfn"},
@@ -57,9 +57,9 @@ protected:
                             int *Status = nullptr) {
     httplib::Client C("127.0.0.1", static_cast<int>(P.port()));
     C.set_read_timeout(60, 0);
-    auto R = C.Post("/2015-03-31/functions/" + Fn + "/invocations",
-                    {{"X-Amz-Invocation-Type", Type}}, Body,
-                    "application/json");
+    auto R =
+        C.Post("/2015-03-31/functions/" + Fn + "/invocations",
+               {{"X-Amz-Invocation-Type", Type}}, Body, "application/json");
     if (!R)
       return "<no answer>";
     if (Status)
@@ -178,8 +178,7 @@ TEST_F(PlatformTest, QueuedEventsSurviveARestart) {
   PlatformOptions O = options();
   Platform P(O);
   P.start();
-  ASSERT_TRUE(
-      eventually([&] { return P.summary().Events.Delivered == Left; }));
+  ASSERT_TRUE(eventually([&] { return P.summary().Events.Delivered == Left; }));
   P.stop();
   EXPECT_EQ(P.summary().Events.Resumed, Left);
   auto Q = EventQueue::open(Dir + "/state/events.db");

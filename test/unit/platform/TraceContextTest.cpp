@@ -61,8 +61,9 @@ TEST(TraceContext, RoundTripsThroughXRay) {
 }
 
 TEST(TraceContext, ParsesXRayInAnyOrder) {
-  auto C = parseXRay("Sampled=0;Self=1-67891234-abcdef012345678912345678;"
-                     "Parent=53995c3f42cd8ad8;Root=1-5759e988-bd862e3fe1be46a994272793");
+  auto C = parseXRay(
+      "Sampled=0;Self=1-67891234-abcdef012345678912345678;"
+      "Parent=53995c3f42cd8ad8;Root=1-5759e988-bd862e3fe1be46a994272793");
   ASSERT_TRUE(C);
   EXPECT_EQ(C->TraceId, "5759e988bd862e3fe1be46a994272793");
   EXPECT_EQ(C->SpanId, "53995c3f42cd8ad8");
@@ -80,7 +81,8 @@ TEST(TraceContext, RejectsBadXRay) {
   EXPECT_FALSE(parseXRay("Parent=53995c3f42cd8ad8"));
   EXPECT_FALSE(parseXRay("Root=2-5759e988-bd862e3fe1be46a994272793"));
   EXPECT_FALSE(parseXRay("Root=1-5759e988bd862e3fe1be46a994272793"));
-  EXPECT_FALSE(parseXRay("Root=1-5759e988-bd862e3fe1be46a994272793;Parent=xyz"));
+  EXPECT_FALSE(
+      parseXRay("Root=1-5759e988-bd862e3fe1be46a994272793;Parent=xyz"));
   EXPECT_FALSE(parseXRay("Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=2"));
 }
 

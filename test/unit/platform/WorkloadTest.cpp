@@ -102,7 +102,8 @@ TEST(Schedule, DownwardRampAndPhasesInSequence) {
 }
 
 TEST(Schedule, PoissonIsSeededAndHasTheRightMean) {
-  const char *Text = R"({"format": "fusionize-workload/1", "arrivals": "poisson",
+  const char *Text =
+      R"({"format": "fusionize-workload/1", "arrivals": "poisson",
     "seed": 42, "phases": [{"rate": 100, "duration_s": 100}]})";
   auto A = arrivalSchedule(parse(Text));
   auto B = arrivalSchedule(parse(Text));
