@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 namespace fusionize::detail {
 
@@ -255,6 +256,17 @@ http_failure http1_client::send_all(const std::string &head, std::string_view bo
 http_failure http1_client::fill(clock::time_point deadline, bool has_deadline,
                                 bool &eof) {
   char buf[16384];
+  // Right after a request the answer is rarely there yet: wait first
+  // rather than spend a recv on EAGAIN.
+  if (std::exchange(await_response_, false)) {
+    pollfd p{fd_, POLLIN, 0};
+    int r;
+    do
+      r = ::poll(&p, 1, remaining_ms(deadline, has_deadline));
+    while (r < 0 && errno == EINTR);
+    if (r == 0)
+      return fail(http_failure::timeout, "timed out waiting for the response");
+  }
   for (;;) {
     ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
     if (n > 0) {
@@ -430,6 +442,7 @@ http_failure http1_client::request(std::string_view method, std::string_view pat
 
   if (http_failure f = send_all(head, body, deadline, has_deadline); f != http_failure::none)
     return f;
+  await_response_ = in_.empty();
   bool keep_alive = true;
   if (http_failure f = read_response(out, deadline, has_deadline, keep_alive);
       f != http_failure::none)

@@ -83,6 +83,7 @@ private:
   std::string host_header_;
   int fd_ = -1;
   std::string in_; // received and not yet consumed
+  bool await_response_ = false;
   clock::time_point last_used_{};
   std::string error_;
 };
