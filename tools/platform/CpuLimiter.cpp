@@ -122,6 +122,21 @@ static void removeStale(const std::string &Dir) {
   closedir(D);
 }
 
+bool CpuLimiter::adopt(const std::string &Dir, Mode Candidate) {
+  // Usable if an instance cgroup with a quota can be made below it.
+  Base = Dir;
+  M = Candidate;
+  std::string Probe = create("probe", 1);
+  if (!Probe.empty()) {
+    remove(Probe);
+    return true;
+  }
+  rmdir(Dir.c_str());
+  M = Mode::None;
+  Base.clear();
+  return false;
+}
+
 bool CpuLimiter::tryV2(std::string &Why) {
   for (const Mount &Mt : cgroupMounts()) {
     if (Mt.Type != "cgroup2")
@@ -151,18 +166,9 @@ bool CpuLimiter::tryV2(std::string &Why) {
       rmdir(Dir.c_str());
       continue;
     }
-    Base = Dir;
-    M = Mode::CgroupV2;
-    std::string Probe = create("probe", 1);
-    if (Probe.empty()) {
-      Why = "cgroup v2: cannot set cpu.max below " + Dir;
-      rmdir(Dir.c_str());
-      M = Mode::None;
-      Base.clear();
-      continue;
-    }
-    remove(Probe);
-    return true;
+    if (adopt(Dir, Mode::CgroupV2))
+      return true;
+    Why = "cgroup v2: cannot set cpu.max below " + Dir;
   }
   if (Why.empty())
     Why = "no cgroup v2 hierarchy";
@@ -181,18 +187,9 @@ bool CpuLimiter::tryV1(std::string &Why) {
             std::strerror(errno);
       continue;
     }
-    Base = Dir;
-    M = Mode::CgroupV1;
-    std::string Probe = create("probe", 1);
-    if (Probe.empty()) {
-      Why = "cgroup v1: cannot set cpu.cfs_quota_us below " + Dir;
-      rmdir(Dir.c_str());
-      M = Mode::None;
-      Base.clear();
-      continue;
-    }
-    remove(Probe);
-    return true;
+    if (adopt(Dir, Mode::CgroupV1))
+      return true;
+    Why = "cgroup v1: cannot set cpu.cfs_quota_us below " + Dir;
   }
   if (Why.empty())
     Why = "no cgroup v1 cpu hierarchy";

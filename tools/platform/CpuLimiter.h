@@ -43,6 +43,8 @@ private:
   CpuLimiter() = default;
   bool tryV2(std::string &Why);
   bool tryV1(std::string &Why);
+  /// Takes `Dir` as the platform's cgroup if a limit can be set below it.
+  bool adopt(const std::string &Dir, Mode Candidate);
   bool writeLimit(const std::string &Dir, double Cpus);
 
   Mode M = Mode::None;
