@@ -23,6 +23,10 @@ runtime_config runtime_config::from_env() {
     c.endpoint.pop_back();
   if (!c.endpoint.empty() && c.endpoint.find("://") == std::string::npos)
     c.endpoint = "http://" + c.endpoint;
+  if (!c.endpoint.empty() && c.endpoint.rfind("http://", 0) != 0 &&
+      c.endpoint.rfind("https://", 0) != 0)
+    c.problem = "FUSIONIZE_ENDPOINT='" + c.endpoint +
+                "' is not an http:// or https:// URL";
   c.region = env_or("AWS_REGION", env_or("AWS_DEFAULT_REGION", ""));
   if (c.endpoint.empty() && !c.region.empty()) {
     c.aws = true;

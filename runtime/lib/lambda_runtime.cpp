@@ -93,9 +93,15 @@ int run_lambda_runtime(const std::string &api, const std::string &handler) {
   for (;;) {
     http_response next;
     // No timeout: /next parks until there is an invocation.
+    auto asked = std::chrono::steady_clock::now();
     http_failure f = client.request("GET", std::string(kApi) + "/invocation/next",
                                     {}, {}, kConnectMs, -1, next, kIdleMs);
     if (f != http_failure::none || next.status != 200) {
+      // A parked /next that the platform dropped after a while is not a
+      // failure: ask again.
+      if (f == http_failure::receive &&
+          std::chrono::steady_clock::now() - asked > std::chrono::seconds(1))
+        continue;
       // The API is gone (the platform stopped) or confused: retry a few
       // times, then give up as AWS's own runtimes do.
       if (++failures > 5) {

@@ -16,6 +16,7 @@
 //===----------------------------------------------------------------------===//
 #include "trace.h"
 #include "fast_clock.h"
+#include "http1.h"
 #include "otlp_json.h"
 
 #include <fusionize/detail/runtime_api.h>
@@ -118,7 +119,8 @@ struct tracer_state {
 
   std::mutex export_mu; // one export at a time; owns the sinks
   int fd = -1;
-  std::unique_ptr<httplib::Client> otlp;
+  std::unique_ptr<http1_client> otlp;         // http:// collectors
+  std::unique_ptr<httplib::Client> otlp_tls;  // https:// collectors
   std::string otlp_path;
   bool otlp_failing = false;
 
@@ -288,13 +290,24 @@ void export_document(tracer_state &t, const trace_config &cfg,
     write_all(t.fd, line); // one write: lines of concurrent processes stay whole
   if (cfg.to_stdout)
     write_all(1, line);
-  if (t.otlp) {
-    auto res = t.otlp->Post(t.otlp_path, doc, "application/json");
-    bool ok = res && res->status >= 200 && res->status < 300;
+  if (t.otlp || t.otlp_tls) {
+    bool ok;
+    std::string why;
+    if (t.otlp) {
+      http_response res;
+      http_failure f = t.otlp->request("POST", t.otlp_path,
+                                       {{"Content-Type", "application/json"}}, doc,
+                                       2000, 5000, res);
+      ok = f == http_failure::none && res.status >= 200 && res.status < 300;
+      why = f != http_failure::none ? t.otlp->error_text()
+                                    : "HTTP " + std::to_string(res.status);
+    } else {
+      auto res = t.otlp_tls->Post(t.otlp_path, doc, "application/json");
+      ok = res && res->status >= 200 && res->status < 300;
+      why = res ? "HTTP " + std::to_string(res->status) : httplib::to_string(res.error());
+    }
     if (!ok && !t.otlp_failing)
-      log_line("cannot export traces to " + cfg.otlp_endpoint + ": " +
-               (res ? "HTTP " + std::to_string(res->status)
-                    : httplib::to_string(res.error())) +
+      log_line("cannot export traces to " + cfg.otlp_endpoint + ": " + why +
                " (further failures are not logged until it recovers)");
     t.otlp_failing = !ok;
   }
@@ -381,6 +394,7 @@ void configure_tracing(trace_config config) {
     t.fd = -1;
   }
   t.otlp.reset();
+  t.otlp_tls.reset();
   if (!config.file.empty()) {
     t.fd = ::open(config.file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
                   0644);
@@ -396,20 +410,31 @@ void configure_tracing(trace_config config) {
         url.find('/', scheme_end == std::string::npos ? 0 : scheme_end + 3);
     std::string base = path_start == std::string::npos ? url : url.substr(0, path_start);
     t.otlp_path = path_start == std::string::npos ? "/v1/traces" : url.substr(path_start);
-    t.otlp = std::make_unique<httplib::Client>(base);
-    if (!t.otlp->is_valid()) {
+    bool valid;
+    if (base.rfind("http://", 0) == 0) {
+      t.otlp = std::make_unique<http1_client>(base);
+      valid = t.otlp->valid();
+    } else if (base.rfind("https://", 0) == 0) {
+      t.otlp_tls = std::make_unique<httplib::Client>(base);
+      valid = t.otlp_tls->is_valid();
+      if (valid) {
+        t.otlp_tls->set_keep_alive(true);
+        t.otlp_tls->set_tcp_nodelay(true);
+        t.otlp_tls->set_connection_timeout(2, 0);
+        t.otlp_tls->set_read_timeout(5, 0);
+        t.otlp_tls->set_write_timeout(5, 0);
+      }
+    } else {
+      valid = false;
+    }
+    if (!valid) {
       log_line("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT='" + url +
                "' is not a usable URL; not exporting there");
       t.otlp.reset();
-    } else {
-      t.otlp->set_keep_alive(true);
-      t.otlp->set_tcp_nodelay(true);
-      t.otlp->set_connection_timeout(2, 0);
-      t.otlp->set_read_timeout(5, 0);
-      t.otlp->set_write_timeout(5, 0);
+      t.otlp_tls.reset();
     }
   }
-  bool exporting = t.fd >= 0 || config.to_stdout || t.otlp;
+  bool exporting = t.fd >= 0 || config.to_stdout || t.otlp || t.otlp_tls;
   {
     std::lock_guard<std::mutex> lock(t.mu);
     g_sampler.store(int(config.sampler), std::memory_order_relaxed);

@@ -215,3 +215,14 @@ TEST_F(RuntimeApi, AsyncWorkFinishesBeforeTheResponse) {
   ASSERT_EQ(p.size(), 1u) << child->stderr_text();
   EXPECT_EQ(p[0].body, "20");
 }
+
+TEST_F(RuntimeApi, GivesUpWhenTheApiKeepsFailing) {
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    closing = true; // every /next answers 500
+  }
+  auto child = start("add");
+  EXPECT_EQ(child->wait(), 1);
+  EXPECT_THAT(child->stderr_text(), HasSubstr("is not answering (HTTP 500)"));
+  EXPECT_EQ(nexts, 6);
+}

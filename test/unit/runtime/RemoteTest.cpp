@@ -445,6 +445,10 @@ TEST(Remote, NoEndpointOrBadConfiguration) {
   } catch (const remote_error &e) {
     EXPECT_EQ(e.type(), "fusionize.ConfigError");
   }
+  setenv("FUSIONIZE_ENDPOINT", "ftp://127.0.0.1:9", 1);
+  c = runtime_config::from_env();
+  unsetenv("FUSIONIZE_ENDPOINT");
+  EXPECT_THAT(c.problem, HasSubstr("is not an http:// or https:// URL"));
   set_config(runtime_config{});
 }
 

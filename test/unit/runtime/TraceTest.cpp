@@ -429,3 +429,14 @@ TEST_F(Tracing, OutputMatchesTheOtlpSchema) {
       files + " 2>&1; echo status=$?");
   EXPECT_THAT(out, HasSubstr("status=0")) << out;
 }
+
+TEST(TraceConfig, UnusableCollectorUrlIsReported) {
+  trace_config c;
+  c.otlp_endpoint = "ftp://collector/v1/traces";
+  testing::internal::CaptureStderr();
+  configure_tracing(c);
+  std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_FALSE(tracing_enabled());
+  EXPECT_THAT(err, HasSubstr("is not a usable URL"));
+  configure_tracing(trace_config{});
+}
