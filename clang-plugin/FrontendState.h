@@ -17,10 +17,13 @@ namespace clang {
 class Sema;
 } // namespace clang
 
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace fusionize {
+
+class GroupCompiler;
 
 struct TaskDecl {
   clang::FunctionDecl *Decl = nullptr; // canonical declaration
@@ -59,6 +62,8 @@ public:
   /// reads the latter, everything else (debug info checksums) the former.
   std::string OriginalText;
   std::string ExtendedText;
+  /// Compiles the group objects beside the main compile (see GroupCompiler).
+  std::shared_ptr<GroupCompiler> Compiler;
 
 private:
   std::vector<TaskDecl> Recorded;

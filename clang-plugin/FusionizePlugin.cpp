@@ -10,6 +10,7 @@
 //       emit=KIND     obj, asm, ll or bc per group (default: as the compile)
 //       expensive=N   static plan: cost at which a callee gets its own group
 //       memory=MB     static plan: memory size of every group
+//       jobs=N        group objects compiled at once (default: one per CPU)
 //       no-split      analyze and report, write no group outputs
 //       facts-only    embed what the frontend found in the IR and stop, for
 //                     `opt -passes=fusionize`
@@ -24,6 +25,7 @@
 #include "Diagnostics.h"
 #include "FrontendState.h"
 #include "GlueGenerator.h"
+#include "GroupCompiler.h"
 #include "StaticGraph.h"
 
 #include "FrontendFacts.h"
@@ -71,65 +73,6 @@ std::string runtimeIncludeDir() {
   }
   return FUSIONIZE_SOURCE_INCLUDE_DIR;
 }
-
-// --- Group objects through clang's own backend ------------------------------
-class ClangEmitter : public GroupEmitter {
-public:
-  explicit ClangEmitter(CompilerInstance &CI) : CI(CI) {}
-
-  std::string emit(llvm::Module &M, const std::string &Path,
-                   const std::string &Kind) override {
-    std::error_code EC;
-    auto OS = std::make_unique<llvm::raw_fd_ostream>(
-        Path, EC, Kind == "obj" || Kind == "bc" ? llvm::sys::fs::OF_None
-                                                : llvm::sys::fs::OF_Text);
-    if (EC)
-      return "cannot write " + Path + ": " + EC.message();
-    BackendAction Action = Kind == "asm" ? Backend_EmitAssembly
-                           : Kind == "ll" ? Backend_EmitLL
-                           : Kind == "bc" ? Backend_EmitBC
-                                          : Backend_EmitObj;
-    // Same options as the compile; sections per function so that the group
-    // executable's link drops what the group does not reach.
-    CodeGenOptions CGOpts = CI.getCodeGenOpts();
-    CGOpts.FunctionSections = true;
-    CGOpts.DataSections = true;
-    unsigned Errors = CI.getDiagnostics().getNumErrors();
-    EmitBackendOutput(CI.getDiagnostics(), CI.getHeaderSearchOpts(), CGOpts,
-                      CI.getTargetOpts(), CI.getLangOpts(),
-                      CI.getTarget().getDataLayoutString(), &M, Action,
-                      &CI.getVirtualFileSystem(), std::move(OS));
-    if (CI.getDiagnostics().getNumErrors() != Errors)
-      return "code generation of " + Path + " failed";
-    return "";
-  }
-
-  std::string defaultKind() const override {
-    switch (CI.getFrontendOpts().ProgramAction) {
-    case frontend::EmitAssembly:
-      return "asm";
-    case frontend::EmitLLVM:
-      return "ll";
-    case frontend::EmitBC:
-      return "bc";
-    default:
-      return "obj";
-    }
-  }
-
-  void error(const std::string &Message) override {
-    DiagnosticsEngine &D = CI.getDiagnostics();
-    D.Report(diagID(D, Diag::BadPluginArg)) << Message;
-  }
-  void warning(const std::string &Message) override {
-    DiagnosticsEngine &D = CI.getDiagnostics();
-    D.Report(D.getCustomDiagID(DiagnosticsEngine::Warning, "fusionize: %0"))
-        << Message;
-  }
-
-private:
-  CompilerInstance &CI;
-};
 
 // --- The AST consumer: checks, graph and glue at the end of the TU -----------
 class FusionConsumer : public SemaConsumer {
@@ -236,7 +179,7 @@ public:
                         "(-fplugin-arg-fusionize-KEY[=VALUE]):\n"
                         "  graph=FILE plan=FILE profile=FILE[,FILE] "
                         "objective=SPEC planner=NAME emulation=PROFILE\n"
-                        "  out-dir=DIR emit=obj|asm|ll|bc expensive=N "
+                        "  out-dir=DIR emit=obj|asm|ll|bc jobs=N expensive=N "
                         "memory=MB no-split facts-only help\n";
       } else if (Key == "graph") {
         if (!NeedValue())
@@ -292,6 +235,14 @@ public:
         if (!NeedValue())
           return false;
         Opts.Emulation = Value;
+      } else if (Key == "jobs") {
+        if (!NeedValue())
+          return false;
+        char *End = nullptr;
+        long N = std::strtol(Value.c_str(), &End, 10);
+        if (*End || N < 0 || N > 256)
+          return Bad("jobs=" + Value + ": expected 0..256 (0: one per CPU)");
+        Jobs = static_cast<unsigned>(N);
       } else if (Key == "no-split") {
         Opts.Split = false;
       } else if (Key == "facts-only") {
@@ -299,8 +250,8 @@ public:
       } else {
         return Bad("unknown plugin argument '" + A +
                    "' (graph, plan, profile, objective, planner, emulation, "
-                   "out-dir, emit, expensive, memory, no-split, facts-only, "
-                   "help)");
+                   "out-dir, emit, jobs, expensive, memory, no-split, "
+                   "facts-only, help)");
       }
     }
     return true;
@@ -329,7 +280,8 @@ protected:
     FusionOptions PassOpts = Opts;
     PassOpts.OutputFile = CI.getFrontendOpts().OutputFile;
     mergeCommandLineOptions(PassOpts);
-    auto Emitter = std::make_shared<ClangEmitter>(CI);
+    auto Emitter = std::make_shared<GroupCompiler>(CI, Jobs);
+    State->Compiler = Emitter;
     CI.getCodeGenOpts().PassBuilderCallbacks.push_back(
         [PassOpts, Facts, Emitter](llvm::PassBuilder &PB) {
           PB.registerPipelineStartEPCallback(
@@ -348,6 +300,7 @@ protected:
 
 private:
   FusionOptions Opts;
+  unsigned Jobs = 0;
   std::shared_ptr<FrontendState> State;
 };
 
@@ -373,6 +326,13 @@ protected:
       void Initialize(ASTContext &) override {
         if (FrontendState *State = FrontendState::current())
           installGlueInclude(CI, *State);
+      }
+      // After the code generator, which wrote the monolith: the group
+      // objects compiled beside it are waited for here.
+      void HandleTranslationUnit(ASTContext &) override {
+        if (FrontendState *State = FrontendState::current())
+          if (State->Compiler)
+            State->Compiler->finish();
       }
 
     private:

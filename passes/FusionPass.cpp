@@ -319,6 +319,18 @@ PreservedAnalyses FusionPass::run(Module &M, ModuleAnalysisManager &MAM) {
 
   std::vector<TaskCallSite> Sites = findTaskCalls(Model);
   std::string OutDir = Opts.OutDir;
+  if (P.Groups.empty()) {
+    // The file defines no task and no plan names groups: its object is the
+    // same for every group (fusionize link links it into each), unless it
+    // calls tasks, which only a whole-program plan can route.
+    if (!Sites.empty() && Opts.Split && !PrintOnly)
+      Emitter->warning("this file calls tasks but defines none; compile it "
+                       "with the program's plan (fusionize analyze --plan) so "
+                       "that its calls go to the right groups");
+    if (!PrintOnly)
+      finalizeMonolith(M, *FF, &MAM);
+    return PrintOnly ? PreservedAnalyses::all() : PreservedAnalyses::none();
+  }
   if (OutDir.empty() && !Opts.OutputFile.empty() && Opts.OutputFile != "-")
     OutDir = Opts.OutputFile + ".fusion";
   bool Split = Opts.Split && !PrintOnly && !OutDir.empty();
@@ -439,10 +451,7 @@ PreservedAnalyses FusionPass::run(Module &M, ModuleAnalysisManager &MAM) {
         Emitter->error(Err);
         return PreservedAnalyses::all();
       }
-      uint64_t Size = 0;
-      sys::fs::file_size(Path, Size);
       JG["object"] = sys::path::filename(Path).str();
-      JG["object_size"] = Size;
       ++NumGroups;
     }
     JGroups.push_back(JG);
@@ -475,13 +484,29 @@ PreservedAnalyses FusionPass::run(Module &M, ModuleAnalysisManager &MAM) {
              << edgeKindName(E.Kind) << " calls " << E.Calls << "\n";
   }
   if (Split) {
-    SmallString<256> Path(OutDir);
-    sys::path::append(Path, "report.json");
-    try {
-      writeJsonFile(std::string(Path), Report);
-    } catch (const FormatError &E) {
-      Emitter->error(E.what());
-    }
+    // The report names the objects' sizes, so it is written once the group
+    // objects exist (the emitter may still be compiling them).
+    std::shared_ptr<GroupEmitter> E = Emitter;
+    std::string Dir = OutDir;
+    Emitter->whenDone([E, Dir, Report]() mutable {
+      for (Json &JG : Report["groups"]) {
+        if (!JG.contains("object"))
+          continue;
+        SmallString<256> Obj(Dir);
+        sys::path::append(Obj, JG["object"].get<std::string>());
+        uint64_t Size = 0;
+        if (sys::fs::file_size(Obj, Size))
+          return; // the emitter reported why
+        JG["object_size"] = Size;
+      }
+      SmallString<256> Path(Dir);
+      sys::path::append(Path, "report.json");
+      try {
+        writeJsonFile(std::string(Path), Report);
+      } catch (const FormatError &Err) {
+        E->error(Err.what());
+      }
+    });
   }
   if (PrintOnly)
     return PreservedAnalyses::all();

@@ -21,6 +21,7 @@
 
 #include "llvm/IR/PassManager.h"
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -44,6 +45,9 @@ public:
   /// Reports an error the pass cannot recover from (bad plan, ...).
   virtual void error(const std::string &Message) = 0;
   virtual void warning(const std::string &Message) = 0;
+  /// Runs `Then` once every emit() so far has produced its file. An emitter
+  /// that compiles in the background defers it; the default runs it now.
+  virtual void whenDone(std::function<void()> Then) { Then(); }
 };
 
 class FusionPass : public llvm::PassInfoMixin<FusionPass> {

@@ -1,6 +1,7 @@
 //===- GroupSplitter.cpp - One module per fusion group ---------------------===//
 #include "GroupSplitter.h"
 
+#include "GlueSize.h"
 #include "RuntimeABI.h"
 
 #include "llvm/Analysis/CGSCCPassManager.h"
@@ -205,6 +206,7 @@ std::unique_ptr<Module> buildGroupModule(Module &M, const FrontendFacts &Facts,
   for (const TaskIR *T : Entries)
     Summary.Entries.push_back(T->name());
   removeDeadCode(*GM, nullptr);
+  optimizeGlueForSize(*GM, TaskModel(*GM, Facts));
 
   std::set<std::string> After;
   for (Function &F : *GM)
@@ -231,6 +233,7 @@ void finalizeMonolith(Module &M, const FrontendFacts &Facts,
   defineTaskInfos(M, Model);
   emitRegistration(M, {Entries.begin(), Entries.end()});
   removeDeadCode(M, MAM);
+  optimizeGlueForSize(M, TaskModel(M, Facts));
   // The facts describe glue that is gone now.
   if (NamedMDNode *N = M.getNamedMetadata("fusionize.frontend"))
     M.eraseNamedMetadata(N);

@@ -11,7 +11,7 @@
 
 namespace one { [[fusionize::task]] int dup(int x) { return x; } } // expected-note {{task 'dup' is first declared here}}
 namespace two { [[fusionize::task]] int dup(int x) { return x; } } // expected-error {{duplicate task name 'dup'; give one of the tasks another name with [[fusionize::task("name")]]}}
-// CHECK: fix-it:"{{.*}}names.cpp":{[[@LINE-1]]:36-[[@LINE-1]]:36}:"(\"dup_2\")"
+// CHECK: fix-it:"{{.*}}names.cpp":{[[@LINE-1]]:34-[[@LINE-1]]:34}:"(\"dup_2\")"
 namespace three { [[fusionize::task("dup")]] int other(int x) { return x; } } // expected-error {{duplicate task name 'dup'}}
 // expected-note@-4 {{task 'dup' is first declared here}}
 

@@ -139,12 +139,17 @@ int runLink(int Argc, char **Argv) {
   std::map<std::string, std::string> DefinedIn;
   std::map<std::string, std::string> GroupExt; // group -> object extension
   std::vector<std::string> Sources;
+  std::vector<std::string> Common; // objects of files without tasks
   try {
     for (const std::string &Obj : Objects.Values) {
       std::string Report = Obj + ".fusion/report.json";
-      if (!exists(Report))
-        return P.error(Obj + " was not compiled with the fusionize plugin "
-                             "(there is no " + Report + ")");
+      if (!exists(Report)) {
+        // A file without tasks: the same code in every group.
+        if (!exists(Obj))
+          return P.error(Obj + ": no such object");
+        Common.push_back(Obj);
+        continue;
+      }
       Json R = readJsonFile(Report);
       expectFormat(R, "fusionize-report/1", Report);
       Sources.push_back(getString(R, "source", "", Report, ""));
@@ -198,7 +203,9 @@ int runLink(int Argc, char **Argv) {
       }
     }
     if (!Agreed)
-      return P.error("no objects");
+      return P.error("none of the objects was compiled with the fusionize "
+                     "plugin from a file with tasks (no X.o.fusion/"
+                     "report.json): there is nothing to split");
     // The whole program: every task of the plan defined somewhere, every
     // defined task in a group.
     for (const std::string &T : Agreed->tasks())
@@ -230,6 +237,10 @@ int runLink(int Argc, char **Argv) {
     J.Log = Dir + "/" + Gr.Name + ".link.log";
     J.Argv = {Cxx.value(), "-o", Dir + "/" + Gr.Name};
     for (const std::string &Obj : Objects.Values) {
+      if (std::find(Common.begin(), Common.end(), Obj) != Common.end()) {
+        J.Argv.push_back(Obj);
+        continue;
+      }
       std::string GO = Obj + ".fusion/" + Gr.Name + GroupExt[Gr.Name];
       if (!exists(GO))
         return P.error(GO + " is missing: was " + Obj +
