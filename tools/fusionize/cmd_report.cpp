@@ -3,10 +3,12 @@
 //   fusionize report a.o b.o                  text
 //   fusionize report --format svg -o g.svg a.o
 //   fusionize report --format dot app.fusion/manifest.json
+//   fusionize report --format html -o report.html opt/report.json
 //
 // Inputs are objects compiled with the plugin (their X.o.fusion/report.json),
 // report files, or a manifest (its plan and graph). Several objects of one
-// program are merged.
+// program are merged. --format html renders the report of `fusionize
+// optimize` (fusionize-optimize/1) as a self-contained page.
 //
 //===----------------------------------------------------------------------===//
 #include "Command.h"
@@ -16,6 +18,7 @@
 #include "core/Manifest.h"
 #include "core/Plan.h"
 #include "core/Render.h"
+#include "optimize/Report.h"
 
 #include <cstdio>
 #include <iostream>
@@ -181,19 +184,42 @@ int runReport(int Argc, char **Argv) {
   ArgParser P("fusionize report",
               "Shows what the fusion pass did: the groups, where each call "
               "goes, and a picture of the task graph colored by group.");
-  auto &Format = P.option("format", "FORMAT", "text, dot or svg", "text", 'f');
+  auto &Format = P.option("format", "FORMAT",
+                          "text, dot or svg; html for an optimize report",
+                          "text", 'f');
   auto &Out = P.option("output", "FILE", "write here instead of stdout", "",
                        'o');
   auto &Title = P.option("title", "TEXT", "title of the picture");
   auto &Inputs = P.positional("INPUT",
                               "objects compiled with the plugin, their "
-                              "report.json files, or a manifest.json",
+                              "report.json files, or a manifest.json; for "
+                              "html the report.json of fusionize optimize",
                               true, true);
   if (int Rc = P.parse(Argc, Argv); Rc >= 0)
     return Rc;
   const std::string &F = Format.value();
-  if (F != "text" && F != "dot" && F != "svg")
-    return P.error("--format: expected text, dot or svg, got '" + F + "'");
+  if (F != "text" && F != "dot" && F != "svg" && F != "html")
+    return P.error("--format: expected text, dot, svg or html, got '" + F +
+                   "'");
+  if (F == "html") {
+    if (Inputs.Values.size() != 1)
+      return P.error("--format html takes one input: the report.json of "
+                     "fusionize optimize");
+    try {
+      const std::string &In = Inputs.Values[0];
+      Json Doc = readJsonFile(In);
+      expectFormat(Doc, optimize::ReportFormat, In);
+      std::string Html = optimize::renderHtml(Doc);
+      if (Out.isSet() && !Out.value().empty() && Out.value() != "-")
+        writeTextFile(Out.value(), Html);
+      else
+        std::cout << Html;
+    } catch (const FormatError &E) {
+      std::cerr << "fusionize report: " << E.what() << "\n";
+      return 1;
+    }
+    return 0;
+  }
 
   Merged M;
   try {
@@ -255,5 +281,7 @@ int runReport(int Argc, char **Argv) {
 } // namespace
 } // namespace fusionize
 
-FUSIONIZE_COMMAND(report, "what the fusion pass did: text, Graphviz DOT or SVG",
+FUSIONIZE_COMMAND(report,
+                  "what the fusion pass did: text, Graphviz DOT or SVG; an "
+                  "optimize report as HTML",
                   fusionize::runReport, 60)

@@ -61,7 +61,10 @@ std::string Objective::str() const {
     break;
   case Goal::Weighted:
     S << "weighted: " << Weight << " x " << pct(Quantile) << " latency + "
-      << (1 - Weight) << " x cost (relative to the current plan)";
+      << (1 - Weight) << " x cost (relative to "
+      << (RefLatencyMs > 0 || RefCostUsd > 0 ? "fixed references"
+                                             : "the current plan")
+      << ")";
     break;
   }
   if (MaxLatencyMs > 0)
@@ -81,6 +84,10 @@ Json Objective::toJson() const {
          {"description", str()}};
   if (Kind == Goal::Weighted)
     J["weight"] = Weight;
+  if (Kind == Goal::Weighted && RefLatencyMs > 0)
+    J["reference_latency_ms"] = RefLatencyMs;
+  if (Kind == Goal::Weighted && RefCostUsd > 0)
+    J["reference_cost_usd"] = RefCostUsd;
   if (MaxLatencyMs > 0)
     J["max_latency_ms"] = MaxLatencyMs;
   return J;
@@ -97,8 +104,10 @@ void Scorer::calibrate(const Prediction &P, const FastEval::Result &R) {
     Ratio[I] = Mean > 0 && Q > 0 ? Q / Mean : 1.0;
     Lat += M.Entries[I].Share * Q;
   }
-  LatRef = Lat > 0 ? Lat : 1;
-  CostRef = P.CostUsd > 0 ? P.CostUsd : 1;
+  LatRef = Obj.RefLatencyMs > 0 ? Obj.RefLatencyMs : Lat > 0 ? Lat : 1;
+  CostRef = Obj.RefCostUsd > 0 ? Obj.RefCostUsd
+            : P.CostUsd > 0    ? P.CostUsd
+                               : 1;
 }
 
 double Scorer::latency(const FastEval::Result &R, size_t Entry) const {

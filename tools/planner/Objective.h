@@ -31,6 +31,10 @@ struct Objective {
   double Quantile = 0.5;     // 0.5 (median) or 0.99
   double MaxLatencyMs = 0;   // > 0: bound on every entry's latency
   LatencyKind Latency = LatencyKind::Response;
+  /// Weighted: fixed references (> 0) instead of the current plan's
+  /// predictions, so that a loop of plans (fusionize optimize) keeps one
+  /// objective from iteration to iteration.
+  double RefLatencyMs = 0, RefCostUsd = 0;
 
   /// "latency", "cost", "weighted:0.3"; throws FormatError otherwise.
   static Objective parse(const std::string &Spec);
