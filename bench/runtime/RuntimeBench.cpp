@@ -37,12 +37,14 @@
 
 using namespace fusionize::detail;
 
-// --- The fused-call callee ------------------------------------------------------
+// --- The fused-call callee
+// ------------------------------------------------------
 
 [[gnu::noinline]] std::uint64_t checksum(std::uint64_t seed) {
   unsigned char block[64];
   for (int i = 0; i < 64; ++i)
-    block[i] = static_cast<unsigned char>(seed >> (i % 8 * 8)) ^ static_cast<unsigned char>(i);
+    block[i] = static_cast<unsigned char>(seed >> (i % 8 * 8)) ^
+               static_cast<unsigned char>(i);
   std::uint64_t h = 1469598103934665603ull;
   for (unsigned char b : block)
     h = (h ^ b) * 1099511628211ull;
@@ -118,7 +120,8 @@ static void BM_ExportPerSpan(benchmark::State &state) {
 }
 BENCHMARK(BM_ExportPerSpan);
 
-// --- The minimal server -----------------------------------------------------------
+// --- The minimal server
+// -----------------------------------------------------------
 
 namespace {
 
@@ -221,7 +224,8 @@ static void BM_RawHttpRoundTrip(benchmark::State &state) {
       "Host: 127.0.0.1\r\nContent-Length: 2\r\n\r\n[]";
   std::string buf;
   for (auto _ : state) {
-    if (write(fd, request.data(), request.size()) < 0 || !read_message(fd, buf)) {
+    if (write(fd, request.data(), request.size()) < 0 ||
+        !read_message(fd, buf)) {
       state.SkipWithError("round trip failed");
       break;
     }
@@ -279,7 +283,8 @@ static void BM_RoundTrips_Interleaved(benchmark::State &state) {
   };
   for (auto _ : state) {
     auto t0 = clock::now();
-    if (write(fd, request.data(), request.size()) < 0 || !read_message(fd, buf)) {
+    if (write(fd, request.data(), request.size()) < 0 ||
+        !read_message(fd, buf)) {
       state.SkipWithError("raw round trip failed");
       break;
     }

@@ -55,7 +55,8 @@ std::string expected_shape(const task_registration &reg) {
 }
 
 std::string with_article(const char *kind) {
-  bool vowel = std::string_view("aeiou").find(kind[0]) != std::string_view::npos;
+  bool vowel =
+      std::string_view("aeiou").find(kind[0]) != std::string_view::npos;
   return (vowel ? "an " : "a ") + std::string(kind);
 }
 
@@ -79,8 +80,8 @@ json parse_payload(std::string_view payload, const task_registration &reg) {
 void arity_error(const task_registration &reg, std::size_t got) {
   throw payload_error("task '" + std::string(task_name(reg)) + "' takes " +
                       arguments(reg.nparams) + " " + param_list(reg) +
-                      ", the payload has " + std::to_string(got) +
-                      ": send " + expected_shape(reg));
+                      ", the payload has " + std::to_string(got) + ": send " +
+                      expected_shape(reg));
 }
 
 void payload_shape_error(const task_registration &reg, const json &payload) {
@@ -114,15 +115,16 @@ void check_object_fields(const json &obj, const task_registration &reg) {
 }
 
 std::string param_label(const task_registration &reg, std::size_t index) {
-  std::string pos = std::to_string(index + 1) + " of " +
-                    std::to_string(reg.nparams);
+  std::string pos =
+      std::to_string(index + 1) + " of " + std::to_string(reg.nparams);
   if (reg.params && index < reg.nparams && reg.params[index] &&
       *reg.params[index])
     return "parameter '" + std::string(reg.params[index]) + "' (" + pos + ")";
   return "parameter " + pos;
 }
 
-// --- base64 (RFC 4648, standard alphabet, padded) -------------------------------
+// --- base64 (RFC 4648, standard alphabet, padded)
+// -------------------------------
 
 static const char kAlphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -145,7 +147,8 @@ std::string base64_encode(const std::uint8_t *data, std::size_t size) {
     out.push_back(kAlphabet[(v >> 12) & 63]);
     out.append("==");
   } else if (size - i == 2) {
-    std::uint32_t v = std::uint32_t(data[i]) << 16 | std::uint32_t(data[i + 1]) << 8;
+    std::uint32_t v = std::uint32_t(data[i]) << 16 | std::uint32_t(data[i + 1])
+                                                         << 8;
     out.push_back(kAlphabet[v >> 18]);
     out.push_back(kAlphabet[(v >> 12) & 63]);
     out.push_back(kAlphabet[(v >> 6) & 63]);

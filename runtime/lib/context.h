@@ -24,10 +24,10 @@ using trace_id = std::array<std::uint8_t, 16>;
 
 /// A position in a trace: the span new spans become children of.
 struct span_context {
-  trace_id trace{};          // all zero: no trace
-  std::uint64_t span = 0;    // 0: no parent span (the trace id may be known)
+  trace_id trace{};       // all zero: no trace
+  std::uint64_t span = 0; // 0: no parent span (the trace id may be known)
   bool sampled = false;
-  bool decided = true;       // false: the sampler decides (X-Ray Sampled=?)
+  bool decided = true; // false: the sampler decides (X-Ray Sampled=?)
 
   bool has_trace() const noexcept {
     for (std::uint8_t b : trace)
@@ -55,19 +55,19 @@ private:
 /// One invocation (or, for work started outside any invocation, the
 /// process): what remote calls and asynchronous work inherit.
 struct invocation_context {
-  std::string task;           // the invoked task ("" for the process)
+  std::string task; // the invoked task ("" for the process)
   std::string request_id;
   std::int64_t deadline_ms = 0; // Unix ms; 0: none
-  work_tracker work;          // asynchronous work started on its behalf
+  work_tracker work;            // asynchronous work started on its behalf
 };
 
 /// The per-thread state fused calls touch: trivially constructible, so a
 /// thread_local access is a plain TLS load.
 struct thread_hot_state {
-  span_context trace;          // the active span
-  const char *task = nullptr;  // the task running on this thread
-  void *open_local = nullptr;  // innermost open INTERNAL span (a local_frame)
-  unsigned depth = 0;          // INTERNAL spans open on this thread's frame stack
+  span_context trace;         // the active span
+  const char *task = nullptr; // the task running on this thread
+  void *open_local = nullptr; // innermost open INTERNAL span (a local_frame)
+  unsigned depth = 0; // INTERNAL spans open on this thread's frame stack
 };
 
 inline thread_local thread_hot_state t_hot;

@@ -22,11 +22,11 @@ namespace fusionize::detail {
 
 struct invocation_request {
   std::string_view payload;
-  std::string request_id;               // faas.invocation_id
-  std::int64_t deadline_ms = 0;         // Unix ms; 0: none
-  std::optional<span_context> parent;   // from traceparent / X-Ray
-  const char *trigger = "other";        // faas.trigger: "other" or "http"
-  bool sync = true;                     // false for Event invocations
+  std::string request_id;             // faas.invocation_id
+  std::int64_t deadline_ms = 0;       // Unix ms; 0: none
+  std::optional<span_context> parent; // from traceparent / X-Ray
+  const char *trigger = "other";      // faas.trigger: "other" or "http"
+  bool sync = true;                   // false for Event invocations
 };
 
 struct invocation_outcome {

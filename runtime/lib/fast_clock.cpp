@@ -40,11 +40,13 @@ std::pair<std::uint64_t, std::uint64_t> paired(Clock clock) {
 }
 
 bool kernel_uses_tsc() {
-  FILE *f = std::fopen("/sys/devices/system/clocksource/clocksource0/current_clocksource", "r");
+  FILE *f = std::fopen(
+      "/sys/devices/system/clocksource/clocksource0/current_clocksource", "r");
   if (!f)
     return false;
   char buf[32] = {0};
-  bool tsc = std::fgets(buf, sizeof buf, f) && std::strncmp(buf, "tsc", 3) == 0 &&
+  bool tsc = std::fgets(buf, sizeof buf, f) &&
+             std::strncmp(buf, "tsc", 3) == 0 &&
              (buf[3] == '\n' || buf[3] == '\0');
   std::fclose(f);
   return tsc;

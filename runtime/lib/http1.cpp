@@ -28,7 +28,8 @@ char lower(char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; }
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
     s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
     s.remove_suffix(1);
   return s;
 }
@@ -52,7 +53,8 @@ bool contains_token(std::string_view list, std::string_view token) {
   return false;
 }
 
-int remaining_ms(std::chrono::steady_clock::time_point deadline, bool has_deadline) {
+int remaining_ms(std::chrono::steady_clock::time_point deadline,
+                 bool has_deadline) {
   if (!has_deadline)
     return -1;
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -118,7 +120,8 @@ bool parse_response_head(std::string_view head, int &status, int &minor_version,
         return false;
       c = lower(c);
     }
-    headers.emplace_back(std::move(name), std::string(trim(line.substr(colon + 1))));
+    headers.emplace_back(std::move(name),
+                         std::string(trim(line.substr(colon + 1))));
   }
   return true;
 }
@@ -181,8 +184,9 @@ bool http1_client::connect(clock::time_point deadline, bool has_deadline) {
   }
   error_.clear();
   for (addrinfo *a = addrs; a; a = a->ai_next) {
-    int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                      a->ai_protocol);
+    int fd =
+        ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                 a->ai_protocol);
     if (fd < 0)
       continue;
     int one = 1;
@@ -196,7 +200,8 @@ bool http1_client::connect(clock::time_point deadline, bool has_deadline) {
       while (n < 0 && errno == EINTR);
       int err = 0;
       socklen_t len = sizeof err;
-      if (n == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0)
+      if (n == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 &&
+          err == 0)
         r = 0;
       else
         errno = n == 0 ? ETIMEDOUT : (err ? err : errno);
@@ -220,17 +225,21 @@ bool http1_client::alive() {
   return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
-http_failure http1_client::send_all(const std::string &head, std::string_view body,
-                                    clock::time_point deadline, bool has_deadline) {
+http_failure http1_client::send_all(const std::string &head,
+                                    std::string_view body,
+                                    clock::time_point deadline,
+                                    bool has_deadline) {
   std::size_t sent = 0, total = head.size() + body.size();
   while (sent < total) {
     iovec iov[2];
     int count = 0;
     if (sent < head.size())
-      iov[count++] = {const_cast<char *>(head.data()) + sent, head.size() - sent};
+      iov[count++] = {const_cast<char *>(head.data()) + sent,
+                      head.size() - sent};
     std::size_t body_off = sent > head.size() ? sent - head.size() : 0;
     if (body.size() > body_off)
-      iov[count++] = {const_cast<char *>(body.data()) + body_off, body.size() - body_off};
+      iov[count++] = {const_cast<char *>(body.data()) + body_off,
+                      body.size() - body_off};
     msghdr msg{};
     msg.msg_iov = iov;
     msg.msg_iovlen = std::size_t(count);
@@ -248,7 +257,8 @@ http_failure http1_client::send_all(const std::string &head, std::string_view bo
         return fail(http_failure::timeout, "timed out sending the request");
       continue;
     }
-    return fail(http_failure::send, std::string("cannot send: ") + std::strerror(errno));
+    return fail(http_failure::send,
+                std::string("cannot send: ") + std::strerror(errno));
   }
   return http_failure::none;
 }
@@ -280,7 +290,8 @@ http_failure http1_client::fill(clock::time_point deadline, bool has_deadline,
     if (errno == EINTR)
       continue;
     if (errno != EAGAIN && errno != EWOULDBLOCK)
-      return fail(http_failure::receive, std::string("cannot receive: ") + std::strerror(errno));
+      return fail(http_failure::receive,
+                  std::string("cannot receive: ") + std::strerror(errno));
     pollfd p{fd_, POLLIN, 0};
     int r;
     do
@@ -301,12 +312,15 @@ http_failure http1_client::read_response(http_response &out,
     std::size_t end;
     while ((end = in_.find("\r\n\r\n")) == std::string::npos) {
       if (in_.size() > kMaxHead)
-        return fail(http_failure::malformed, "response head larger than 64 KiB");
+        return fail(http_failure::malformed,
+                    "response head larger than 64 KiB");
       if (eof)
-        return fail(http_failure::receive, in_.empty()
-                                               ? "the connection closed without a response"
-                                               : "the connection closed inside the response head");
-      if (http_failure f = fill(deadline, has_deadline, eof); f != http_failure::none)
+        return fail(http_failure::receive,
+                    in_.empty()
+                        ? "the connection closed without a response"
+                        : "the connection closed inside the response head");
+      if (http_failure f = fill(deadline, has_deadline, eof);
+          f != http_failure::none)
         return f;
     }
     if (!parse_response_head(std::string_view(in_).substr(0, end), out.status,
@@ -318,8 +332,9 @@ http_failure http1_client::read_response(http_response &out,
   }
 
   const std::string *connection = out.header("connection");
-  keep_alive = minor >= 1 ? !(connection && contains_token(*connection, "close"))
-                          : (connection && contains_token(*connection, "keep-alive"));
+  keep_alive = minor >= 1
+                   ? !(connection && contains_token(*connection, "close"))
+                   : (connection && contains_token(*connection, "keep-alive"));
   out.body.clear();
   if (out.status == 204 || out.status == 304)
     return http_failure::none;
@@ -331,21 +346,25 @@ http_failure http1_client::read_response(http_response &out,
       while ((eol = in_.find("\r\n")) == std::string::npos) {
         if (eof || in_.size() > kMaxHead)
           return fail(http_failure::receive, "truncated chunked body");
-        if (http_failure f = fill(deadline, has_deadline, eof); f != http_failure::none)
+        if (http_failure f = fill(deadline, has_deadline, eof);
+            f != http_failure::none)
           return f;
       }
       std::size_t size = 0;
       std::size_t i = 0;
       for (; i < eol; ++i) {
         char c = lower(in_[i]);
-        int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+        int v = c >= '0' && c <= '9'   ? c - '0'
+                : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                       : -1;
         if (v < 0)
           break;
         size = size * 16 + std::size_t(v);
         if (size > kMaxBody)
           return fail(http_failure::malformed, "chunk too large");
       }
-      if (i == 0 || (i < eol && in_[i] != ';' && in_[i] != ' ' && in_[i] != '\t'))
+      if (i == 0 ||
+          (i < eol && in_[i] != ';' && in_[i] != ' ' && in_[i] != '\t'))
         return fail(http_failure::malformed, "bad chunk size");
       in_.erase(0, eol + 2);
       if (size == 0) {
@@ -354,7 +373,8 @@ http_failure http1_client::read_response(http_response &out,
           while ((eol = in_.find("\r\n")) == std::string::npos) {
             if (eof || in_.size() > kMaxHead)
               return fail(http_failure::receive, "truncated chunked trailer");
-            if (http_failure f = fill(deadline, has_deadline, eof); f != http_failure::none)
+            if (http_failure f = fill(deadline, has_deadline, eof);
+                f != http_failure::none)
               return f;
           }
           in_.erase(0, eol + 2);
@@ -365,7 +385,8 @@ http_failure http1_client::read_response(http_response &out,
       while (in_.size() < size + 2) {
         if (eof)
           return fail(http_failure::receive, "truncated chunk");
-        if (http_failure f = fill(deadline, has_deadline, eof); f != http_failure::none)
+        if (http_failure f = fill(deadline, has_deadline, eof);
+            f != http_failure::none)
           return f;
       }
       if (in_.compare(size, 2, "\r\n") != 0)
@@ -381,13 +402,16 @@ http_failure http1_client::read_response(http_response &out,
       return fail(http_failure::malformed, "empty Content-Length");
     for (char c : *cl) {
       if (c < '0' || c > '9' || length > kMaxBody)
-        return fail(http_failure::malformed, "bad Content-Length '" + *cl + "'");
+        return fail(http_failure::malformed,
+                    "bad Content-Length '" + *cl + "'");
       length = length * 10 + std::size_t(c - '0');
     }
     while (in_.size() < length) {
       if (eof)
-        return fail(http_failure::receive, "the connection closed inside the body");
-      if (http_failure f = fill(deadline, has_deadline, eof); f != http_failure::none)
+        return fail(http_failure::receive,
+                    "the connection closed inside the body");
+      if (http_failure f = fill(deadline, has_deadline, eof);
+          f != http_failure::none)
         return f;
     }
     out.body.assign(in_, 0, length);
@@ -400,7 +424,8 @@ http_failure http1_client::read_response(http_response &out,
   while (!eof) {
     if (in_.size() > kMaxBody)
       return fail(http_failure::malformed, "body too large");
-    if (http_failure f = fill(deadline, has_deadline, eof); f != http_failure::none)
+    if (http_failure f = fill(deadline, has_deadline, eof);
+        f != http_failure::none)
       return f;
   }
   out.body = std::move(in_);
@@ -408,22 +433,25 @@ http_failure http1_client::read_response(http_response &out,
   return http_failure::none;
 }
 
-http_failure http1_client::request(std::string_view method, std::string_view path,
-                                   const header_list &headers, std::string_view body,
-                                   std::int64_t connect_timeout_ms,
-                                   std::int64_t timeout_ms, http_response &out,
-                                   std::int64_t idle_ms) {
+http_failure
+http1_client::request(std::string_view method, std::string_view path,
+                      const header_list &headers, std::string_view body,
+                      std::int64_t connect_timeout_ms, std::int64_t timeout_ms,
+                      http_response &out, std::int64_t idle_ms) {
   if (!valid())
     return fail(http_failure::connect, "not an http://host:port URL");
   auto now = clock::now();
   bool has_deadline = timeout_ms >= 0;
-  auto deadline = now + std::chrono::milliseconds(has_deadline ? timeout_ms : 0);
-  if (fd_ >= 0 && (now - last_used_ > std::chrono::milliseconds(idle_ms) || !alive()))
+  auto deadline =
+      now + std::chrono::milliseconds(has_deadline ? timeout_ms : 0);
+  if (fd_ >= 0 &&
+      (now - last_used_ > std::chrono::milliseconds(idle_ms) || !alive()))
     close();
   if (fd_ < 0) {
     auto connect_deadline =
         now + std::chrono::milliseconds(
-                  has_deadline ? std::min(connect_timeout_ms, timeout_ms) : connect_timeout_ms);
+                  has_deadline ? std::min(connect_timeout_ms, timeout_ms)
+                               : connect_timeout_ms);
     if (!connect(connect_deadline, true))
       return fail(clock::now() >= connect_deadline ? http_failure::timeout
                                                    : http_failure::connect,
@@ -437,10 +465,13 @@ http_failure http1_client::request(std::string_view method, std::string_view pat
   for (const auto &[k, v] : headers)
     head.append(k).append(": ").append(v).append("\r\n");
   if (!body.empty() || method == "POST" || method == "PUT")
-    head.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n");
+    head.append("Content-Length: ")
+        .append(std::to_string(body.size()))
+        .append("\r\n");
   head.append("\r\n");
 
-  if (http_failure f = send_all(head, body, deadline, has_deadline); f != http_failure::none)
+  if (http_failure f = send_all(head, body, deadline, has_deadline);
+      f != http_failure::none)
     return f;
   await_response_ = in_.empty();
   bool keep_alive = true;

@@ -19,7 +19,8 @@ struct https_client {
   std::chrono::steady_clock::time_point last_used;
 };
 
-thread_local std::unordered_map<std::string, std::unique_ptr<http1_client>> t_http;
+thread_local std::unordered_map<std::string, std::unique_ptr<http1_client>>
+    t_http;
 thread_local std::unordered_map<std::string, https_client> t_https;
 
 // Before main(): a remote call may come from any code, not only serve().
@@ -92,13 +93,14 @@ http_result thread_post(const std::string &base, const std::string &path,
                         std::int64_t connect_ms, std::int64_t timeout_ms,
                         std::int64_t idle_ms) {
   if (base.rfind("https://", 0) == 0)
-    return post_https(base, path, headers, body, connect_ms, timeout_ms, idle_ms);
+    return post_https(base, path, headers, body, connect_ms, timeout_ms,
+                      idle_ms);
   std::unique_ptr<http1_client> &client = t_http[base];
   if (!client)
     client = std::make_unique<http1_client>(base);
   http_result out;
-  out.failure = client->request("POST", path, headers, body, connect_ms, timeout_ms,
-                                out.response, idle_ms);
+  out.failure = client->request("POST", path, headers, body, connect_ms,
+                                timeout_ms, out.response, idle_ms);
   if (out.failure != http_failure::none)
     out.error = client->error_text();
   return out;
@@ -111,8 +113,8 @@ void close_thread_clients() {
 
 void ignore_sigpipe() {
   struct sigaction current;
-  if (sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL &&
-      !(current.sa_flags & SA_SIGINFO))
+  if (sigaction(SIGPIPE, nullptr, &current) == 0 &&
+      current.sa_handler == SIG_DFL && !(current.sa_flags & SA_SIGINFO))
     signal(SIGPIPE, SIG_IGN);
 }
 

@@ -39,9 +39,10 @@ void not_found(httplib::Response &res, const std::string &task) {
   res.status = 404;
   res.set_header("x-amzn-ErrorType", "ResourceNotFoundException");
   res.set_content(
-      nlohmann::json({{"errorType", "ResourceNotFoundException"},
-                      {"errorMessage", "no task '" + task + "' in this executable"},
-                      {"message", "no task '" + task + "' in this executable"}})
+      nlohmann::json(
+          {{"errorType", "ResourceNotFoundException"},
+           {"errorMessage", "no task '" + task + "' in this executable"},
+           {"message", "no task '" + task + "' in this executable"}})
           .dump(),
       "application/json");
 }
@@ -100,10 +101,13 @@ int run_http_server(const std::string &host, int port) {
   std::size_t threads = std::size_t(std::max<std::int64_t>(
       1, env_int("FUSIONIZE_HTTP_THREADS",
                  std::max(32u, 4 * std::thread::hardware_concurrency()))));
-  server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  server.new_task_queue = [threads] {
+    return new httplib::ThreadPool(threads);
+  };
 
   std::string problem;
-  const task_registration *default_task = resolve_handler(env_or("_HANDLER", ""), problem);
+  const task_registration *default_task =
+      resolve_handler(env_or("_HANDLER", ""), problem);
 
   server.Post(R"(/invoke/([^/]+))",
               [](const httplib::Request &req, httplib::Response &res) {
@@ -129,11 +133,11 @@ int run_http_server(const std::string &host, int port) {
     nlohmann::json tasks = nlohmann::json::array();
     for (const task_registration *t : registered_tasks())
       tasks.push_back(t->info->name);
-    res.set_content(nlohmann::json({{"status", "ok"},
-                                    {"group", group_name()},
-                                    {"tasks", tasks}})
-                        .dump(),
-                    "application/json");
+    res.set_content(
+        nlohmann::json(
+            {{"status", "ok"}, {"group", group_name()}, {"tasks", tasks}})
+            .dump(),
+        "application/json");
   });
 
   int bound = port == 0 ? server.bind_to_any_port(host)
@@ -153,7 +157,8 @@ int run_http_server(const std::string &host, int port) {
   std::thread([server_ptr, stop_signals] {
     int sig = 0;
     sigwait(&stop_signals, &sig);
-    log_line(std::string("stopping on ") + (sig == SIGINT ? "SIGINT" : "SIGTERM"));
+    log_line(std::string("stopping on ") +
+             (sig == SIGINT ? "SIGINT" : "SIGTERM"));
     // httplib's stop() does nothing until the server runs.
     while (!server_ptr->is_running())
       std::this_thread::sleep_for(std::chrono::milliseconds(5));

@@ -24,8 +24,8 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <ctime>
 #include <chrono>
+#include <ctime>
 #include <thread>
 
 namespace fusionize::detail {
@@ -118,7 +118,8 @@ std::string invoke_remote(const task_info &callee, std::string payload,
   span_builder span("invoke " + function, span_kind::client, t_hot.trace,
                     /*measure_cpu=*/false);
   span.set("faas.invoked_name", function);
-  span.set("faas.invoked_provider", std::string(cfg->aws ? "aws" : "fusionize"));
+  span.set("faas.invoked_provider",
+           std::string(cfg->aws ? "aws" : "fusionize"));
   span.set("fusion.task", task);
   if (t_hot.task)
     span.set("fusion.caller", std::string(t_hot.task));
@@ -163,14 +164,14 @@ std::string invoke_remote(const task_info &callee, std::string payload,
       headers.emplace_back("Authorization", sig.authorization);
     }
 
-    http_result res =
-        thread_post(cfg->endpoint, path, headers, payload,
-                    std::min(cfg->connect_timeout_ms, timeout), timeout,
-                    cfg->keepalive_idle_ms);
+    http_result res = thread_post(cfg->endpoint, path, headers, payload,
+                                  std::min(cfg->connect_timeout_ms, timeout),
+                                  timeout, cfg->keepalive_idle_ms);
     bool retryable = false;
     if (res.failure != http_failure::none) {
       bool timed_out = res.failure == http_failure::timeout;
-      failure.type = timed_out ? "fusionize.Timeout" : "fusionize.TransportError";
+      failure.type =
+          timed_out ? "fusionize.Timeout" : "fusionize.TransportError";
       failure.message = timed_out ? where + " did not answer within " +
                                         std::to_string(timeout) + " ms"
                                   : "cannot invoke " + where + ": " + res.error;

@@ -2,8 +2,8 @@
 //
 //   GET  /2018-06-01/runtime/invocation/next        (no timeout: it parks)
 //   POST /2018-06-01/runtime/invocation/<id>/response
-//   POST /2018-06-01/runtime/invocation/<id>/error  (+ Lambda-Runtime-Function-Error-Type)
-//   POST /2018-06-01/runtime/init/error
+//   POST /2018-06-01/runtime/invocation/<id>/error  (+
+//   Lambda-Runtime-Function-Error-Type) POST /2018-06-01/runtime/init/error
 //
 // One invocation at a time. Spans are exported after the response is
 // posted and before the next /next, so export never delays a response and
@@ -41,12 +41,14 @@ std::string describe(http_failure failure, const http1_client &client,
          (res.body.empty() ? "" : ": " + res.body);
 }
 
-bool post(http1_client &client, const std::string &path, const header_list &headers,
-          const std::string &body, std::string &problem) {
+bool post(http1_client &client, const std::string &path,
+          const header_list &headers, const std::string &body,
+          std::string &problem) {
   header_list h = headers;
   h.emplace_back("Content-Type", "application/json");
   http_response res;
-  http_failure f = client.request("POST", path, h, body, kConnectMs, kPostMs, res, kIdleMs);
+  http_failure f =
+      client.request("POST", path, h, body, kConnectMs, kPostMs, res, kIdleMs);
   if (f == http_failure::none && res.status >= 200 && res.status < 300)
     return true;
   problem = describe(f, client, res);
@@ -94,8 +96,9 @@ int run_lambda_runtime(const std::string &api, const std::string &handler) {
     http_response next;
     // No timeout: /next parks until there is an invocation.
     auto asked = std::chrono::steady_clock::now();
-    http_failure f = client.request("GET", std::string(kApi) + "/invocation/next",
-                                    {}, {}, kConnectMs, -1, next, kIdleMs);
+    http_failure f =
+        client.request("GET", std::string(kApi) + "/invocation/next", {}, {},
+                       kConnectMs, -1, next, kIdleMs);
     if (f != http_failure::none || next.status != 200) {
       // A parked /next that the platform dropped after a while is not a
       // failure: ask again.

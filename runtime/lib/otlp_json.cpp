@@ -13,7 +13,7 @@ namespace {
 /// The length of the valid UTF-8 sequence at s[i], or 0.
 std::size_t utf8_length(std::string_view s, std::size_t i) {
   auto c = static_cast<unsigned char>(s[i]);
-  std::size_t len = c >= 0xf0 && c <= 0xf4   ? 4
+  std::size_t len = c >= 0xf0 && c <= 0xf4  ? 4
                     : c >= 0xe0 && c < 0xf0 ? 3
                     : c >= 0xc2 && c < 0xe0 ? 2
                                             : 0;
@@ -46,11 +46,21 @@ json_out &json_out::str(std::string_view s) {
       ++i;
     } else if (c < 0x20) {
       switch (c) {
-      case '\n': text.append("\\n"); break;
-      case '\r': text.append("\\r"); break;
-      case '\t': text.append("\\t"); break;
-      case '\b': text.append("\\b"); break;
-      case '\f': text.append("\\f"); break;
+      case '\n':
+        text.append("\\n");
+        break;
+      case '\r':
+        text.append("\\r");
+        break;
+      case '\t':
+        text.append("\\t");
+        break;
+      case '\b':
+        text.append("\\b");
+        break;
+      case '\f':
+        text.append("\\f");
+        break;
       default:
         text.append("\\u00");
         text.push_back(kHex[c >> 4]);
@@ -144,8 +154,9 @@ json_out &json_out::attr(const span_attribute &a) {
 }
 
 void write_span_head(json_out &out, const trace_id &trace, std::uint64_t span,
-                     std::uint64_t parent, std::string_view name, span_kind kind,
-                     std::uint64_t start_ns, std::uint64_t end_ns) {
+                     std::uint64_t parent, std::string_view name,
+                     span_kind kind, std::uint64_t start_ns,
+                     std::uint64_t end_ns) {
   out.raw("{\"traceId\":").hex(trace.data(), trace.size());
   out.raw(",\"spanId\":").span_id(span);
   if (parent)
@@ -167,7 +178,9 @@ void write_span(json_out &out, const span_record &s) {
   }
   out.raw("]");
   if (s.error)
-    out.raw(",\"status\":{\"code\":2,\"message\":").str(s.status_message).raw("}");
+    out.raw(",\"status\":{\"code\":2,\"message\":")
+        .str(s.status_message)
+        .raw("}");
   out.raw("}");
 }
 

@@ -47,8 +47,9 @@ public:
 /// The fields every span starts with: ids, name, kind and times (the
 /// object stays open).
 void write_span_head(json_out &out, const trace_id &trace, std::uint64_t span,
-                     std::uint64_t parent, std::string_view name, span_kind kind,
-                     std::uint64_t start_ns, std::uint64_t end_ns);
+                     std::uint64_t parent, std::string_view name,
+                     span_kind kind, std::uint64_t start_ns,
+                     std::uint64_t end_ns);
 void write_span(json_out &out, const span_record &s);
 /// {"resourceSpans":[{"resource":{...},"scopeSpans":[{"scope":...,"spans":[
 void open_document(json_out &out, const std::vector<span_attribute> &resource);

@@ -48,7 +48,8 @@ std::string format_xray(const span_context &ctx) {
   std::string out = "Root=1-" + hex.substr(0, 8) + "-" + hex.substr(8);
   if (ctx.span)
     out += ";Parent=" + span_hex(ctx.span);
-  out += ctx.decided ? (ctx.sampled ? ";Sampled=1" : ";Sampled=0") : ";Sampled=?";
+  out +=
+      ctx.decided ? (ctx.sampled ? ";Sampled=1" : ";Sampled=0") : ";Sampled=?";
   return out;
 }
 
@@ -59,7 +60,8 @@ std::optional<span_context> parse_xray(std::string_view h) {
   while (!h.empty()) {
     auto semi = h.find(';');
     std::string_view field = h.substr(0, semi);
-    h = semi == std::string_view::npos ? std::string_view() : h.substr(semi + 1);
+    h = semi == std::string_view::npos ? std::string_view()
+                                       : h.substr(semi + 1);
     while (!field.empty() && field.front() == ' ')
       field.remove_prefix(1);
     while (!field.empty() && field.back() == ' ')
@@ -72,7 +74,8 @@ std::optional<span_context> parse_xray(std::string_view h) {
       // 1-<8 hex epoch>-<24 hex random>
       if (value.size() != 35 || value.substr(0, 2) != "1-" || value[10] != '-')
         return std::nullopt;
-      std::string hex = std::string(value.substr(2, 8)) + std::string(value.substr(11));
+      std::string hex =
+          std::string(value.substr(2, 8)) + std::string(value.substr(11));
       if (!from_hex(hex, ctx.trace.data(), 16) || !ctx.has_trace())
         return std::nullopt;
       have_root = true;

@@ -64,7 +64,8 @@ namespace {
 
 using namespace detail;
 
-const char kUsage[] = R"(usage: %s [--list-tasks | --invoke TASK [PAYLOAD] | --help]
+const char kUsage[] =
+    R"(usage: %s [--list-tasks | --invoke TASK [PAYLOAD] | --help]
 
 A Fusionize group executable: serves the tasks of one fusion group.
 
@@ -107,7 +108,8 @@ bool check_startup(const char *prog) {
   return ok;
 }
 
-int invoke_once(const char *prog, const std::string &name, std::string payload) {
+int invoke_once(const char *prog, const std::string &name,
+                std::string payload) {
   if (!check_startup(prog))
     return 1;
   const task_registration *task = find_task(name);
@@ -159,7 +161,8 @@ int serve(int argc, char **argv) {
   if (!check_startup(prog))
     return 1;
   if (registered_tasks().empty()) {
-    std::fprintf(stderr, "%s: no tasks are registered in this executable\n", prog);
+    std::fprintf(stderr, "%s: no tasks are registered in this executable\n",
+                 prog);
     return 1;
   }
   std::int64_t port = env_int("PORT", 8080);

@@ -75,13 +75,15 @@ std::string canonical_query(std::string_view query) {
   while (!query.empty()) {
     auto amp = query.find('&');
     std::string_view item = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    query = amp == std::string_view::npos ? std::string_view()
+                                          : query.substr(amp + 1);
     if (item.empty())
       continue;
     auto eq = item.find('=');
     std::string key = uri_decode(item.substr(0, eq));
-    std::string value =
-        eq == std::string_view::npos ? std::string() : uri_decode(item.substr(eq + 1));
+    std::string value = eq == std::string_view::npos
+                            ? std::string()
+                            : uri_decode(item.substr(eq + 1));
     params.emplace_back(uri_encode(key, true), uri_encode(value, true));
   }
   std::sort(params.begin(), params.end());
@@ -154,11 +156,10 @@ sigv4_signature sigv4_sign(const sigv4_request &request,
 
   sigv4_signature sig;
   sig.signed_headers = signed_headers;
-  sig.canonical_request = request.method + "\n" +
-                          canonical_uri(request.path, double_encode_path) +
-                          "\n" + canonical_query(request.query) + "\n" +
-                          canonical_headers + "\n" + signed_headers + "\n" +
-                          sha256_hex(request.payload);
+  sig.canonical_request =
+      request.method + "\n" + canonical_uri(request.path, double_encode_path) +
+      "\n" + canonical_query(request.query) + "\n" + canonical_headers + "\n" +
+      signed_headers + "\n" + sha256_hex(request.payload);
 
   std::string day(date.substr(0, 8));
   std::string scope = day + "/" + std::string(region) + "/" +

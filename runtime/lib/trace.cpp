@@ -45,7 +45,8 @@ std::atomic<bool> tracing_flag{false};
 
 namespace {
 
-// --- Clocks and ids --------------------------------------------------------------
+// --- Clocks and ids
+// --------------------------------------------------------------
 
 inline std::uint64_t wall_ns() noexcept {
   timespec ts;
@@ -79,8 +80,8 @@ inline std::uint64_t next_random() noexcept {
   return z ^ (z >> 31);
 }
 
-
-// --- The buffered spans ------------------------------------------------------------
+// --- The buffered spans
+// ------------------------------------------------------------
 
 /// A finished fused call, kept compact (and trivially copyable) until export.
 struct local_record {
@@ -119,8 +120,8 @@ struct tracer_state {
 
   std::mutex export_mu; // one export at a time; owns the sinks
   int fd = -1;
-  std::unique_ptr<http1_client> otlp;         // http:// collectors
-  std::unique_ptr<httplib::Client> otlp_tls;  // https:// collectors
+  std::unique_ptr<http1_client> otlp;        // http:// collectors
+  std::unique_ptr<httplib::Client> otlp_tls; // https:// collectors
   std::string otlp_path;
   bool otlp_failing = false;
 
@@ -154,7 +155,8 @@ struct buffer_owner {
     tracer_state &t = tracer();
     std::lock_guard<std::mutex> lock(t.mu);
     buffer->lock();
-    t.orphans.insert(t.orphans.end(), buffer->records.begin(), buffer->records.end());
+    t.orphans.insert(t.orphans.end(), buffer->records.begin(),
+                     buffer->records.end());
     t.dropped += buffer->dropped;
     buffer->unlock();
     t.buffers.erase(std::find(t.buffers.begin(), t.buffers.end(), buffer));
@@ -203,7 +205,8 @@ void push_local(const local_record &rec) noexcept {
     request_flush();
 }
 
-// --- OTLP/JSON of fused calls ---------------------------------------------------
+// --- OTLP/JSON of fused calls
+// ---------------------------------------------------
 
 void write_local(json_out &out, const local_record &r, const std::string &group,
                  const fast_clock::converter &clock) {
@@ -212,16 +215,17 @@ void write_local(json_out &out, const local_record &r, const std::string &group,
   std::size_t len = std::min<std::size_t>(task.size(), sizeof name - 6);
   std::memcpy(name, "local ", 6);
   std::memcpy(name + 6, task.data(), len);
-  write_span_head(out, r.trace, r.span, r.parent, std::string_view(name, 6 + len),
-                  span_kind::internal, clock.to_unix_ns(r.start),
-                  clock.to_unix_ns(r.end));
+  write_span_head(out, r.trace, r.span, r.parent,
+                  std::string_view(name, 6 + len), span_kind::internal,
+                  clock.to_unix_ns(r.start), clock.to_unix_ns(r.end));
   out.raw(",\"attributes\":[").attr("fusion.task", task);
   if (r.caller)
     out.raw(",").attr("fusion.caller", std::string_view(r.caller));
   out.raw(",").attr("fusion.group", std::string_view(group));
   out.raw(",").attr("fusion.sync", r.sync);
-  out.raw(",").attr("fusion.cpu_ns", std::int64_t(r.cpu_measured ? r.cpu_ns
-                                                                   : clock.to_ns(r.end - r.start)));
+  out.raw(",").attr(
+      "fusion.cpu_ns",
+      std::int64_t(r.cpu_measured ? r.cpu_ns : clock.to_ns(r.end - r.start)));
   if (!r.cpu_measured)
     out.raw(",").attr("fusion.cpu_estimated", true);
   if (r.error) {
@@ -234,12 +238,14 @@ void write_local(json_out &out, const local_record &r, const std::string &group,
         .str(r.error->type + ": " + r.error->message)
         .raw("}");
   else if (r.failed)
-    out.raw(",\"status\":{\"code\":2,\"message\":\"an exception left the task\"}");
+    out.raw(
+        ",\"status\":{\"code\":2,\"message\":\"an exception left the task\"}");
   out.raw("}");
 }
 
 /// {"resourceSpans":[{"resource":{...},"scopeSpans":[{"scope":...,"spans":[
-// --- Fused calls: frames on a per-thread stack ---------------------------------------
+// --- Fused calls: frames on a per-thread stack
+// ---------------------------------------
 
 struct local_frame {
   span_context prev;
@@ -287,7 +293,8 @@ void export_document(tracer_state &t, const trace_config &cfg,
                      const std::string &doc) {
   std::string line = doc + "\n";
   if (t.fd >= 0)
-    write_all(t.fd, line); // one write: lines of concurrent processes stay whole
+    write_all(t.fd,
+              line); // one write: lines of concurrent processes stay whole
   if (cfg.to_stdout)
     write_all(1, line);
   if (t.otlp || t.otlp_tls) {
@@ -296,15 +303,16 @@ void export_document(tracer_state &t, const trace_config &cfg,
     if (t.otlp) {
       http_response res;
       http_failure f = t.otlp->request("POST", t.otlp_path,
-                                       {{"Content-Type", "application/json"}}, doc,
-                                       2000, 5000, res);
+                                       {{"Content-Type", "application/json"}},
+                                       doc, 2000, 5000, res);
       ok = f == http_failure::none && res.status >= 200 && res.status < 300;
       why = f != http_failure::none ? t.otlp->error_text()
                                     : "HTTP " + std::to_string(res.status);
     } else {
       auto res = t.otlp_tls->Post(t.otlp_path, doc, "application/json");
       ok = res && res->status >= 200 && res->status < 300;
-      why = res ? "HTTP " + std::to_string(res->status) : httplib::to_string(res.error());
+      why = res ? "HTTP " + std::to_string(res->status)
+                : httplib::to_string(res.error());
     }
     if (!ok && !t.otlp_failing)
       log_line("cannot export traces to " + cfg.otlp_endpoint + ": " + why +
@@ -335,13 +343,15 @@ const bool configured_from_env = [] {
 
 } // namespace
 
-// --- span_builder ------------------------------------------------------------------
+// --- span_builder
+// ------------------------------------------------------------------
 
 span_builder::span_builder(std::string name, span_kind kind,
                            const span_context &parent, bool measure_cpu) {
   bool joined = parent.has_trace();
   ctx_.trace = joined ? parent.trace : new_trace_id();
-  ctx_.sampled = joined && parent.decided ? parent.sampled : sample_root(ctx_.trace);
+  ctx_.sampled =
+      joined && parent.decided ? parent.sampled : sample_root(ctx_.trace);
   ctx_.decided = true;
   ctx_.span = new_span_id();
   recording_ = ctx_.sampled && tracing_enabled();
@@ -396,8 +406,8 @@ void configure_tracing(trace_config config) {
   t.otlp.reset();
   t.otlp_tls.reset();
   if (!config.file.empty()) {
-    t.fd = ::open(config.file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-                  0644);
+    t.fd = ::open(config.file.c_str(),
+                  O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (t.fd < 0)
       log_line("cannot open FUSIONIZE_TRACE_FILE '" + config.file +
                "': " + std::strerror(errno) + "; not writing traces there");
@@ -408,8 +418,10 @@ void configure_tracing(trace_config config) {
     auto scheme_end = url.find("://");
     auto path_start =
         url.find('/', scheme_end == std::string::npos ? 0 : scheme_end + 3);
-    std::string base = path_start == std::string::npos ? url : url.substr(0, path_start);
-    t.otlp_path = path_start == std::string::npos ? "/v1/traces" : url.substr(path_start);
+    std::string base =
+        path_start == std::string::npos ? url : url.substr(0, path_start);
+    t.otlp_path =
+        path_start == std::string::npos ? "/v1/traces" : url.substr(path_start);
     bool valid;
     if (base.rfind("http://", 0) == 0) {
       t.otlp = std::make_unique<http1_client>(base);
@@ -446,7 +458,8 @@ void configure_tracing(trace_config config) {
     // Calibrating the clock takes up to 20 us once: only when it is used.
     if (exporting)
       g_cpu_threshold_ticks.store(
-          std::uint64_t(double(config.cpu_threshold_ns) / fast_clock::ns_per_tick()),
+          std::uint64_t(double(config.cpu_threshold_ns) /
+                        fast_clock::ns_per_tick()),
           std::memory_order_relaxed);
     g_max_buffered.store(config.max_buffered, std::memory_order_relaxed);
     g_batch.store(config.batch, std::memory_order_relaxed);
@@ -495,7 +508,8 @@ std::uint64_t new_span_id() noexcept {
   return id ? id : 1;
 }
 
-// --- Fused calls -----------------------------------------------------------------------
+// --- Fused calls
+// -----------------------------------------------------------------------
 
 void *begin_local_span(const task_info &task, bool sync) noexcept {
   thread_hot_state &t = t_hot;
@@ -559,8 +573,8 @@ void end_local_span(void *span, bool failed) noexcept {
   --t.depth;
 
   std::uint64_t ticks = end - f->start;
-  hint_for(f->task) = {f->task,
-                       ticks >= g_cpu_threshold_ticks.load(std::memory_order_relaxed)};
+  hint_for(f->task) = {
+      f->task, ticks >= g_cpu_threshold_ticks.load(std::memory_order_relaxed)};
 
   local_record rec{f->task,
                    f->prev_task,
@@ -588,7 +602,8 @@ bool fail_open_local_span(const exception_description &error) {
   return true;
 }
 
-// --- Recording and export ------------------------------------------------------------
+// --- Recording and export
+// ------------------------------------------------------------
 
 void record_span(span_record span) {
   tracer_state &t = tracer();

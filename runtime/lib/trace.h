@@ -83,12 +83,12 @@ struct trace_config {
   bool to_stdout = false;    // FUSIONIZE_TRACE=stdout
   std::string otlp_endpoint; // OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (full URL)
   sampler_kind sampler = sampler_kind::always_on;
-  double ratio = 1.0;        // OTEL_TRACES_SAMPLER_ARG for traceidratio
+  double ratio = 1.0; // OTEL_TRACES_SAMPLER_ARG for traceidratio
   /// Fused calls of tasks whose previous call took less than this get
   /// fusion.cpu_ns = their wall duration instead of a CPU clock reading.
   std::uint64_t cpu_threshold_ns = 50000;
-  std::size_t max_buffered = 65536; // spans held between flushes
-  std::size_t batch = 4096;         // buffered spans that wake the exporter
+  std::size_t max_buffered = 65536;     // spans held between flushes
+  std::size_t batch = 4096;             // buffered spans that wake the exporter
   std::vector<span_attribute> resource; // service.name, faas.*, fusion.group
 
   bool exporting() const {

@@ -86,7 +86,8 @@ trace_config trace_config::from_env() {
       1000u;
   c.max_buffered = std::size_t(
       std::max<std::int64_t>(1, env_int("FUSIONIZE_TRACE_MAX_SPANS", 65536)));
-  c.batch = std::min<std::size_t>(4096, std::max<std::size_t>(1, c.max_buffered / 2));
+  c.batch =
+      std::min<std::size_t>(4096, std::max<std::size_t>(1, c.max_buffered / 2));
 
   // The resource: who emitted these spans.
   std::string group = group_name();
@@ -115,9 +116,8 @@ trace_config trace_config::from_env() {
   std::size_t pos = 0;
   while (pos < extra.size()) {
     std::size_t comma = extra.find(',', pos);
-    std::string item = extra.substr(pos, comma == std::string::npos
-                                             ? std::string::npos
-                                             : comma - pos);
+    std::string item = extra.substr(
+        pos, comma == std::string::npos ? std::string::npos : comma - pos);
     pos = comma == std::string::npos ? extra.size() : comma + 1;
     auto eq = item.find('=');
     if (eq == std::string::npos || eq == 0)

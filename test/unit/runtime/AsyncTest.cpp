@@ -71,12 +71,14 @@ void observing_entry(invocation &inv) {
 }
 
 void failing_async_entry(invocation &inv) {
-  fusionize::async(&task_glue<&fz_test::record>::local_async, std::string("boom"));
+  fusionize::async(&task_glue<&fz_test::record>::local_async,
+                   std::string("boom"));
   inv.result = "null";
 }
 
 void remote_event_entry(invocation &inv) {
-  fusionize::async(&task_glue<&fz_test::record>::remote_async, std::string("evt"));
+  fusionize::async(&task_glue<&fz_test::record>::remote_async,
+                   std::string("evt"));
   inv.result = "null";
 }
 
@@ -135,7 +137,8 @@ TEST(Async, ContextFollowsTheWork) {
   invocation_request req;
   req.payload = "";
   req.request_id = "req-ctx";
-  req.parent = parse_traceparent("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+  req.parent = parse_traceparent(
+      "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
   run_invocation(*find_task("observing"), req);
   EXPECT_EQ(seen_in_work.trace, "0af7651916cd43dd8448eb211c80319c");
   EXPECT_EQ(seen_in_work.task, "observing");
@@ -196,8 +199,9 @@ TEST(Async, FuturesReturnResultsAndRethrow) {
   testing::internal::CaptureStderr();
   auto v = fusionize::async(&fz_test::fail, std::string("runtime"));
   EXPECT_NO_THROW(v.get());
-  EXPECT_THAT(testing::internal::GetCapturedStderr(),
-              HasSubstr("asynchronous work failed: std::runtime_error: it broke"));
+  EXPECT_THAT(
+      testing::internal::GetCapturedStderr(),
+      HasSubstr("asynchronous work failed: std::runtime_error: it broke"));
 }
 
 TEST(AsyncDeathTest, OutstandingWorkIsDrainedAtExit) {
@@ -206,7 +210,8 @@ TEST(AsyncDeathTest, OutstandingWorkIsDrainedAtExit) {
       {
         fusionize::async(+[] {
           std::this_thread::sleep_for(std::chrono::milliseconds(200));
-          fusionize::async(+[] { std::fputs("late nested work done\n", stderr); });
+          fusionize::async(
+              +[] { std::fputs("late nested work done\n", stderr); });
         });
         std::exit(0);
       },

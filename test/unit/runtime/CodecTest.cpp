@@ -1,4 +1,5 @@
-//===- CodecTest.cpp - Payloads: round trips and every way to get them wrong ===//
+//===- CodecTest.cpp - Payloads: round trips and every way to get them wrong
+//===//
 #include "TestTasks.h"
 
 #include "dispatch.h"
@@ -72,7 +73,8 @@ std::string entry_result(const char *task, std::string_view payload) {
   return inv.result;
 }
 
-// --- Random values ------------------------------------------------------------
+// --- Random values
+// ------------------------------------------------------------
 
 struct random_values {
   std::mt19937_64 rng;
@@ -98,10 +100,18 @@ struct random_values {
     for (std::size_t n = size(24); n > 0; --n) {
       std::uint32_t cp;
       switch (size(3)) {
-      case 0: cp = std::uint32_t(size(0x7f)); break;
-      case 1: cp = 0x80 + std::uint32_t(size(0x7ff - 0x80)); break;
-      case 2: cp = std::uint32_t(size(0xfffd)); break;
-      default: cp = 0x10000 + std::uint32_t(size(0x10ffff - 0x10000)); break;
+      case 0:
+        cp = std::uint32_t(size(0x7f));
+        break;
+      case 1:
+        cp = 0x80 + std::uint32_t(size(0x7ff - 0x80));
+        break;
+      case 2:
+        cp = std::uint32_t(size(0xfffd));
+        break;
+      default:
+        cp = 0x10000 + std::uint32_t(size(0x10ffff - 0x10000));
+        break;
       }
       if (cp >= 0xd800 && cp <= 0xdfff)
         cp = 'x';
@@ -149,7 +159,8 @@ constexpr int kRounds = 200;
 
 } // namespace
 
-// --- Round trips ---------------------------------------------------------------
+// --- Round trips
+// ---------------------------------------------------------------
 
 TEST(Codec, ScalarsRoundTrip) {
   EXPECT_EQ(round_trip(true), true);
@@ -218,8 +229,9 @@ TEST(Codec, ByteBuffersTravelAsBase64) {
   EXPECT_EQ(dump(encode_value(bytes)), "\"AAEC/f7/YQ==\"");
   EXPECT_EQ(round_trip(bytes), bytes);
   // Arrays of numbers are accepted on input, too.
-  EXPECT_EQ(decode_value<std::vector<std::uint8_t>>(json::parse("[1,2,3]"), "b"),
-            (std::vector<std::uint8_t>{1, 2, 3}));
+  EXPECT_EQ(
+      decode_value<std::vector<std::uint8_t>>(json::parse("[1,2,3]"), "b"),
+      (std::vector<std::uint8_t>{1, 2, 3}));
   // 1 MiB stays about 4/3 of its size, not up to 4x.
   std::vector<std::uint8_t> big(1 << 20, 0xff);
   std::string payload = encode_args(big);
@@ -256,7 +268,8 @@ TEST(Codec, Base64EdgeCases) {
 TEST(Codec, RandomizedRoundTrips) {
   random_values r(kSeed);
   for (int i = 0; i < kRounds; ++i) {
-    SCOPED_TRACE("round " + std::to_string(i) + ", seed " + std::to_string(kSeed));
+    SCOPED_TRACE("round " + std::to_string(i) + ", seed " +
+                 std::to_string(kSeed));
     auto i64 = r.integer<std::int64_t>();
     auto u64 = r.integer<std::uint64_t>();
     auto i16 = r.integer<std::int16_t>();
@@ -313,7 +326,8 @@ TEST(Codec, VoidAndNullaryTasks) {
   EXPECT_EQ(entry_result("half", "[4]"), "2");
 }
 
-// --- Malformed payloads ------------------------------------------------------------
+// --- Malformed payloads
+// ------------------------------------------------------------
 
 TEST(CodecErrors, BadJsonNamesTheTaskAndPosition) {
   std::string e = entry_error("add", "[1, 2");
@@ -338,12 +352,15 @@ TEST(CodecErrors, WrongArityNamesTheParameters) {
 }
 
 TEST(CodecErrors, WrongTypeNamesParameterAndExpectation) {
-  EXPECT_THAT(entry_error("add", R"([1, "2"])"),
-              HasSubstr("parameter 'b' (2 of 2): expected integer (int), got string"));
-  EXPECT_THAT(entry_error("greet", "[7]"),
-              HasSubstr("parameter 'name' (1 of 1): expected string, got integer"));
-  EXPECT_THAT(entry_error("add", "[1, null]"),
-              HasSubstr("parameter 'b' (2 of 2): expected integer (int), got null"));
+  EXPECT_THAT(
+      entry_error("add", R"([1, "2"])"),
+      HasSubstr("parameter 'b' (2 of 2): expected integer (int), got string"));
+  EXPECT_THAT(
+      entry_error("greet", "[7]"),
+      HasSubstr("parameter 'name' (1 of 1): expected string, got integer"));
+  EXPECT_THAT(
+      entry_error("add", "[1, null]"),
+      HasSubstr("parameter 'b' (2 of 2): expected integer (int), got null"));
   EXPECT_THAT(entry_error("add", "[1.5, 2]"),
               HasSubstr("parameter 'a' (1 of 2): expected integer (int), got "
                         "number (1.5 is not an integer in range)"));
@@ -355,19 +372,25 @@ TEST(CodecErrors, WrongTypeNamesParameterAndExpectation) {
 }
 
 TEST(CodecErrors, ObjectPayloadFields) {
-  EXPECT_THAT(entry_error("add", R"({"a": 1})"),
-              HasSubstr("task 'add': the payload object has no parameter 'b' (2 of 2)"));
+  EXPECT_THAT(
+      entry_error("add", R"({"a": 1})"),
+      HasSubstr(
+          "task 'add': the payload object has no parameter 'b' (2 of 2)"));
   EXPECT_THAT(entry_error("add", R"({"a": 1, "b": 2, "c": 3})"),
               HasSubstr("unknown field 'c' in the payload object; the "
                         "parameters are (a, b)"));
-  EXPECT_THAT(entry_error("answer", R"({"x": 1})"), HasSubstr("unknown field 'x'"));
+  EXPECT_THAT(entry_error("answer", R"({"x": 1})"),
+              HasSubstr("unknown field 'x'"));
 }
 
 TEST(CodecErrors, NestedProblemsNameTheParameter) {
   // A struct missing a field.
-  std::string e = entry_error("normalize",
-                              R"([{"id": "o", "path": [], "note": null, "counts": {}}])");
-  EXPECT_THAT(e, HasSubstr("parameter 'order' (1 of 1): expected fz_test::Order, got object"));
+  std::string e = entry_error(
+      "normalize", R"([{"id": "o", "path": [], "note": null, "counts": {}}])");
+  EXPECT_THAT(
+      e,
+      HasSubstr(
+          "parameter 'order' (1 of 1): expected fz_test::Order, got object"));
   EXPECT_THAT(e, HasSubstr("key 'color' not found"));
   // A field of the wrong type deep inside.
   e = entry_error("normalize",
@@ -379,7 +402,8 @@ TEST(CodecErrors, NestedProblemsNameTheParameter) {
   EXPECT_THAT(entry_error("reverse_bytes", R"(["not base64!"])"),
               HasSubstr("parameter 'data' (1 of 1): invalid base64"));
   EXPECT_THAT(entry_error("reverse_bytes", R"([[1, 2, 300]])"),
-              HasSubstr("parameter 'data' (1 of 1): expected base64 string (bytes), got array"));
+              HasSubstr("parameter 'data' (1 of 1): expected base64 string "
+                        "(bytes), got array"));
 }
 
 TEST(CodecErrors, ParamLabels) {
@@ -391,7 +415,8 @@ TEST(CodecErrors, ParamLabels) {
   task_registration without{&info, nullptr, nullptr, 1, kAbiVersion};
   EXPECT_EQ(param_label(without, 0), "parameter 1 of 1");
   // Without names only arrays work.
-  EXPECT_THROW(check_object_fields(json::object({{"x", 1}}), without), payload_error);
+  EXPECT_THROW(check_object_fields(json::object({{"x", 1}}), without),
+               payload_error);
 }
 
 TEST(CodecErrors, MalformedResultsAreRemoteErrors) {
@@ -409,17 +434,20 @@ TEST(CodecErrors, MalformedResultsAreRemoteErrors) {
     FAIL();
   } catch (const fusionize::remote_error &e) {
     EXPECT_EQ(e.type(), "InvalidResponse");
-    EXPECT_THAT(e.message(), HasSubstr("result: expected integer (int), got string"));
+    EXPECT_THAT(e.message(),
+                HasSubstr("result: expected integer (int), got string"));
   }
 }
 
-// --- Through a whole invocation ---------------------------------------------------
+// --- Through a whole invocation
+// ---------------------------------------------------
 
 TEST(Invocation, FailuresBecomeFunctionErrors) {
   struct expectation {
     const char *task, *payload, *type, *message;
   } cases[] = {
-      {"checked_div", "[1, 0]", "std::invalid_argument", "division of 1 by zero"},
+      {"checked_div", "[1, 0]", "std::invalid_argument",
+       "division of 1 by zero"},
       {"fail", R"(["runtime"])", "std::runtime_error", "it broke"},
       {"fail", R"(["range"])", "std::out_of_range", "index 7 of 3"},
       {"fail", R"(["int"])", "int", "an exception of type int was thrown"},
@@ -450,7 +478,8 @@ TEST(Invocation, FailuresBecomeFunctionErrors) {
 TEST(RemoteError, WhatNamesTaskTypeAndMessage) {
   fusionize::remote_error e("resize", "std::invalid_argument", "width is 0",
                             {"at resize"});
-  EXPECT_STREQ(e.what(), "task 'resize' failed: std::invalid_argument: width is 0");
+  EXPECT_STREQ(e.what(),
+               "task 'resize' failed: std::invalid_argument: width is 0");
   EXPECT_EQ(e.task(), "resize");
   EXPECT_EQ(e.type(), "std::invalid_argument");
   EXPECT_EQ(e.message(), "width is 0");

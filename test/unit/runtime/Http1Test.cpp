@@ -18,7 +18,7 @@ using testing::HasSubstr;
 namespace {
 
 struct scripted {
-  std::string bytes;       // written as the response
+  std::string bytes;        // written as the response
   bool close_after = false; // close the connection after writing
   bool silent = false;      // write nothing, keep the connection
 };
@@ -27,7 +27,8 @@ struct scripted {
 /// remembers the requests it read.
 class scripted_server {
 public:
-  explicit scripted_server(std::vector<scripted> steps) : steps_(std::move(steps)) {
+  explicit scripted_server(std::vector<scripted> steps)
+      : steps_(std::move(steps)) {
     fd_ = socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
@@ -46,7 +47,9 @@ public:
     thread_.join();
     close(fd_);
   }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string url() const {
+    return "http://127.0.0.1:" + std::to_string(port_);
+  }
   int connections() const { return connections_; }
   std::vector<std::string> requests() {
     std::lock_guard<std::mutex> lock(mu_);
@@ -118,9 +121,11 @@ private:
   std::thread thread_;
 };
 
-http_failure post(http1_client &client, http_response &res, std::string_view body = "[]",
+http_failure post(http1_client &client, http_response &res,
+                  std::string_view body = "[]",
                   std::int64_t timeout_ms = 10000) {
-  return client.request("POST", "/p", {{"X-Test", "1"}}, body, 1000, timeout_ms, res);
+  return client.request("POST", "/p", {{"X-Test", "1"}}, body, 1000, timeout_ms,
+                        res);
 }
 
 } // namespace
@@ -130,18 +135,21 @@ TEST(Http1, ParsesHeads) {
   header_list h;
   ASSERT_TRUE(parse_response_head(
       "HTTP/1.1 202 Accepted\r\nX-Amz-Function-Error: Unhandled\r\nA:b\r\n"
-      "Folded: one\r\n two", status, minor, h));
+      "Folded: one\r\n two",
+      status, minor, h));
   EXPECT_EQ(status, 202);
   EXPECT_EQ(minor, 1);
   ASSERT_EQ(h.size(), 3u);
-  EXPECT_EQ(h[0], (std::pair<std::string, std::string>("x-amz-function-error", "Unhandled")));
+  EXPECT_EQ(h[0], (std::pair<std::string, std::string>("x-amz-function-error",
+                                                       "Unhandled")));
   EXPECT_EQ(h[1].second, "b");
   EXPECT_EQ(h[2].second, "one two");
   EXPECT_TRUE(parse_response_head("HTTP/1.0 200", status, minor, h));
   EXPECT_EQ(minor, 0);
-  for (const char *bad : {"HTTP/2 200 OK", "HTTP/1.1 20 OK", "HTTP/1.1 2000 OK",
-                          "ICY 200 OK", "HTTP/1.1 200 OK\r\nno colon",
-                          "HTTP/1.1 200 OK\r\nBad Name: x", "HTTP/1.1 200 OK\r\n: x"})
+  for (const char *bad :
+       {"HTTP/2 200 OK", "HTTP/1.1 20 OK", "HTTP/1.1 2000 OK", "ICY 200 OK",
+        "HTTP/1.1 200 OK\r\nno colon", "HTTP/1.1 200 OK\r\nBad Name: x",
+        "HTTP/1.1 200 OK\r\n: x"})
     EXPECT_FALSE(parse_response_head(bad, status, minor, h)) << bad;
 }
 
@@ -150,7 +158,8 @@ TEST(Http1, BodiesOfEveryKindAndKeepAlive) {
       {"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"},
       {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-A: 1\r\n\r\n"
        "5;ext=1\r\nhello\r\n7\r\n, world\r\n0\r\nTrailer: x\r\n\r\n"},
-      {"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok"},
+      {"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: "
+       "2\r\n\r\nok"},
       {"HTTP/1.1 204 No Content\r\n\r\n"},
       {"HTTP/1.1 200 OK\r\n\r\nuntil the end", /*close_after=*/true},
   });
@@ -204,7 +213,8 @@ TEST(Http1, LargeBodiesBothWays) {
   http_response res;
   ASSERT_EQ(post(client, res, big), http_failure::none) << client.error_text();
   EXPECT_EQ(res.body.size(), big.size());
-  EXPECT_EQ(server.requests().at(0).size(), big.size() + server.requests()[0].find("\r\n\r\n") + 4);
+  EXPECT_EQ(server.requests().at(0).size(),
+            big.size() + server.requests()[0].find("\r\n\r\n") + 4);
 }
 
 TEST(Http1, Failures) {
@@ -216,14 +226,16 @@ TEST(Http1, Failures) {
     EXPECT_THAT(client.error_text(), HasSubstr("not an HTTP/1.x response"));
   }
   {
-    scripted_server server({{"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort", true}});
+    scripted_server server(
+        {{"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort", true}});
     http1_client client(server.url());
     http_response res;
     EXPECT_EQ(post(client, res), http_failure::receive);
     EXPECT_THAT(client.error_text(), HasSubstr("closed inside the body"));
   }
   {
-    scripted_server server({{"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"}});
+    scripted_server server(
+        {{"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"}});
     http1_client client(server.url());
     http_response res;
     EXPECT_EQ(post(client, res), http_failure::malformed);
@@ -232,7 +244,8 @@ TEST(Http1, Failures) {
     scripted_server server({{"", false, /*silent=*/true}});
     http1_client client(server.url());
     http_response res;
-    EXPECT_EQ(post(client, res, "[]", /*timeout_ms=*/100), http_failure::timeout);
+    EXPECT_EQ(post(client, res, "[]", /*timeout_ms=*/100),
+              http_failure::timeout);
   }
   {
     int port;

@@ -20,15 +20,17 @@ protected:
   void SetUp() override {
     child = std::make_unique<fz_test::child_process>(
         std::vector<std::string>{FUSIONIZE_TEST_TASKS_EXE},
-        std::map<std::string, std::string>{{"PORT", "0"},
-                                           {"FUSIONIZE_HOST", "127.0.0.1"},
-                                           {"FUSIONIZE_TRACE_FILE", trace.path()},
-                                           {"_HANDLER", "greet"}});
+        std::map<std::string, std::string>{
+            {"PORT", "0"},
+            {"FUSIONIZE_HOST", "127.0.0.1"},
+            {"FUSIONIZE_TRACE_FILE", trace.path()},
+            {"_HANDLER", "greet"}});
     ASSERT_TRUE(child->wait_for_stderr(")\n")) << child->stderr_text();
     const std::string &err = child->stderr_text();
     auto at = err.find("listening on http://127.0.0.1:");
     ASSERT_NE(at, std::string::npos) << err;
-    base = "http://127.0.0.1:" + err.substr(at + 30, err.find(' ', at + 30) - at - 30);
+    base = "http://127.0.0.1:" +
+           err.substr(at + 30, err.find(' ', at + 30) - at - 30);
   }
 
   /// curl -i: status line, headers and body.
@@ -59,7 +61,8 @@ TEST_F(HttpMode, InvokeTasks) {
 }
 
 TEST_F(HttpMode, ErrorsAreFunctionErrorsAndServingGoesOn) {
-  std::string r = curl("-X POST --data '[1, 0]' " + base + "/invoke/checked_div");
+  std::string r =
+      curl("-X POST --data '[1, 0]' " + base + "/invoke/checked_div");
   EXPECT_THAT(r, HasSubstr("HTTP/1.1 200"));
   EXPECT_THAT(r, HasSubstr("X-Amz-Function-Error: Unhandled"));
   json e = json::parse(body_of(r));
@@ -91,9 +94,11 @@ TEST_F(HttpMode, HealthAndConcurrency) {
 
   // 16 requests at once (16 curl processes), each answered correctly.
   std::string out = fz_test::run_command(
-      "d=$(mktemp -d) && for i in $(seq 0 15); do curl -s -X POST --data \"[$i, 1000]\" " +
-      base + "/invoke/add -o $d/$i & done; wait; for i in $(seq 0 15); do cat $d/$i; "
-             "echo; done; rm -r $d");
+      "d=$(mktemp -d) && for i in $(seq 0 15); do curl -s -X POST --data "
+      "\"[$i, 1000]\" " +
+      base +
+      "/invoke/add -o $d/$i & done; wait; for i in $(seq 0 15); do cat $d/$i; "
+      "echo; done; rm -r $d");
   std::vector<int> results;
   std::istringstream in(out);
   std::string line;
@@ -107,12 +112,17 @@ TEST_F(HttpMode, HealthAndConcurrency) {
 }
 
 TEST_F(HttpMode, EventsTracesAndGracefulStop) {
-  std::string r = curl("-X POST -H 'X-Amz-Invocation-Type: Event' "
-                       "-H 'traceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' "
-                       "--data '[\"evt\"]' " + base + "/invoke/record");
+  std::string r =
+      curl("-X POST -H 'X-Amz-Invocation-Type: Event' "
+           "-H 'traceparent: "
+           "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' "
+           "--data '[\"evt\"]' " +
+           base + "/invoke/record");
   EXPECT_THAT(r, HasSubstr("HTTP/1.1 202"));
-  r = curl("-X POST -H 'traceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' "
-           "--data '[3, 2]' " + base + "/invoke/fan_out");
+  r = curl("-X POST -H 'traceparent: "
+           "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' "
+           "--data '[3, 2]' " +
+           base + "/invoke/fan_out");
   EXPECT_EQ(body_of(r), "12");
 
   child->signal(SIGTERM);
@@ -144,9 +154,11 @@ TEST(HttpModeCli, ListTasksHelpAndInvoke) {
   EXPECT_THAT(list, HasSubstr("checked_div\n"));
   EXPECT_THAT(fz_test::run_command(exe + " --help"), HasSubstr("usage:"));
   EXPECT_EQ(fz_test::run_command(exe + " --invoke add '[1, 2]'"), "3\n");
-  EXPECT_EQ(fz_test::run_command("echo '[\"stdin\"]' | " + exe + " --invoke greet -"),
-            "\"hello, stdin\"\n");
-  std::string err = fz_test::run_command(exe + " --invoke checked_div '[1, 0]'; echo status=$?");
+  EXPECT_EQ(
+      fz_test::run_command("echo '[\"stdin\"]' | " + exe + " --invoke greet -"),
+      "\"hello, stdin\"\n");
+  std::string err = fz_test::run_command(
+      exe + " --invoke checked_div '[1, 0]'; echo status=$?");
   EXPECT_THAT(err, HasSubstr("\"errorType\":\"std::invalid_argument\""));
   EXPECT_THAT(err, HasSubstr("status=1"));
   EXPECT_THAT(fz_test::run_command(exe + " --bogus 2>&1; echo status=$?"),

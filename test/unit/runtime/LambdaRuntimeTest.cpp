@@ -72,8 +72,8 @@ protected:
     cv.notify_all();
   }
 
-  std::unique_ptr<fz_test::child_process> start(const std::string &handler,
-                                                const std::string &trace_file = "") {
+  std::unique_ptr<fz_test::child_process>
+  start(const std::string &handler, const std::string &trace_file = "") {
     std::map<std::string, std::string> env = {
         {"AWS_LAMBDA_RUNTIME_API", "127.0.0.1:" + std::to_string(api.port)},
         {"_HANDLER", handler},
@@ -93,7 +93,8 @@ protected:
   /// Waits until `n` posts arrived (or the guard expires).
   std::vector<posted> wait_posts(std::size_t n) {
     std::unique_lock<std::mutex> lock(mu);
-    cv.wait_for(lock, std::chrono::seconds(30), [&] { return posts.size() >= n; });
+    cv.wait_for(lock, std::chrono::seconds(30),
+                [&] { return posts.size() >= n; });
     return posts;
   }
   void wait_nexts(int n) {
@@ -104,10 +105,11 @@ protected:
 
 httplib::Headers headers_for(const std::string &id, long long deadline_ms = 0) {
   if (!deadline_ms)
-    deadline_ms = (long long)(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                  std::chrono::system_clock::now().time_since_epoch())
-                                  .count()) +
-                  60000;
+    deadline_ms =
+        (long long)(std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count()) +
+        60000;
   return {{"Lambda-Runtime-Aws-Request-Id", id},
           {"Lambda-Runtime-Deadline-Ms", std::to_string(deadline_ms)},
           {"Lambda-Runtime-Invoked-Function-Arn",
@@ -125,11 +127,13 @@ TEST_F(RuntimeApi, ServesResultsErrorsAndBadPayloads) {
   enqueue({"id-arity", "[1]", headers_for("id-arity")});
   enqueue({"id-type", R"({"a": "x", "b": 1})", headers_for("id-type")});
   // Header names in another case, and a trace context from the platform.
-  enqueue({"id-lower", "[8, 2]",
-           {{"lambda-runtime-aws-request-id", "id-lower"},
-            {"LAMBDA-RUNTIME-DEADLINE-MS", "99999999999999"},
-            {"lambda-runtime-trace-id",
-             "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"}}});
+  enqueue(
+      {"id-lower",
+       "[8, 2]",
+       {{"lambda-runtime-aws-request-id", "id-lower"},
+        {"LAMBDA-RUNTIME-DEADLINE-MS", "99999999999999"},
+        {"lambda-runtime-trace-id", "Root=1-5759e988-bd862e3fe1be46a994272793;"
+                                    "Parent=53995c3f42cd8ad8;Sampled=1"}}});
   auto p = wait_posts(6);
   ASSERT_EQ(p.size(), 6u) << child->stderr_text();
   wait_nexts(7); // traces are written before the loop asks for more
@@ -149,15 +153,18 @@ TEST_F(RuntimeApi, ServesResultsErrorsAndBadPayloads) {
     EXPECT_THAT(p[std::size_t(i)].path, HasSubstr("/error"));
     json e = json::parse(p[std::size_t(i)].body);
     EXPECT_EQ(e["errorType"], "InvalidPayload");
-    EXPECT_EQ(p[std::size_t(i)].headers.find("Lambda-Runtime-Function-Error-Type")->second,
+    EXPECT_EQ(p[std::size_t(i)]
+                  .headers.find("Lambda-Runtime-Function-Error-Type")
+                  ->second,
               "InvalidPayload");
   }
   EXPECT_THAT(json::parse(p[2].body)["errorMessage"].get<std::string>(),
               HasSubstr("not valid JSON"));
   EXPECT_THAT(json::parse(p[3].body)["errorMessage"].get<std::string>(),
               HasSubstr("takes 2 arguments (a, b), the payload has 1"));
-  EXPECT_THAT(json::parse(p[4].body)["errorMessage"].get<std::string>(),
-              HasSubstr("parameter 'a' (1 of 2): expected integer (int), got string"));
+  EXPECT_THAT(
+      json::parse(p[4].body)["errorMessage"].get<std::string>(),
+      HasSubstr("parameter 'a' (1 of 2): expected integer (int), got string"));
 
   // Still serving after all of that.
   EXPECT_EQ(p[5].path, "/2018-06-01/runtime/invocation/id-lower/response");
@@ -192,7 +199,8 @@ TEST_F(RuntimeApi, UnknownHandlerIsAnInitError) {
             "Runtime.HandlerNotFound");
   json e = json::parse(p[0].body);
   EXPECT_EQ(e["errorType"], "Runtime.HandlerNotFound");
-  EXPECT_THAT(e["errorMessage"].get<std::string>(), HasSubstr("'no_such_task'"));
+  EXPECT_THAT(e["errorMessage"].get<std::string>(),
+              HasSubstr("'no_such_task'"));
   EXPECT_THAT(e["errorMessage"].get<std::string>(), HasSubstr("checked_div"));
   EXPECT_EQ(child->wait(), 1);
   EXPECT_EQ(nexts, 0);

@@ -26,8 +26,10 @@ TEST(Registry, StaticConstructorsRegistered) {
 
 TEST(Registry, DuplicatesKeepTheFirst) {
   static const task_info info = {"dup_task", 0, kAbiVersion};
-  static const task_registration first[] = {{&info, entry_a, nullptr, 0, kAbiVersion}};
-  static const task_registration second[] = {{&info, entry_b, nullptr, 0, kAbiVersion}};
+  static const task_registration first[] = {
+      {&info, entry_a, nullptr, 0, kAbiVersion}};
+  static const task_registration second[] = {
+      {&info, entry_b, nullptr, 0, kAbiVersion}};
   std::size_t before = registered_tasks().size();
   __fusionize_register_tasks(first, 1);
   __fusionize_register_tasks(first, 1); // the same table again: silent

@@ -50,9 +50,8 @@ protected:
 
   void SetUp() override {
     api.server.Post(R"(/2015-03-31/functions/([^/]+)/invocations)",
-                    [this](const httplib::Request &req, httplib::Response &res) {
-                      serve(req, res);
-                    });
+                    [this](const httplib::Request &req,
+                           httplib::Response &res) { serve(req, res); });
     api.start();
     runtime_config c;
     c.endpoint = api.url();
@@ -86,19 +85,20 @@ protected:
         script.erase(script.begin());
         res.status = status;
         if (status == 404)
-          res.set_header("x-amzn-ErrorType",
-                         "ResourceNotFoundException:http://internal.amazon.com/");
+          res.set_header(
+              "x-amzn-ErrorType",
+              "ResourceNotFoundException:http://internal.amazon.com/");
         res.set_content(body, "application/json");
         return;
       }
     }
-    std::string task = function.substr(function.find('-') == std::string::npos
-                                           ? 0
-                                           : function.find('-') + 1);
+    std::string task = function.substr(
+        function.find('-') == std::string::npos ? 0 : function.find('-') + 1);
     const task_registration *reg = find_task(task);
     if (!reg) {
       res.status = 404;
-      res.set_content(R"({"Type":"User","message":"Function not found"})", "application/json");
+      res.set_content(R"({"Type":"User","message":"Function not found"})",
+                      "application/json");
       return;
     }
     if (type == "Event") {
@@ -227,9 +227,11 @@ TEST_F(InvokeApi, RemoteAndDirectCallsAgree) {
       x = std::uint8_t(rng());
     EXPECT_EQ(task_glue<&fz_test::reverse_bytes>::remote(bytes),
               fz_test::reverse_bytes(bytes));
-    Order o{"o" + std::to_string(i), {{int(rng() % 9), 1}, {int(rng() % 9), 2}},
+    Order o{"o" + std::to_string(i),
+            {{int(rng() % 9), 1}, {int(rng() % 9), 2}},
             i % 2 ? std::optional<std::string>("note") : std::nullopt,
-            {{"k", i}}, fz_test::Color(i % 3)};
+            {{"k", i}},
+            fz_test::Color(i % 3)};
     EXPECT_EQ(task_glue<&fz_test::normalize>::remote(o), fz_test::normalize(o));
   }
   EXPECT_EQ(task_glue<&fz_test::answer>::remote(), 42);
@@ -254,8 +256,8 @@ TEST_F(InvokeApi, FunctionErrorsBecomeRemoteErrors) {
     EXPECT_EQ(e.task(), "checked_div");
     EXPECT_EQ(e.type(), "std::invalid_argument");
     EXPECT_EQ(e.message(), "division of 1 by zero");
-    EXPECT_STREQ(e.what(),
-                 "task 'checked_div' failed: std::invalid_argument: division of 1 by zero");
+    EXPECT_STREQ(e.what(), "task 'checked_div' failed: std::invalid_argument: "
+                           "division of 1 by zero");
   }
   try {
     task_glue<&fz_test::fail>::remote("int");
@@ -272,7 +274,8 @@ TEST_F(InvokeApi, FunctionErrorsBecomeRemoteErrors) {
 }
 
 TEST_F(InvokeApi, ApiErrorsBecomeRemoteErrors) {
-  scripted["add"] = {{404, R"({"Type":"User","message":"Function not found: add"})"}};
+  scripted["add"] = {
+      {404, R"({"Type":"User","message":"Function not found: add"})"}};
   try {
     task_glue<&fz_test::add>::remote(1, 2);
     FAIL();
@@ -368,13 +371,17 @@ TEST_F(InvokeApi, SignedForAws) {
   std::string auth = r.headers.find("Authorization")->second;
   EXPECT_THAT(auth, HasSubstr("Credential=AKIDEXAMPLE/"));
   EXPECT_THAT(auth, HasSubstr("/eu-west-1/lambda/aws4_request"));
-  EXPECT_THAT(auth, HasSubstr("SignedHeaders=host;x-amz-date;x-amz-security-token"));
+  EXPECT_THAT(auth,
+              HasSubstr("SignedHeaders=host;x-amz-date;x-amz-security-token"));
   // The server side recomputes the signature from what arrived.
   std::string date = r.headers.find("X-Amz-Date")->second;
-  sigv4_request req{"POST", "/2015-03-31/functions/add/invocations", "",
+  sigv4_request req{"POST",
+                    "/2015-03-31/functions/add/invocations",
+                    "",
                     {{"host", r.headers.find("Host")->second},
                      {"x-amz-date", date},
-                     {"x-amz-security-token", r.headers.find("X-Amz-Security-Token")->second}},
+                     {"x-amz-security-token",
+                      r.headers.find("X-Amz-Security-Token")->second}},
                     r.body};
   EXPECT_EQ(sigv4_sign(req, {"AKIDEXAMPLE", "secret", "token/="}, "eu-west-1",
                        "lambda", date)
@@ -456,10 +463,11 @@ TEST(Remote, AwsFromEnvironment) {
   setenv("AWS_REGION", "us-west-2", 1);
   setenv("AWS_ACCESS_KEY_ID", "AK", 1);
   setenv("AWS_SECRET_ACCESS_KEY", "SK", 1);
-  setenv("FUSIONIZE_ROUTES", R"({"add":"arn:aws:lambda:us-west-2:1:function:add"})", 1);
+  setenv("FUSIONIZE_ROUTES",
+         R"({"add":"arn:aws:lambda:us-west-2:1:function:add"})", 1);
   runtime_config c = runtime_config::from_env();
-  for (const char *v : {"AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
-                        "FUSIONIZE_ROUTES"})
+  for (const char *v : {"AWS_REGION", "AWS_ACCESS_KEY_ID",
+                        "AWS_SECRET_ACCESS_KEY", "FUSIONIZE_ROUTES"})
     unsetenv(v);
   EXPECT_TRUE(c.aws);
   EXPECT_EQ(c.endpoint, "https://lambda.us-west-2.amazonaws.com");
@@ -531,7 +539,8 @@ TEST(Remote, UnreachableEndpoint) {
     FAIL();
   } catch (const remote_error &e) {
     EXPECT_EQ(e.type(), "fusionize.TransportError");
-    EXPECT_THAT(e.message(), HasSubstr("cannot invoke function 'add' at http://127.0.0.1:"));
+    EXPECT_THAT(e.message(),
+                HasSubstr("cannot invoke function 'add' at http://127.0.0.1:"));
   }
   set_config(runtime_config{});
 }

@@ -67,7 +67,8 @@ public:
   /// Reads stderr until `needle` shows up or the stream ends; a guard
   /// against hanging, not a timing expectation.
   bool wait_for_stderr(const std::string &needle, int guard_ms = 30000) {
-    auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(guard_ms);
+    auto until =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(guard_ms);
     while (stderr_text_.find(needle) == std::string::npos) {
       int left = int(std::chrono::duration_cast<std::chrono::milliseconds>(
                          until - std::chrono::steady_clock::now())

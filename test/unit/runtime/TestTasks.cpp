@@ -8,7 +8,10 @@
 namespace fz_test {
 
 void to_json(nlohmann::json &j, const Order &o) {
-  j = {{"id", o.id}, {"path", o.path}, {"note", o.note}, {"counts", o.counts},
+  j = {{"id", o.id},
+       {"path", o.path},
+       {"note", o.note},
+       {"counts", o.counts},
        {"color", o.color}};
 }
 
@@ -31,9 +34,10 @@ std::vector<std::uint8_t> reverse_bytes(std::vector<std::uint8_t> data) {
 
 Order normalize(const Order &order) {
   Order out = order;
-  std::sort(out.path.begin(), out.path.end(), [](const Point &a, const Point &b) {
-    return a.x != b.x ? a.x < b.x : a.y < b.y;
-  });
+  std::sort(out.path.begin(), out.path.end(),
+            [](const Point &a, const Point &b) {
+              return a.x != b.x ? a.x < b.x : a.y < b.y;
+            });
   return out;
 }
 
@@ -45,7 +49,8 @@ std::optional<int> half(int x) {
 
 int checked_div(int a, int b) {
   if (b == 0)
-    throw std::invalid_argument("division of " + std::to_string(a) + " by zero");
+    throw std::invalid_argument("division of " + std::to_string(a) +
+                                " by zero");
   return a / b;
 }
 
@@ -80,8 +85,9 @@ void spread(int width, int depth, const std::string &prefix) {
   for (int i = 0; i < width; ++i) {
     std::string item = prefix + std::to_string(i);
     if (depth > 1)
-      fusionize::async(+[](int w, int d, std::string p) { spread(w, d, p); },
-                       width, depth - 1, item + ".");
+      fusionize::async(
+          +[](int w, int d, std::string p) { spread(w, d, p); }, width,
+          depth - 1, item + ".");
     fusionize::async(&fusionize::detail::task_glue<&record>::local_async, item);
   }
 }
@@ -116,7 +122,8 @@ void clear_records() {
 
 } // namespace fz_test
 
-// --- What the fusion pass would emit ------------------------------------------
+// --- What the fusion pass would emit
+// ------------------------------------------
 using fusionize::detail::kAbiVersion;
 using fusionize::detail::task_info;
 using fusionize::detail::task_registration;
@@ -124,9 +131,9 @@ using fusionize::detail::task_returns_void;
 
 #define FZ_INFO(fn, flags)                                                     \
   template <>                                                                  \
-  const task_info fusionize::detail::glue_of<&fz_test::fn,                     \
-                                             decltype(&fz_test::fn)>::type::info = { \
-      #fn, flags, kAbiVersion};
+  const task_info fusionize::detail::glue_of<                                  \
+      &fz_test::fn, decltype(&fz_test::fn)>::type::info = {#fn, flags,         \
+                                                           kAbiVersion};
 #define FZ_GLUE(fn) fusionize::detail::task_glue<&fz_test::fn>
 
 FZ_INFO(add, 0)
@@ -154,7 +161,9 @@ const char *const kWidthDepth[] = {"width", "depth"};
 const char *const kItem[] = {"item"};
 
 #define FZ_REG(fn, names, n)                                                   \
-  task_registration { &FZ_GLUE(fn)::info, &FZ_GLUE(fn)::entry, names, n, kAbiVersion }
+  task_registration {                                                          \
+    &FZ_GLUE(fn)::info, &FZ_GLUE(fn)::entry, names, n, kAbiVersion             \
+  }
 
 const task_registration kTasks[] = {
     FZ_REG(add, kAB, 2),

@@ -53,9 +53,9 @@ std::string greet(const std::string &name);
 std::vector<std::uint8_t> reverse_bytes(std::vector<std::uint8_t> data);
 Order normalize(const Order &order);
 std::optional<int> half(int x);
-int checked_div(int a, int b); // std::invalid_argument for b == 0
+int checked_div(int a, int b);      // std::invalid_argument for b == 0
 void fail(const std::string &kind); // throws what `kind` names
-int answer();                      // no parameters
+int answer();                       // no parameters
 /// Calls `add` remotely (its stub) and adds one: a task calling across groups.
 int remote_add_one(int a, int b);
 /// Calls `add` and `greet` as fused calls, nested in `add`'s frame.

@@ -12,8 +12,8 @@
 #include <fstream>
 #include <map>
 #include <memory>
-#include <sstream>
 #include <set>
+#include <sstream>
 
 using namespace fusionize::detail;
 using nlohmann::json;
@@ -47,7 +47,8 @@ protected:
     std::ofstream(file.path(), std::ios::trunc); // the exporter appends
     return all;
   }
-  static const json *find(const std::vector<json> &spans, const std::string &name) {
+  static const json *find(const std::vector<json> &spans,
+                          const std::string &name) {
     for (const auto &s : spans)
       if (s["name"] == name)
         return &s;
@@ -56,15 +57,17 @@ protected:
 };
 
 span_context parent_context(bool sampled) {
-  auto ctx = parse_traceparent(std::string("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-") +
-                               (sampled ? "01" : "00"));
+  auto ctx = parse_traceparent(
+      std::string("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-") +
+      (sampled ? "01" : "00"));
   EXPECT_TRUE(ctx.has_value());
   return *ctx;
 }
 
 } // namespace
 
-// --- Propagation ----------------------------------------------------------------
+// --- Propagation
+// ----------------------------------------------------------------
 
 TEST(Propagation, TraceparentRoundTrip) {
   span_context ctx = parent_context(true);
@@ -93,18 +96,23 @@ TEST(Propagation, TraceparentRejectsMalformed) {
 }
 
 TEST(Propagation, XRayIsTheW3CTraceSplitAfterEightDigits) {
-  auto ctx = parse_xray("Root=1-4bf92f35-77b34da6a3ce929d0e0e4736;Parent=00f067aa0ba902b7;Sampled=1");
+  auto ctx = parse_xray("Root=1-4bf92f35-77b34da6a3ce929d0e0e4736;Parent="
+                        "00f067aa0ba902b7;Sampled=1");
   ASSERT_TRUE(ctx);
   EXPECT_EQ(format_traceparent(*ctx),
             "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
   EXPECT_EQ(format_xray(parent_context(false)),
-            "Root=1-4bf92f35-77b34da6a3ce929d0e0e4736;Parent=00f067aa0ba902b7;Sampled=0");
+            "Root=1-4bf92f35-77b34da6a3ce929d0e0e4736;Parent=00f067aa0ba902b7;"
+            "Sampled=0");
   // Fields in any order, unknown fields ignored, no decision: the sampler's.
-  auto undecided = parse_xray(" Lineage=a87bb:0 ; Parent=00f067aa0ba902b7;Root=1-4bf92f35-77b34da6a3ce929d0e0e4736");
+  auto undecided = parse_xray(
+      " Lineage=a87bb:0 ; "
+      "Parent=00f067aa0ba902b7;Root=1-4bf92f35-77b34da6a3ce929d0e0e4736");
   ASSERT_TRUE(undecided);
   EXPECT_FALSE(undecided->decided);
   EXPECT_EQ(undecided->span, 0x00f067aa0ba902b7u);
-  auto sampled_q = parse_xray("Root=1-4bf92f35-77b34da6a3ce929d0e0e4736;Sampled=?");
+  auto sampled_q =
+      parse_xray("Root=1-4bf92f35-77b34da6a3ce929d0e0e4736;Sampled=?");
   ASSERT_TRUE(sampled_q);
   EXPECT_FALSE(sampled_q->decided);
   EXPECT_EQ(sampled_q->span, 0u);
@@ -124,7 +132,8 @@ TEST(Propagation, IdsAreRandomAndNonZero) {
   EXPECT_TRUE(span_context{new_trace_id()}.has_trace());
 }
 
-// --- Spans ------------------------------------------------------------------------
+// --- Spans
+// ------------------------------------------------------------------------
 
 TEST_F(Tracing, InvocationWithFusedCalls) {
   invocation_request req;
@@ -178,17 +187,21 @@ TEST_F(Tracing, InvocationWithFusedCalls) {
   const long long slack = 50000;
   for (const json *local : {add, greet}) {
     EXPECT_LE(ns(*local, "startTimeUnixNano"), ns(*local, "endTimeUnixNano"));
-    EXPECT_GE(ns(*local, "startTimeUnixNano"), ns(*server, "startTimeUnixNano") - slack);
-    EXPECT_LE(ns(*local, "endTimeUnixNano"), ns(*server, "endTimeUnixNano") + slack);
+    EXPECT_GE(ns(*local, "startTimeUnixNano"),
+              ns(*server, "startTimeUnixNano") - slack);
+    EXPECT_LE(ns(*local, "endTimeUnixNano"),
+              ns(*server, "endTimeUnixNano") + slack);
   }
-  EXPECT_LE(ns(*add, "endTimeUnixNano"), ns(*greet, "startTimeUnixNano") + slack);
+  EXPECT_LE(ns(*add, "endTimeUnixNano"),
+            ns(*greet, "startTimeUnixNano") + slack);
 }
 
 TEST_F(Tracing, NestedFusedCallsAndFailures) {
   using fusionize::detail::task_glue;
   // A root span outside any invocation (plain program), with a child that
   // throws through it.
-  EXPECT_THROW(task_glue<&fz_test::checked_div>::local(1, 0), std::invalid_argument);
+  EXPECT_THROW(task_glue<&fz_test::checked_div>::local(1, 0),
+               std::invalid_argument);
   EXPECT_EQ(task_glue<&fz_test::fused_chain>::local(1), "hello, 2");
   auto all = spans();
   const json *div = find(all, "local checked_div");
@@ -265,7 +278,7 @@ TEST_F(Tracing, ParentBasedSampling) {
   req.parent = parent_context(false);
   run_invocation(*find_task("add"), req); // the parent says no
   EXPECT_TRUE(spans().empty());
-  req.parent = parent_context(true);      // the parent says yes: recorded
+  req.parent = parent_context(true); // the parent says yes: recorded
   run_invocation(*find_task("add"), req);
   EXPECT_EQ(spans().size(), 1u);
   // X-Ray without a decision: the sampler decides.
@@ -303,12 +316,13 @@ TEST_F(Tracing, OtlpHttpExport) {
   fz_test::test_server collector;
   std::mutex mu;
   std::vector<std::string> bodies;
-  collector.server.Post("/v1/traces", [&](const httplib::Request &req, httplib::Response &res) {
-    std::lock_guard<std::mutex> lock(mu);
-    EXPECT_EQ(req.get_header_value("Content-Type"), "application/json");
-    bodies.push_back(req.body);
-    res.set_content("{}", "application/json");
-  });
+  collector.server.Post(
+      "/v1/traces", [&](const httplib::Request &req, httplib::Response &res) {
+        std::lock_guard<std::mutex> lock(mu);
+        EXPECT_EQ(req.get_header_value("Content-Type"), "application/json");
+        bodies.push_back(req.body);
+        res.set_content("{}", "application/json");
+      });
   collector.start();
   trace_config c;
   c.otlp_endpoint = collector.url() + "/v1/traces";
@@ -346,7 +360,8 @@ TEST(TraceConfig, FromEnvironment) {
   setenv("OTEL_TRACES_SAMPLER", "parentbased_traceidratio", 1);
   setenv("OTEL_TRACES_SAMPLER_ARG", "0.1", 1);
   setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318/", 1);
-  setenv("OTEL_RESOURCE_ATTRIBUTES", "deployment.environment=test,service.name=svc", 1);
+  setenv("OTEL_RESOURCE_ATTRIBUTES",
+         "deployment.environment=test,service.name=svc", 1);
   setenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256", 1);
   trace_config c = trace_config::from_env();
   unsetenv("FUSIONIZE_TRACE_FILE");
@@ -373,9 +388,12 @@ TEST(TraceExport, StringsAreEscapedAndAlwaysValidJson) {
   span_record s;
   s.trace = new_trace_id();
   s.span = 42;
-  s.name = "quote \" backslash \\ newline \n tab \t nul " + std::string(1, '\0') +
-           " bell \x07 \xc3\xa9 \xf0\x9f\x98\x80";
-  s.attributes = {{"bad.utf8", std::string("a\xff" "b\xc3" "c\xed\xa0\x80" "d")},
+  s.name = "quote \" backslash \\ newline \n tab \t nul " +
+           std::string(1, '\0') + " bell \x07 \xc3\xa9 \xf0\x9f\x98\x80";
+  s.attributes = {{"bad.utf8", std::string("a\xff"
+                                           "b\xc3"
+                                           "c\xed\xa0\x80"
+                                           "d")},
                   {"int", std::int64_t(-9007199254740993)},
                   {"bool", false},
                   {"double", 0.1},
@@ -389,7 +407,10 @@ TEST(TraceExport, StringsAreEscapedAndAlwaysValidJson) {
   EXPECT_EQ(span["status"]["message"], "failed: \"x\"");
   const json &a = span["attributes"];
   EXPECT_EQ(a[0]["value"]["stringValue"],
-            "a\xef\xbf\xbd" "b\xef\xbf\xbd" "c\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" "d");
+            "a\xef\xbf\xbd"
+            "b\xef\xbf\xbd"
+            "c\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
+            "d");
   EXPECT_EQ(a[1]["value"]["intValue"], "-9007199254740993");
   EXPECT_EQ(a[2]["value"]["boolValue"], false);
   EXPECT_EQ(a[3]["value"]["doubleValue"], 0.1);
@@ -405,9 +426,11 @@ TEST_F(Tracing, OutputMatchesTheOtlpSchema) {
   run_invocation(*find_task("fused_chain"), req);
   req.payload = "[1, 0]";
   run_invocation(*find_task("checked_div"), req);
-  EXPECT_THROW(task_glue<&fz_test::checked_div>::local(1, 0), std::invalid_argument);
+  EXPECT_THROW(task_glue<&fz_test::checked_div>::local(1, 0),
+               std::invalid_argument);
   {
-    span_builder client("invoke add", span_kind::client, parent_context(true), false);
+    span_builder client("invoke add", span_kind::client, parent_context(true),
+                        false);
     client.set("faas.invoked_name", std::string("add"));
     client.set("fusion.bytes_req", std::int64_t(5));
     client.set("ratio", 0.5);
@@ -424,9 +447,10 @@ TEST_F(Tracing, OutputMatchesTheOtlpSchema) {
     files += " " + docs.back()->path();
   }
   ASSERT_FALSE(docs.empty());
-  std::string out = fz_test::run_command(
-      "python3 " FUSIONIZE_SOURCE_DIR "/test/scripts/validate.py otlp-traces.schema.json" +
-      files + " 2>&1; echo status=$?");
+  std::string out =
+      fz_test::run_command("python3 " FUSIONIZE_SOURCE_DIR
+                           "/test/scripts/validate.py otlp-traces.schema.json" +
+                           files + " 2>&1; echo status=$?");
   EXPECT_THAT(out, HasSubstr("status=0")) << out;
 }
 

@@ -99,8 +99,7 @@ struct json_support
                         ? 0
                         : json_no_from)> {};
 // The optional serializer above accepts any T; what matters is T.
-template <class T>
-struct json_support<std::optional<T>> : json_support<T> {};
+template <class T> struct json_support<std::optional<T>> : json_support<T> {};
 template <class C, class Tr>
 struct json_support<std::basic_string_view<C, Tr>>
     : std::integral_constant<int, json_non_owning> {};
@@ -186,13 +185,12 @@ template <class T> T decode_integer(const json &j, const char *what) {
   }
   if (j.is_number_integer()) {
     auto v = j.get<std::int64_t>();
-    if (std::is_signed_v<T> ? (v >= static_cast<std::int64_t>(
-                                        std::numeric_limits<T>::min()) &&
-                               v <= static_cast<std::int64_t>(
-                                        std::numeric_limits<T>::max()))
-                            : (v >= 0 && static_cast<std::uint64_t>(v) <=
-                                             static_cast<std::uint64_t>(
-                                                 std::numeric_limits<T>::max())))
+    if (std::is_signed_v<T>
+            ? (v >= static_cast<std::int64_t>(std::numeric_limits<T>::min()) &&
+               v <= static_cast<std::int64_t>(std::numeric_limits<T>::max()))
+            : (v >= 0 &&
+               static_cast<std::uint64_t>(v) <=
+                   static_cast<std::uint64_t>(std::numeric_limits<T>::max())))
       return static_cast<T>(v);
     value_error<T>(j, what, j.dump() + " is out of range");
   }
@@ -241,7 +239,8 @@ inline std::string dump(const json &j) {
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-// --- Arguments -----------------------------------------------------------------
+// --- Arguments
+// -----------------------------------------------------------------
 template <class... A> std::string encode_args(const A &...a) {
   json arr = json::array();
   (arr.push_back(encode_value(a)), ...);
@@ -300,7 +299,8 @@ template <class R> std::string encode_result(const R &r) {
 
 /// Decodes a remote result; a malformed one is a remote_error of type
 /// "InvalidResponse".
-template <class R> R decode_result(const task_info &task, std::string_view body) {
+template <class R>
+R decode_result(const task_info &task, std::string_view body) {
   json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded())
     throw remote_error(task.name, "InvalidResponse",
