@@ -52,6 +52,8 @@ else:
                                  os.path.join(src, "test", "platform", "Inputs", "fz.py") +
                                  " --fusionize " + config.fusionize))
     config.substitutions.append(("%invoke", "curl -sS -X POST -H 'Content-Type: application/json'"))
+    config.substitutions.append(("%cmake", config.cmake))
+    config.substitutions.append(("%cxx_path", config.clangxx))
     config.substitutions.append(("%src_root", src))
     config.substitutions.append(("%build_root", config.fusionize_obj_root))
     config.substitutions.append(("%inputs", os.path.join(src, "test", "Inputs")))
