@@ -696,7 +696,11 @@ void Platform::Impl::dispatch(Invocation *Inv, Instance &I) {
             {{"Lambda-Runtime-Aws-Request-Id", Inv->RequestId},
              {"Lambda-Runtime-Deadline-Ms", std::to_string(Deadline)},
              {"Lambda-Runtime-Invoked-Function-Arn", F.Arn},
-             {"Lambda-Runtime-Trace-Id", formatXRay(Ctx)}});
+             {"Lambda-Runtime-Trace-Id", formatXRay(Ctx)},
+             // Not in AWS's API; tells the Fusionize runtime that its
+             // SERVER span is for an Event (fusion.sync = false).
+             {"Fusionize-Invocation-Type",
+              Inv->Sync ? "RequestResponse" : "Event"}});
   Inv->Payload.clear();
   Inv->Payload.shrink_to_fit();
   logLine(F, "START RequestId: " + Inv->RequestId + " Version: $LATEST");
