@@ -15,13 +15,14 @@ unsigned diagID(DiagnosticsEngine &E, Diag D) {
                                        "applies to free functions and static "
                                        "member functions");
   case Diag::NonStaticMember:
-    return E.getCustomDiagID(L::Error,
-                             "'fusionize::task' cannot be applied to non-static "
-                             "member function %0; make it static or a free "
-                             "function");
+    return E.getCustomDiagID(
+        L::Error, "'fusionize::task' cannot be applied to non-static "
+                  "member function %0; make it static or a free "
+                  "function");
   case Diag::OnLambda:
-    return E.getCustomDiagID(L::Error, "'fusionize::task' cannot be applied to "
-                                       "a lambda; name a free function instead");
+    return E.getCustomDiagID(L::Error,
+                             "'fusionize::task' cannot be applied to "
+                             "a lambda; name a free function instead");
   case Diag::IsTemplate:
     return E.getCustomDiagID(L::Error, "task %0 cannot be a template");
   case Diag::Variadic:

@@ -36,8 +36,7 @@ bool FrontendState::finalize(Sema &S) {
       const TaskDecl &First = Tasks[It->second];
       if (R.ExplicitName && R.Name != First.Name) {
         S.Diag(R.AttrLoc, diagID(DE, Diag::DuplicateName)) << R.Name;
-        S.Diag(First.AttrLoc, diagID(DE, Diag::PreviousTaskNote))
-            << First.Name;
+        S.Diag(First.AttrLoc, diagID(DE, Diag::PreviousTaskNote)) << First.Name;
         Ok = false;
       }
       continue;
@@ -64,9 +63,8 @@ bool FrontendState::finalize(Sema &S) {
           std::string Alt;
           for (unsigned N = 2;; ++N) {
             Alt = R.Name + "_" + std::to_string(N);
-            if (llvm::none_of(Recorded, [&](const TaskDecl &O) {
-                  return O.Name == Alt;
-                }))
+            if (llvm::none_of(Recorded,
+                              [&](const TaskDecl &O) { return O.Name == Alt; }))
               break;
           }
           SourceLocation After = Lexer::getLocForEndOfToken(

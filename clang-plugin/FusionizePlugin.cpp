@@ -1,4 +1,5 @@
-//===- FusionizePlugin.cpp - The fusionize clang plugin --------------------===//
+//===- FusionizePlugin.cpp - The fusionize clang plugin
+//--------------------===//
 //
 //   clang++ -fplugin=fusionize.so [-fplugin-arg-fusionize-<key>=<value>] ...
 //
@@ -152,7 +153,8 @@ private:
   Sema *SemaPtr = nullptr;
 };
 
-// --- The action ------------------------------------------------------------------
+// --- The action
+// ------------------------------------------------------------------
 class FusionizeAction : public PluginASTAction {
 public:
   ActionType getActionType() override { return AddBeforeMainAction; }
@@ -170,8 +172,8 @@ public:
       std::string Value = Eq == std::string::npos ? "" : A.substr(Eq + 1);
       auto NeedValue = [&] {
         return Eq == std::string::npos || Value.empty()
-                   ? Bad("plugin argument '" + Key + "' needs a value (" +
-                         Key + "=...)")
+                   ? Bad("plugin argument '" + Key + "' needs a value (" + Key +
+                         "=...)")
                    : true;
       };
       if (Key == "help") {
@@ -268,8 +270,8 @@ protected:
     FrontendState::setCurrent(State.get());
     State->IncludeDir = runtimeIncludeDir();
     HeaderSearch &HS = CI.getPreprocessor().getHeaderSearchInfo();
-    if (auto Dir = CI.getFileManager().getOptionalDirectoryRef(
-            State->IncludeDir))
+    if (auto Dir =
+            CI.getFileManager().getOptionalDirectoryRef(State->IncludeDir))
       HS.AddSearchPath(DirectoryLookup(*Dir, SrcMgr::C_System, false),
                        /*isAngled=*/true);
     // installGlueInclude() runs later, from FusionizeLateAction: after code

@@ -26,8 +26,7 @@ public:
   explicit GluePragma(FrontendState &State)
       : PragmaHandler("glue"), State(State) {}
 
-  void HandlePragma(Preprocessor &PP, PragmaIntroducer,
-                    Token &Tok) override {
+  void HandlePragma(Preprocessor &PP, PragmaIntroducer, Token &Tok) override {
     Token T = Tok;
     while (T.isNot(tok::eod))
       PP.Lex(T);
@@ -227,9 +226,9 @@ bool GlueGenerator::instantiate(const TaskDecl &T, bool Referenced,
   SourceLocation Loc = F->getLocation();
 
   // task_glue<&F>
-  auto *Ref = DeclRefExpr::Create(Ctx, NestedNameSpecifierLoc(),
-                                  SourceLocation(), F, false, Loc,
-                                  F->getType(), VK_LValue);
+  auto *Ref =
+      DeclRefExpr::Create(Ctx, NestedNameSpecifierLoc(), SourceLocation(), F,
+                          false, Loc, F->getType(), VK_LValue);
   Expr *Addr = UnaryOperator::Create(
       Ctx, Ref, UO_AddrOf, Ctx.getPointerType(F->getType()), VK_PRValue,
       OK_Ordinary, Loc, false, FPOptionsOverride());

@@ -1,4 +1,5 @@
-//===- GroupCompiler.cpp - Group objects, compiled beside the main compile -===//
+//===- GroupCompiler.cpp - Group objects, compiled beside the main compile
+//-===//
 #include "GroupCompiler.h"
 
 #include "Diagnostics.h"
@@ -29,7 +30,8 @@ namespace fusionize {
 static void anchor() {}
 
 GroupCompiler::GroupCompiler(CompilerInstance &CI, unsigned Jobs)
-    : CI(CI), Jobs(Jobs ? Jobs : std::max(1u, std::thread::hardware_concurrency())),
+    : CI(CI),
+      Jobs(Jobs ? Jobs : std::max(1u, std::thread::hardware_concurrency())),
       Clang(llvm::sys::fs::getMainExecutable(
           nullptr, reinterpret_cast<void *>(&anchor))) {}
 
@@ -88,7 +90,7 @@ std::string GroupCompiler::emit(llvm::Module &M, const std::string &Path,
   FO.Inputs.emplace_back(J.Input, InputKind(Language::LLVM_IR));
   FO.DashX = InputKind(Language::LLVM_IR);
   FO.OutputFile = Path;
-  FO.ProgramAction = Kind == "asm" ? frontend::EmitAssembly
+  FO.ProgramAction = Kind == "asm"  ? frontend::EmitAssembly
                      : Kind == "ll" ? frontend::EmitLLVM
                      : Kind == "bc" ? frontend::EmitBC
                                     : frontend::EmitObj;
@@ -188,9 +190,9 @@ bool GroupCompiler::waitOne() {
         Log += "[...]\n";
     }
     error("compiling the group object " + J.Output + " failed" +
-          (WIFSIGNALED(Status) ? " (signal " + std::to_string(WTERMSIG(Status)) +
-                                     ")"
-                               : "") +
+          (WIFSIGNALED(Status)
+               ? " (signal " + std::to_string(WTERMSIG(Status)) + ")"
+               : "") +
           (Log.empty() ? std::string() : ":\n" + Log));
   }
   llvm::sys::fs::remove(J.Input);

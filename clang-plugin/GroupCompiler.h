@@ -1,4 +1,5 @@
-//===- GroupCompiler.h - Group objects, compiled beside the main compile ---===//
+//===- GroupCompiler.h - Group objects, compiled beside the main compile
+//---===//
 //
 // The fusion pass hands every group's module to this emitter. It writes the
 // module as bitcode and compiles it in a clang -cc1 child process with the
@@ -45,8 +46,8 @@ public:
 
 private:
   struct Job {
-    std::string Group;  // for messages
-    std::string Input;  // bitcode, removed when done
+    std::string Group; // for messages
+    std::string Input; // bitcode, removed when done
     std::string Output;
     std::string Log;
     std::vector<std::string> Argv;

@@ -1,4 +1,5 @@
-//===- StaticGraph.cpp - The task graph as the source shows it -------------===//
+//===- StaticGraph.cpp - The task graph as the source shows it
+//-------------===//
 #include "StaticGraph.h"
 
 #include "Diagnostics.h"
@@ -116,8 +117,7 @@ class GraphBuilder;
 /// Collects the calls of one function body.
 class BodyVisitor : public RecursiveASTVisitor<BodyVisitor> {
 public:
-  BodyVisitor(GraphBuilder &B, std::vector<CallRecord> &Out)
-      : B(B), Out(Out) {}
+  BodyVisitor(GraphBuilder &B, std::vector<CallRecord> &Out) : B(B), Out(Out) {}
 
   bool shouldVisitTemplateInstantiations() const { return true; }
   bool shouldVisitImplicitCode() const { return true; }
@@ -140,9 +140,8 @@ public:
     if (const auto *AT = Ctx().getAsConstantArrayType(
             S->getRangeInit()->getType().getNonReferenceType()))
       N = static_cast<double>(AT->getSize().getZExtValue());
-    return inLoop(N, [&] {
-      return RecursiveASTVisitor::TraverseCXXForRangeStmt(S);
-    });
+    return inLoop(
+        N, [&] { return RecursiveASTVisitor::TraverseCXXForRangeStmt(S); });
   }
 
   // A lambda is a function of its own, assumed called once by its creator.
@@ -254,8 +253,8 @@ bool BodyVisitor::VisitCallExpr(CallExpr *CE) {
           << Target << DRE->getSourceRange();
       const FunctionDecl *First = Target->getFirstDecl();
       SourceLocation Begin = First->getSourceRange().getBegin();
-      auto Note = B.S.Diag(First->getLocation(),
-                           diagID(DE, Diag::AsyncNotTaskNote));
+      auto Note =
+          B.S.Diag(First->getLocation(), diagID(DE, Diag::AsyncNotTaskNote));
       Note << Target;
       if (Begin.isValid() && B.isUserCode(First))
         Note << FixItHint::CreateInsertion(Begin, "[[fusionize::task]] ");

@@ -1,4 +1,5 @@
-//===- StaticGraph.h - The task graph as the source shows it ---------------===//
+//===- StaticGraph.h - The task graph as the source shows it
+//---------------===//
 //
 // Walks the AST from every task and finds the tasks it reaches: direct calls,
 // calls through non-task helpers, member functions, constructors and lambdas
@@ -28,7 +29,7 @@ namespace fusionize {
 
 struct StaticGraphResult {
   Graph G; // tasks (names and locations only), edges, unresolved, summaries
-  llvm::DenseSet<const clang::FunctionDecl *> Referenced;  // canonical
+  llvm::DenseSet<const clang::FunctionDecl *> Referenced;   // canonical
   llvm::DenseSet<const clang::FunctionDecl *> AsyncTargets; // canonical
 };
 

@@ -1,4 +1,5 @@
-//===- TaskAttribute.cpp - [[fusionize::task]] -----------------------------===//
+//===- TaskAttribute.cpp - [[fusionize::task]]
+//-----------------------------===//
 //
 //   [[fusionize::task]] int f(int);            task "f"
 //   [[fusionize::task("resize")]] Img g(Img);  task "resize"
@@ -32,21 +33,24 @@ bool checkParameters(Sema &S, const FunctionDecl *FD) {
   bool Ok = true;
   for (const ParmVarDecl *P : FD->parameters()) {
     QualType T = P->getType();
-    std::string Name = P->getName().empty() ? "#" + std::to_string(
-                                                        P->getFunctionScopeIndex() + 1)
-                                            : "'" + P->getName().str() + "'";
-    if (T->isPointerType() || T->isMemberPointerType() ||
-        T->isNullPtrType() || T->isBlockPointerType()) {
+    std::string Name =
+        P->getName().empty()
+            ? "#" + std::to_string(P->getFunctionScopeIndex() + 1)
+            : "'" + P->getName().str() + "'";
+    if (T->isPointerType() || T->isMemberPointerType() || T->isNullPtrType() ||
+        T->isBlockPointerType()) {
       S.Diag(P->getLocation(), diagID(S.getDiagnostics(), Diag::PointerParam))
           << Name << FD << T << P->getSourceRange();
-      S.Diag(P->getLocation(), diagID(S.getDiagnostics(), Diag::PassByValueNote));
+      S.Diag(P->getLocation(),
+             diagID(S.getDiagnostics(), Diag::PassByValueNote));
       Ok = false;
     } else if (T->isLValueReferenceType() &&
                !T->getPointeeType().isConstQualified()) {
       S.Diag(P->getLocation(),
              diagID(S.getDiagnostics(), Diag::NonConstRefParam))
           << Name << FD << T << P->getSourceRange();
-      S.Diag(P->getLocation(), diagID(S.getDiagnostics(), Diag::PassByValueNote));
+      S.Diag(P->getLocation(),
+             diagID(S.getDiagnostics(), Diag::PassByValueNote));
       Ok = false;
     }
   }
@@ -110,8 +114,7 @@ struct TaskAttrInfo : public ParsedAttrInfo {
         return AttributeNotApplied;
       }
       if (!MD->isStatic()) {
-        S.Diag(Loc, diagID(DE, Diag::NonStaticMember))
-            << FD << Attr.getRange();
+        S.Diag(Loc, diagID(DE, Diag::NonStaticMember)) << FD << Attr.getRange();
         return AttributeNotApplied;
       }
     }
@@ -119,8 +122,8 @@ struct TaskAttrInfo : public ParsedAttrInfo {
       S.Diag(Loc, diagID(DE, Diag::IsMain)) << Attr.getRange();
       return AttributeNotApplied;
     }
-    if (FD->isTemplated() || FD->getTemplatedKind() !=
-                                 FunctionDecl::TK_NonTemplate) {
+    if (FD->isTemplated() ||
+        FD->getTemplatedKind() != FunctionDecl::TK_NonTemplate) {
       S.Diag(Loc, diagID(DE, Diag::IsTemplate)) << FD << Attr.getRange();
       return AttributeNotApplied;
     }
@@ -137,11 +140,10 @@ struct TaskAttrInfo : public ParsedAttrInfo {
     bool Explicit = false;
     Expr *NameArg = nullptr;
     if (Attr.getNumArgs() == 1) {
-      const auto *Lit =
-          Attr.isArgExpr(0)
-              ? dyn_cast_or_null<StringLiteral>(
-                    Attr.getArgAsExpr(0)->IgnoreParenCasts())
-              : nullptr;
+      const auto *Lit = Attr.isArgExpr(0)
+                            ? dyn_cast_or_null<StringLiteral>(
+                                  Attr.getArgAsExpr(0)->IgnoreParenCasts())
+                            : nullptr;
       if (!Lit || !Lit->isOrdinary()) {
         SourceLocation ArgLoc = Attr.isArgExpr(0)
                                     ? Attr.getArgAsExpr(0)->getExprLoc()

@@ -1,4 +1,5 @@
-//===- CostEstimator.cpp - Static cost of tasks on the IR ------------------===//
+//===- CostEstimator.cpp - Static cost of tasks on the IR
+//------------------===//
 #include "CostEstimator.h"
 
 #include "llvm/Analysis/BlockFrequencyInfo.h"

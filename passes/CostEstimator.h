@@ -1,4 +1,5 @@
-//===- CostEstimator.h - Static cost of tasks on the IR --------------------===//
+//===- CostEstimator.h - Static cost of tasks on the IR
+//--------------------===//
 //
 // A task's static cost, in abstract units: its IR instructions weighted by
 // block frequency (relative to the entry block), plus the same for the

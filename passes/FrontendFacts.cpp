@@ -1,4 +1,5 @@
-//===- FrontendFacts.cpp - What the plugin found, for the fusion pass ------===//
+//===- FrontendFacts.cpp - What the plugin found, for the fusion pass
+//------===//
 #include "FrontendFacts.h"
 
 #include "llvm/IR/Constants.h"
@@ -89,8 +90,8 @@ void FrontendFacts::embed(Module &M) const {
   if (NamedMDNode *Old = M.getNamedMetadata(FactsMD))
     M.eraseNamedMetadata(Old);
   NamedMDNode *N = M.getOrInsertNamedMetadata(FactsMD);
-  N->addOperand(MDNode::get(
-      M.getContext(), MDString::get(M.getContext(), toJson().dump())));
+  N->addOperand(MDNode::get(M.getContext(),
+                            MDString::get(M.getContext(), toJson().dump())));
 }
 
 std::optional<FrontendFacts> FrontendFacts::read(const Module &M) {
@@ -98,8 +99,9 @@ std::optional<FrontendFacts> FrontendFacts::read(const Module &M) {
   if (!N || N->getNumOperands() == 0)
     return std::nullopt;
   const MDNode *Node = N->getOperand(0);
-  const auto *S =
-      Node->getNumOperands() ? dyn_cast<MDString>(Node->getOperand(0)) : nullptr;
+  const auto *S = Node->getNumOperands()
+                      ? dyn_cast<MDString>(Node->getOperand(0))
+                      : nullptr;
   std::string Origin = M.getModuleIdentifier() + " (!fusionize.frontend)";
   if (!S)
     throw FormatError(Origin + ": expected one JSON string");

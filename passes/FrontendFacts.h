@@ -1,4 +1,5 @@
-//===- FrontendFacts.h - What the plugin found, for the fusion pass --------===//
+//===- FrontendFacts.h - What the plugin found, for the fusion pass
+//--------===//
 //
 // The clang plugin knows things the IR no longer says: which functions are
 // tasks and under which name, which glue function belongs to which task, and
@@ -35,15 +36,15 @@ struct GlueSymbols {
 };
 
 struct TaskFacts {
-  TaskNode Node;       // name, symbol, signature, params, location, defined
+  TaskNode Node; // name, symbol, signature, params, location, defined
   bool NoExcept = false;
   GlueSymbols Glue;
 };
 
 struct FrontendFacts {
-  std::string Source;  // main file
+  std::string Source; // main file
   std::vector<TaskFacts> Tasks;
-  Graph StaticGraph;   // AST edges, unresolved calls, summaries (no costs)
+  Graph StaticGraph; // AST edges, unresolved calls, summaries (no costs)
 
   const TaskFacts *findTask(const std::string &Name) const;
 

@@ -1,4 +1,5 @@
-//===- FusionPass.cpp - Split a program into fusion groups -----------------===//
+//===- FusionPass.cpp - Split a program into fusion groups
+//-----------------===//
 #include "FusionPass.h"
 
 #include "CostEstimator.h"
@@ -39,7 +40,8 @@ GroupEmitter::~GroupEmitter() = default;
 
 // --- Command-line options (-mllvm -fusion-... in clang, or opt) -------------
 static cl::opt<std::string>
-    PlanOpt("fusion-plan", cl::desc("Fusionize: apply this plan (fusionize-plan/1)"),
+    PlanOpt("fusion-plan",
+            cl::desc("Fusionize: apply this plan (fusionize-plan/1)"),
             cl::value_desc("file"));
 static cl::list<std::string>
     ProfileOpt("fusion-profile", cl::desc("Fusionize: plan from these traces"),
@@ -52,27 +54,28 @@ static cl::opt<std::string>
               cl::desc("Fusionize: directory for group outputs and the report "
                        "(default: <output>.fusion)"),
               cl::value_desc("dir"));
-static cl::opt<std::string>
-    OutputOpt("fusion-output",
-              cl::desc("Fusionize: the main output file, naming <output>.fusion"),
-              cl::value_desc("file"));
+static cl::opt<std::string> OutputOpt(
+    "fusion-output",
+    cl::desc("Fusionize: the main output file, naming <output>.fusion"),
+    cl::value_desc("file"));
 static cl::opt<std::string>
     EmitOpt("fusion-emit",
             cl::desc("Fusionize: what to write per group: obj, asm, ll, bc"),
             cl::value_desc("kind"));
 static cl::opt<double> ExpensiveOpt(
     "fusion-expensive",
-    cl::desc("Fusionize: static plan: cost at which a callee gets its own group"),
+    cl::desc(
+        "Fusionize: static plan: cost at which a callee gets its own group"),
     cl::init(0));
 static cl::opt<unsigned>
     MemoryOpt("fusion-memory",
               cl::desc("Fusionize: static plan: memory size in MB"),
               cl::init(0));
-static cl::opt<std::string> ObjectiveOpt(
-    "fusion-objective",
-    cl::desc("Fusionize: objective when planning from a profile "
-             "(latency, cost, weighted:W)"),
-    cl::value_desc("spec"));
+static cl::opt<std::string>
+    ObjectiveOpt("fusion-objective",
+                 cl::desc("Fusionize: objective when planning from a profile "
+                          "(latency, cost, weighted:W)"),
+                 cl::value_desc("spec"));
 static cl::opt<std::string>
     PlannerOpt("fusion-planner",
                cl::desc("Fusionize: planner for profile-guided plans "
@@ -385,14 +388,10 @@ PreservedAnalyses FusionPass::run(Module &M, ModuleAnalysisManager &MAM) {
     ValueToValueMapTy VMap;
     GroupSummary Sum;
     std::unique_ptr<Module> GM = buildGroupModule(M, *FF, Gr, VMap, Sum);
-    Json JG{{"name", Gr.Name},
-            {"tasks", Gr.Tasks},
-            {"memory_mb", Gr.MemoryMB},
-            {"timeout_s", Gr.TimeoutS},
-            {"entries", Sum.Entries},
-            {"stubs", Sum.Stubs},
-            {"kept", Sum.Kept},
-            {"dropped", Sum.Dropped}};
+    Json JG{{"name", Gr.Name},          {"tasks", Gr.Tasks},
+            {"memory_mb", Gr.MemoryMB}, {"timeout_s", Gr.TimeoutS},
+            {"entries", Sum.Entries},   {"stubs", Sum.Stubs},
+            {"kept", Sum.Kept},         {"dropped", Sum.Dropped}};
     // Decisions at the call sites that exist in this group.
     for (const TaskCallSite &S : Sites) {
       auto It = VMap.find(S.Call);
@@ -420,8 +419,8 @@ PreservedAnalyses FusionPass::run(Module &M, ModuleAnalysisManager &MAM) {
       } else if (S.Kind == EdgeKind::Async) {
         ORE.emit([&] {
           return OptimizationRemark(DEBUG_TYPE, "RemoteCall", S.Call)
-                 << "asynchronous call to task '" << Callee
-                 << "' in group '" << Gr.Name
+                 << "asynchronous call to task '" << Callee << "' in group '"
+                 << Gr.Name
                  << "' becomes a remote invocation (Event) of function '"
                  << Callee << "' in group '" << (Home ? Home->Name : "?")
                  << "'";

@@ -1,4 +1,5 @@
-//===- FusionPass.h - Split a program into fusion groups -------------------===//
+//===- FusionPass.h - Split a program into fusion groups
+//-------------------===//
 //
 // The fusion pass runs at the start of the optimization pipeline, at every
 // optimization level. It completes the task graph with IR costs, takes the

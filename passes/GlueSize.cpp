@@ -1,4 +1,5 @@
-//===- GlueSize.cpp - Optimize the glue for size, the user's code for speed ===//
+//===- GlueSize.cpp - Optimize the glue for size, the user's code for speed
+//===//
 #include "GlueSize.h"
 
 #include "llvm/IR/Constants.h"

@@ -1,4 +1,5 @@
-//===- GroupSplitter.cpp - One module per fusion group ---------------------===//
+//===- GroupSplitter.cpp - One module per fusion group
+//---------------------===//
 #include "GroupSplitter.h"
 
 #include "GlueSize.h"
@@ -27,9 +28,8 @@ void stripFrontendMarkers(Module &M, const TaskModel &Model) {
   for (const TaskIR &T : Model.Tasks)
     for (Function *F : T.glue())
       Glue.insert(F);
-  removeFromUsedLists(M, [&](Constant *C) {
-    return Glue.count(C->stripPointerCasts()) > 0;
-  });
+  removeFromUsedLists(
+      M, [&](Constant *C) { return Glue.count(C->stripPointerCasts()) > 0; });
 
   GlobalVariable *Ann = M.getNamedGlobal("llvm.global.annotations");
   if (!Ann || !Ann->hasInitializer())
@@ -42,8 +42,8 @@ void stripFrontendMarkers(Module &M, const TaskModel &Model) {
     auto *CS = dyn_cast<ConstantStruct>(Op.get());
     bool Ours = false;
     if (CS && CS->getNumOperands() >= 2)
-      if (auto *GV = dyn_cast<GlobalVariable>(
-              CS->getOperand(1)->stripPointerCasts());
+      if (auto *GV =
+              dyn_cast<GlobalVariable>(CS->getOperand(1)->stripPointerCasts());
           GV && GV->hasInitializer())
         if (auto *Str = dyn_cast<ConstantDataArray>(GV->getInitializer());
             Str && Str->isCString())

@@ -1,4 +1,5 @@
-//===- GroupSplitter.h - One module per fusion group -----------------------===//
+//===- GroupSplitter.h - One module per fusion group
+//-----------------------===//
 //
 // Builds the module of one fusion group from the monolith:
 //  * a task of the group keeps its body; every use of it becomes its `local`
@@ -39,8 +40,7 @@ struct GroupSummary {
 /// values to the clone's (entries of dropped code are null afterwards).
 std::unique_ptr<llvm::Module>
 buildGroupModule(llvm::Module &M, const FrontendFacts &Facts, const Group &G,
-                 llvm::ValueToValueMapTy &VMap,
-                 GroupSummary &Summary);
+                 llvm::ValueToValueMapTy &VMap, GroupSummary &Summary);
 
 /// Turns the monolith into what X.o should be: every call local and direct,
 /// the entry points of its tasks registered, the rest of the glue dropped.

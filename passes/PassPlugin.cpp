@@ -1,4 +1,5 @@
-//===- PassPlugin.cpp - The fusion pass as an opt plugin -------------------===//
+//===- PassPlugin.cpp - The fusion pass as an opt plugin
+//-------------------===//
 //
 //   opt -load-pass-plugin=FusionizePass.so -passes=fusionize \
 //       -fusion-plan=plan.json -fusion-out-dir=DIR [-fusion-emit=ll] in.ll
@@ -63,7 +64,8 @@ public:
   }
   std::string defaultKind() const override { return "ll"; }
   void error(const std::string &Message) override {
-    report_fatal_error(Twine("fusionize: ") + Message, /*gen_crash_diag=*/false);
+    report_fatal_error(Twine("fusionize: ") + Message,
+                       /*gen_crash_diag=*/false);
   }
   void warning(const std::string &Message) override {
     errs() << "warning: fusionize: " << Message << "\n";
@@ -73,24 +75,23 @@ public:
 } // namespace
 
 extern "C" LLVM_ATTRIBUTE_WEAK PassPluginLibraryInfo llvmGetPassPluginInfo() {
-  return {LLVM_PLUGIN_API_VERSION, "Fusionize", "0.1", [](PassBuilder &PB) {
-            PB.registerPipelineParsingCallback(
-                [](StringRef Name, ModulePassManager &MPM,
-                   ArrayRef<PassBuilder::PipelineElement>) {
-                  if (Name == "fusionize") {
-                    MPM.addPass(FusionPass(fusionOptionsFromCommandLine(),
-                                           nullptr,
-                                           std::make_shared<OptEmitter>()));
-                    return true;
-                  }
-                  if (Name == "print<fusionize>") {
-                    MPM.addPass(FusionPass(fusionOptionsFromCommandLine(),
-                                           nullptr,
-                                           std::make_shared<OptEmitter>(),
-                                           /*PrintOnly=*/true, &outs()));
-                    return true;
-                  }
-                  return false;
-                });
-          }};
+  return {
+      LLVM_PLUGIN_API_VERSION, "Fusionize", "0.1", [](PassBuilder &PB) {
+        PB.registerPipelineParsingCallback(
+            [](StringRef Name, ModulePassManager &MPM,
+               ArrayRef<PassBuilder::PipelineElement>) {
+              if (Name == "fusionize") {
+                MPM.addPass(FusionPass(fusionOptionsFromCommandLine(), nullptr,
+                                       std::make_shared<OptEmitter>()));
+                return true;
+              }
+              if (Name == "print<fusionize>") {
+                MPM.addPass(FusionPass(fusionOptionsFromCommandLine(), nullptr,
+                                       std::make_shared<OptEmitter>(),
+                                       /*PrintOnly=*/true, &outs()));
+                return true;
+              }
+              return false;
+            });
+      }};
 }

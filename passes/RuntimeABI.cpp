@@ -27,9 +27,8 @@ void declareTaskInfo(Module &M, TaskIR &T) {
   if (T.Info || T.Facts->Glue.Info.empty())
     return;
   LLVMContext &C = M.getContext();
-  StructType *Ty =
-      StructType::get(C, {PointerType::getUnqual(C), Type::getInt32Ty(C),
-                          Type::getInt32Ty(C)});
+  StructType *Ty = StructType::get(
+      C, {PointerType::getUnqual(C), Type::getInt32Ty(C), Type::getInt32Ty(C)});
   T.Info = new GlobalVariable(M, Ty, /*isConstant=*/true,
                               GlobalValue::ExternalLinkage, nullptr,
                               T.Facts->Glue.Info);
@@ -48,9 +47,9 @@ void defineTaskInfos(Module &M, const TaskModel &Model) {
                          Twine(T.name()) + "'");
     unsigned Flags = (T.Facts->Node.ReturnsVoid ? TaskReturnsVoid : 0) |
                      (T.Facts->NoExcept ? TaskNoExcept : 0);
-    Constant *Fields[] = {
-        cString(M, T.name(), "__fusionize.name." + T.name()),
-        ConstantInt::get(I32, Flags), ConstantInt::get(I32, RuntimeAbiVersion)};
+    Constant *Fields[] = {cString(M, T.name(), "__fusionize.name." + T.name()),
+                          ConstantInt::get(I32, Flags),
+                          ConstantInt::get(I32, RuntimeAbiVersion)};
     GV->setInitializer(ConstantStruct::get(STy, Fields));
     GV->setConstant(true);
     GV->setLinkage(GlobalValue::LinkOnceODRLinkage);
@@ -79,24 +78,22 @@ void emitRegistration(Module &M, const std::vector<const TaskIR *> &Tasks) {
                                   "__fusionize.params." + T->name());
     }
     Regs.push_back(ConstantStruct::get(
-        RegTy, {T->Info, T->Entry, Params,
-                ConstantInt::get(I32, Names.size()),
+        RegTy, {T->Info, T->Entry, Params, ConstantInt::get(I32, Names.size()),
                 ConstantInt::get(I32, RuntimeAbiVersion)}));
   }
   auto *TableTy = ArrayType::get(RegTy, Regs.size());
-  auto *Table = new GlobalVariable(M, TableTy, true,
-                                   GlobalValue::InternalLinkage,
-                                   ConstantArray::get(TableTy, Regs),
-                                   "__fusionize.tasks");
+  auto *Table = new GlobalVariable(
+      M, TableTy, true, GlobalValue::InternalLinkage,
+      ConstantArray::get(TableTy, Regs), "__fusionize.tasks");
 
   // void __fusionize_register_tasks(const task_registration *, size_t)
   Type *SizeTy = M.getDataLayout().getIntPtrType(C);
   FunctionCallee Register = M.getOrInsertFunction(
       "__fusionize_register_tasks",
       FunctionType::get(Type::getVoidTy(C), {Ptr, SizeTy}, false));
-  Function *Ctor = Function::Create(
-      FunctionType::get(Type::getVoidTy(C), false),
-      GlobalValue::InternalLinkage, "__fusionize.register", M);
+  Function *Ctor =
+      Function::Create(FunctionType::get(Type::getVoidTy(C), false),
+                       GlobalValue::InternalLinkage, "__fusionize.register", M);
   IRBuilder<> B(BasicBlock::Create(C, "entry", Ctor));
   B.CreateCall(Register, {Table, ConstantInt::get(SizeTy, Regs.size())});
   B.CreateRetVoid();

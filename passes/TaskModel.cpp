@@ -1,4 +1,5 @@
-//===- TaskModel.cpp - Tasks and their glue in one LLVM module -------------===//
+//===- TaskModel.cpp - Tasks and their glue in one LLVM module
+//-------------===//
 #include "TaskModel.h"
 
 #include "llvm/IR/Function.h"
@@ -73,7 +74,7 @@ CallBase *asyncCallOf(const Use &U) {
   unsigned TaskArg =
       CB->arg_size() > 0 && CB->paramHasAttr(0, Attribute::StructRet) ? 1 : 0;
   return CB->isArgOperand(&U) && CB->getArgOperandNo(&U) == TaskArg ? CB
-                                                                     : nullptr;
+                                                                    : nullptr;
 }
 
 CallBase *directCallOf(const Use &U) {

@@ -1,4 +1,5 @@
-//===- TaskModel.h - Tasks and their glue in one LLVM module ---------------===//
+//===- TaskModel.h - Tasks and their glue in one LLVM module
+//---------------===//
 //
 // Binds the frontend facts to the functions and globals of a module (the
 // monolith or one of its clones): the task function, the glue members the

@@ -1,4 +1,5 @@
-//===- Analyze.cpp - The plugin's analysis over a compilation database -----===//
+//===- Analyze.cpp - The plugin's analysis over a compilation database
+//-----===//
 //
 // Every translation unit is compiled to IR in memory (EmitLLVMOnlyAction)
 // with the fusionize plugin's action, which is linked into this program and
@@ -59,17 +60,17 @@ Graph analyzeProgram(const AnalyzeOptions &O) {
   Tool.appendArgumentsAdjuster(tooling::getClangStripDependencyFileAdjuster());
   // The plugin is part of this program: a -fplugin= in the command would
   // load a second copy.
-  Tool.appendArgumentsAdjuster([](const tooling::CommandLineArguments &Args,
-                                  llvm::StringRef) {
-    tooling::CommandLineArguments Out;
-    for (const std::string &A : Args)
-      if (llvm::StringRef(A).starts_with("-fplugin") ||
-          llvm::StringRef(A).starts_with("-fpass-plugin"))
-        continue;
-      else
-        Out.push_back(A);
-    return Out;
-  });
+  Tool.appendArgumentsAdjuster(
+      [](const tooling::CommandLineArguments &Args, llvm::StringRef) {
+        tooling::CommandLineArguments Out;
+        for (const std::string &A : Args)
+          if (llvm::StringRef(A).starts_with("-fplugin") ||
+              llvm::StringRef(A).starts_with("-fpass-plugin"))
+            continue;
+          else
+            Out.push_back(A);
+        return Out;
+      });
   Tool.appendArgumentsAdjuster([&](const tooling::CommandLineArguments &Args,
                                    llvm::StringRef File) {
     tooling::CommandLineArguments Out = Args;
@@ -82,16 +83,16 @@ Graph analyzeProgram(const AnalyzeOptions &O) {
     llvm::sys::path::remove_dots(Abs, true);
     auto It = GraphOf.find(std::string(Abs));
     Add("-plugin-arg-fusionize");
-    Add("graph=" + (It == GraphOf.end() ? std::string(TmpDir) + "/x.json"
-                                        : It->second));
+    Add("graph=" +
+        (It == GraphOf.end() ? std::string(TmpDir) + "/x.json" : It->second));
     Add("-plugin-arg-fusionize");
     Add("no-split");
     if (!O.ResourceDir.empty())
       Out.push_back("-resource-dir=" + O.ResourceDir);
     return Out;
   });
-  int Rc = Tool.run(
-      tooling::newFrontendActionFactory<EmitLLVMOnlyAction>().get());
+  int Rc =
+      Tool.run(tooling::newFrontendActionFactory<EmitLLVMOnlyAction>().get());
 
   std::vector<Graph> Parts;
   std::string Failed;

@@ -1,4 +1,5 @@
-//===- Merge.cpp - One task graph for a program of many files --------------===//
+//===- Merge.cpp - One task graph for a program of many files
+//--------------===//
 #include "WholeProgram.h"
 
 #include <functional>
@@ -22,8 +23,8 @@ Graph mergeGraphs(const std::vector<Graph> &Parts) {
       }
       if (!T.Symbol.empty() && !Have->Symbol.empty() &&
           T.Symbol != Have->Symbol)
-        throw FormatError("two different functions are named task '" +
-                          T.Name + "' (" + Have->Symbol + " and " + T.Symbol +
+        throw FormatError("two different functions are named task '" + T.Name +
+                          "' (" + Have->Symbol + " and " + T.Symbol +
                           "); give one another name with "
                           "[[fusionize::task(\"name\")]]");
       if (T.Defined && Have->Defined)

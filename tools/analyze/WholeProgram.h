@@ -1,4 +1,5 @@
-//===- WholeProgram.h - One task graph for a program of many files ---------===//
+//===- WholeProgram.h - One task graph for a program of many files
+//---------===//
 //
 // Each translation unit's graph knows its own tasks, the tasks it calls
 // (declared in headers) and, for calls it cannot follow, the symbols of the
@@ -23,9 +24,9 @@ namespace fusionize {
 Graph mergeGraphs(const std::vector<Graph> &Parts);
 
 struct AnalyzeOptions {
-  std::string BuildDir;              // where compile_commands.json is
-  std::vector<std::string> Sources;  // empty: every file of the database
-  std::string ResourceDir;           // clang's, for builtin headers
+  std::string BuildDir;             // where compile_commands.json is
+  std::vector<std::string> Sources; // empty: every file of the database
+  std::string ResourceDir;          // clang's, for builtin headers
   bool Verbose = false;
 };
 

@@ -1,4 +1,5 @@
-//===- core/CommandLine.cpp - Options of the fusionize subcommands ---------===//
+//===- core/CommandLine.cpp - Options of the fusionize subcommands
+//---------===//
 #include "core/CommandLine.h"
 
 #include <algorithm>
@@ -99,14 +100,19 @@ std::string ArgParser::usage() const {
   if (!Positionals.empty()) {
     S += "\narguments:\n";
     for (const auto &P : Positionals)
-      S += "  " + P->Meta + std::string(P->Meta.size() < 24 ? 24 - P->Meta.size() : 1, ' ') + P->Help + "\n";
+      S += "  " + P->Meta +
+           std::string(P->Meta.size() < 24 ? 24 - P->Meta.size() : 1, ' ') +
+           P->Help + "\n";
   }
   S += "\noptions:\n";
   auto Line = [&](const std::string &Left, const std::string &Help) {
-    S += "  " + Left + std::string(Left.size() < 24 ? 24 - Left.size() : 1, ' ') + Help + "\n";
+    S += "  " + Left +
+         std::string(Left.size() < 24 ? 24 - Left.size() : 1, ' ') + Help +
+         "\n";
   };
   for (const auto &A : Options) {
-    std::string Left = (A->Short ? std::string("-") + A->Short + ", " : "") + "--" + A->Name;
+    std::string Left =
+        (A->Short ? std::string("-") + A->Short + ", " : "") + "--" + A->Name;
     if (!A->IsFlag)
       Left += " " + A->Meta;
     std::string Help = A->Help;
@@ -216,8 +222,7 @@ bool ArgParser::getUnsigned(const Arg &A, unsigned long long &Out) const {
   errno = 0;
   unsigned long long N = std::strtoull(V.c_str(), &End, 10);
   if (V.empty() || *End || errno || V[0] == '-') {
-    error("--" + A.Name + ": expected a non-negative integer, got '" + V +
-          "'");
+    error("--" + A.Name + ": expected a non-negative integer, got '" + V + "'");
     return false;
   }
   Out = N;

@@ -1,4 +1,5 @@
-//===- core/CommandLine.h - Options of the fusionize subcommands -----------===//
+//===- core/CommandLine.h - Options of the fusionize subcommands
+//-----------===//
 //
 // A small option parser shared by the subcommands, so that every one of them
 // answers --help the same way and rejects bad arguments with the same kind of
@@ -26,8 +27,8 @@ namespace fusionize {
 class ArgParser {
 public:
   struct Arg {
-    std::string Name;     // without dashes; empty for positionals
-    std::string Meta;     // value placeholder, empty for flags
+    std::string Name; // without dashes; empty for positionals
+    std::string Meta; // value placeholder, empty for flags
     std::string Help;
     std::string Default;
     bool Multi = false;

@@ -33,10 +33,10 @@ struct PriceModel {
 
 struct EmulationProfile {
   std::string Name = "aws-lambda-x86";
-  bool Enabled = true;        // false: no added latency, no CPU limits
-  double SyncOverheadMs = 12; // added to each RequestResponse invocation
-  double AsyncOverheadMs = 18; // Event: queueing before delivery starts
-  double ColdStartMs = 180;   // added to the real start of an instance
+  bool Enabled = true;           // false: no added latency, no CPU limits
+  double SyncOverheadMs = 12;    // added to each RequestResponse invocation
+  double AsyncOverheadMs = 18;   // Event: queueing before delivery starts
+  double ColdStartMs = 180;      // added to the real start of an instance
   double FullCpuMemoryMB = 1769; // memory at which an instance gets one vCPU
   double MaxVcpus = 6;
   unsigned IdleTimeoutS = 600; // keep-warm period of an idle instance

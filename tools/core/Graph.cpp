@@ -42,8 +42,7 @@ static EdgeKind parseKind(const Json &Obj, const std::string &Origin,
   if (K == "async")
     return EdgeKind::Async;
   throw FormatError(Origin + ": " + Path +
-                    ".kind: expected \"sync\" or \"async\", got \"" + K +
-                    "\"");
+                    ".kind: expected \"sync\" or \"async\", got \"" + K + "\"");
 }
 
 const TaskNode *Graph::findTask(const std::string &Name) const {
@@ -151,8 +150,8 @@ void Graph::computeTotalCosts() {
 }
 
 static Json callToJson(const FunctionSummary::Call &C) {
-  Json J{{"callee", C.Callee}, {"kind", edgeKindName(C.Kind)},
-         {"calls", C.Calls}};
+  Json J{
+      {"callee", C.Callee}, {"kind", edgeKindName(C.Kind)}, {"calls", C.Calls}};
   if (C.Loc.valid())
     J["location"] = C.Loc.toJson();
   return J;
@@ -323,8 +322,8 @@ Graph Graph::fromJson(const Json &Doc, const std::string &Origin) {
     U.Task = getString(Unres[I], "task", "", Origin, P);
     U.Reason = getString(Unres[I], "reason", "", Origin, P);
     if (Unres[I].contains("location"))
-      U.Loc = SourceLoc::fromJson(Unres[I]["location"], Origin,
-                                  P + ".location");
+      U.Loc =
+          SourceLoc::fromJson(Unres[I]["location"], Origin, P + ".location");
     G.Unresolved.push_back(U);
   }
   const Json &Funcs = getArray(Doc, "functions", Origin, "", false);
@@ -336,8 +335,8 @@ Graph Graph::fromJson(const Json &Doc, const std::string &Origin) {
     F.Cost = getNumber(Funcs[I], "cost", 0, Origin, P);
     const Json &Calls = getArray(Funcs[I], "calls", Origin, P, false);
     for (size_t K = 0; K < Calls.size(); ++K)
-      F.Calls.push_back(callFromJson(
-          Calls[K], Origin, P + ".calls[" + std::to_string(K) + "]"));
+      F.Calls.push_back(callFromJson(Calls[K], Origin,
+                                     P + ".calls[" + std::to_string(K) + "]"));
     G.Functions.push_back(std::move(F));
   }
   return G;

@@ -42,10 +42,10 @@ struct TaskNode {
   std::string Returns;
   std::vector<TaskParam> Params;
   SourceLoc Loc;
-  bool Defined = true;   // the body is in this graph's sources
+  bool Defined = true; // the body is in this graph's sources
   bool ReturnsVoid = false;
-  double SelfCost = 0;   // the task and the non-task code it runs
-  double TotalCost = 0;  // plus its synchronous task callees, transitively
+  double SelfCost = 0;  // the task and the non-task code it runs
+  double TotalCost = 0; // plus its synchronous task callees, transitively
 };
 
 enum class EdgeKind { Sync, Async };

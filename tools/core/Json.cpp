@@ -55,8 +55,7 @@ Json parseJson(std::string_view Text, const std::string &Origin) {
     auto Pos = What.find("syntax error");
     if (Pos == std::string::npos)
       Pos = What.find(": ");
-    std::string Detail =
-        Pos == std::string::npos ? What : What.substr(Pos);
+    std::string Detail = Pos == std::string::npos ? What : What.substr(Pos);
     if (!Detail.empty() && Detail[0] == ':')
       Detail = Detail.substr(2);
     throw FormatError(Origin + ":" + std::to_string(Line) + ":" +
@@ -159,16 +158,15 @@ double getNumber(const Json &Obj, const char *Key, double Default,
   return V.get<double>();
 }
 
-std::int64_t getInteger(const Json &Obj, const char *Key,
-                        std::int64_t Default, const std::string &Origin,
-                        const std::string &Path) {
+std::int64_t getInteger(const Json &Obj, const char *Key, std::int64_t Default,
+                        const std::string &Origin, const std::string &Path) {
   if (!Obj.contains(Key))
     return Default;
   const Json &V = Obj[Key];
   if (V.is_number_integer())
     return V.get<std::int64_t>();
-  if (V.is_number_float() && V.get<double>() == static_cast<double>(
-                                                    V.get<std::int64_t>()))
+  if (V.is_number_float() &&
+      V.get<double>() == static_cast<double>(V.get<std::int64_t>()))
     return V.get<std::int64_t>();
   throw FormatError(Origin + ": " + at(Path, Key) +
                     ": expected an integer, got " + describe(V));

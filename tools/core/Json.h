@@ -57,9 +57,8 @@ std::string getString(const Json &Obj, const char *Key, std::string Default,
                       const std::string &Origin, const std::string &Path);
 double getNumber(const Json &Obj, const char *Key, double Default,
                  const std::string &Origin, const std::string &Path);
-std::int64_t getInteger(const Json &Obj, const char *Key,
-                        std::int64_t Default, const std::string &Origin,
-                        const std::string &Path);
+std::int64_t getInteger(const Json &Obj, const char *Key, std::int64_t Default,
+                        const std::string &Origin, const std::string &Path);
 bool getBool(const Json &Obj, const char *Key, bool Default,
              const std::string &Origin, const std::string &Path);
 const Json &getArray(const Json &Obj, const char *Key,

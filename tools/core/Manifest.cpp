@@ -109,8 +109,8 @@ Manifest Manifest::fromJson(const Json &Doc, const std::string &Origin) {
       throw FormatError(Origin + ": " + P + ".name: \"" + F.Name +
                         "\" is not a valid function name");
     if (M.function(F.Name))
-      throw FormatError(Origin + ": " + P + ": duplicate function \"" +
-                        F.Name + "\"");
+      throw FormatError(Origin + ": " + P + ": duplicate function \"" + F.Name +
+                        "\"");
     F.Group = getString(Funcs[I], "group", Origin, P);
     const ManifestGroup *G = M.group(F.Group);
     if (!G)
@@ -127,7 +127,8 @@ Manifest Manifest::fromJson(const Json &Doc, const std::string &Origin) {
   if (Doc.contains("routes")) {
     const Json &R = Doc["routes"];
     if (!R.is_object())
-      throw FormatError(Origin + ": routes: expected an object {task: function}");
+      throw FormatError(Origin +
+                        ": routes: expected an object {task: function}");
     for (auto It = R.begin(); It != R.end(); ++It)
       M.Routes[It.key()] = It.value().get<std::string>();
   }
@@ -137,8 +138,8 @@ Manifest Manifest::fromJson(const Json &Doc, const std::string &Origin) {
     M.LinkArgs.push_back(S.get<std::string>());
   for (auto It = Doc.begin(); It != Doc.end(); ++It) {
     static const std::set<std::string> Known = {
-        "format", "application", "plan",      "graph",   "monolith",
-        "groups", "functions",   "routes",    "sources", "link_args"};
+        "format", "application", "plan",   "graph",   "monolith",
+        "groups", "functions",   "routes", "sources", "link_args"};
     if (!Known.count(It.key()))
       M.Extra[It.key()] = It.value();
   }
@@ -161,8 +162,8 @@ Manifest makeManifest(const std::string &Application, const Plan &P,
   Manifest M;
   M.Application = Application;
   for (const Group &Gr : P.Groups)
-    M.Groups.push_back(ManifestGroup{Gr.Name, Gr.Name, Gr.Tasks, Gr.MemoryMB,
-                                     Gr.TimeoutS, 0});
+    M.Groups.push_back(
+        ManifestGroup{Gr.Name, Gr.Name, Gr.Tasks, Gr.MemoryMB, Gr.TimeoutS, 0});
   std::vector<std::string> Roots = G.roots();
   std::set<std::string> RootSet(Roots.begin(), Roots.end());
   std::set<std::string> Seen;

@@ -34,7 +34,7 @@ struct ManifestFunction {
   std::string Handler; // the task (_HANDLER)
   unsigned MemoryMB = DefaultMemoryMB;
   unsigned TimeoutS = DefaultTimeoutS;
-  bool Entry = false;  // nothing in the application calls it
+  bool Entry = false; // nothing in the application calls it
 };
 
 struct Manifest {

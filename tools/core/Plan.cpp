@@ -88,16 +88,15 @@ void Plan::validate(const std::set<std::string> &Known, bool AllowUnknown,
       throw FormatError(Origin + ": routes." + Task + ": unknown group \"" +
                         GroupName + "\"");
     if (!G->contains(Task))
-      throw FormatError(Origin + ": routes." + Task + ": group \"" +
-                        GroupName + "\" does not contain task \"" + Task +
-                        "\"");
+      throw FormatError(Origin + ": routes." + Task + ": group \"" + GroupName +
+                        "\" does not contain task \"" + Task + "\"");
   }
 }
 
 bool Plan::sameAs(const Plan &Other) const {
   auto Norm = [](const Plan &P) {
-    std::vector<std::tuple<std::vector<std::string>, unsigned, unsigned,
-                           std::string>>
+    std::vector<
+        std::tuple<std::vector<std::string>, unsigned, unsigned, std::string>>
         R;
     for (const Group &G : P.Groups) {
       std::vector<std::string> T = G.Tasks;
@@ -143,8 +142,9 @@ Plan Plan::fromJson(const Json &Doc, const std::string &Origin) {
   Plan P;
   P.Scope = getString(Doc, "scope", "translation-unit", Origin, "");
   if (P.Scope != "translation-unit" && P.Scope != "program")
-    throw FormatError(Origin + ": scope: expected \"program\" or "
-                               "\"translation-unit\", got \"" +
+    throw FormatError(Origin +
+                      ": scope: expected \"program\" or "
+                      "\"translation-unit\", got \"" +
                       P.Scope + "\"");
   const Json &Groups = getArray(Doc, "groups", Origin, "");
   if (Groups.empty())
@@ -158,16 +158,16 @@ Plan Plan::fromJson(const Json &Doc, const std::string &Origin) {
       throw FormatError(Origin + ": " + Path + ".name: \"" + G.Name +
                         "\" is not a valid group name ([A-Za-z0-9_-]{1,64})");
     if (P.findGroup(G.Name))
-      throw FormatError(Origin + ": " + Path + ": duplicate group \"" +
-                        G.Name + "\"");
+      throw FormatError(Origin + ": " + Path + ": duplicate group \"" + G.Name +
+                        "\"");
     const Json &Tasks = getArray(J, "tasks", Origin, Path);
     if (Tasks.empty())
       throw FormatError(Origin + ": " + Path + ".tasks: group \"" + G.Name +
                         "\" has no tasks");
     for (size_t K = 0; K < Tasks.size(); ++K) {
       if (!Tasks[K].is_string())
-        throw FormatError(Origin + ": " + Path + ".tasks[" +
-                          std::to_string(K) + "]: expected a task name");
+        throw FormatError(Origin + ": " + Path + ".tasks[" + std::to_string(K) +
+                          "]: expected a task name");
       std::string T = Tasks[K].get<std::string>();
       if (G.contains(T))
         throw FormatError(Origin + ": " + Path + ".tasks: task \"" + T +
@@ -205,8 +205,8 @@ Plan Plan::fromJson(const Json &Doc, const std::string &Origin) {
   for (const auto &[Task, GroupName] : P.Routes) {
     const Group *G = P.findGroup(GroupName);
     if (!G || !G->contains(Task))
-      throw FormatError(Origin + ": routes." + Task + ": group \"" +
-                        GroupName + "\" " +
+      throw FormatError(Origin + ": routes." + Task + ": group \"" + GroupName +
+                        "\" " +
                         (G ? "does not contain the task" : "does not exist"));
   }
   return P;

@@ -1,12 +1,13 @@
-//===- core/Render.cpp - Pictures and text of a plan over a task graph -----===//
+//===- core/Render.cpp - Pictures and text of a plan over a task graph
+//-----===//
 #include "core/Render.h"
 
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
 #include <poll.h>
-#include <sstream>
 #include <spawn.h>
+#include <sstream>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -50,7 +51,8 @@ std::string planToDot(const Graph &G, const Plan &P, const DotOptions &O) {
        "nodesep=0.3, ranksep=0.6";
   if (!O.Title.empty())
     D << ", label=" << quote(O.Title) << ", labelloc=t";
-  D << "];\n  node [fontname=\"Helvetica\", shape=box, style=\"rounded,filled\"];\n"
+  D << "];\n  node [fontname=\"Helvetica\", shape=box, "
+       "style=\"rounded,filled\"];\n"
        "  edge [fontname=\"Helvetica\", fontsize=10];\n";
   auto Node = [](const std::string &Group, const std::string &Task) {
     return quote(Group + "/" + Task);
@@ -58,10 +60,10 @@ std::string planToDot(const Graph &G, const Plan &P, const DotOptions &O) {
   for (size_t I = 0; I < P.Groups.size(); ++I) {
     const Group &Gr = P.Groups[I];
     D << "  subgraph " << quote("cluster_" + Gr.Name) << " {\n"
-      << "    label=" << quote(Gr.Name + (O.ShowMemory
-                                              ? " (" + std::to_string(Gr.MemoryMB) +
-                                                    " MB)"
-                                              : std::string()))
+      << "    label="
+      << quote(Gr.Name + (O.ShowMemory
+                              ? " (" + std::to_string(Gr.MemoryMB) + " MB)"
+                              : std::string()))
       << "; style=\"rounded,filled\"; color=\"#555555\"; fillcolor="
       << quote(groupColor(I)) << ";\n";
     for (const std::string &T : Gr.Tasks) {
@@ -106,8 +108,8 @@ std::string planToDot(const Graph &G, const Plan &P, const DotOptions &O) {
         L << "x" << E.Calls;
         Attr << ", label=" << quote(L.str());
       }
-      D << "  " << Node(GName, E.Caller) << " -> " << Node(To, E.Callee)
-        << " [" << Attr.str() << "];\n";
+      D << "  " << Node(GName, E.Caller) << " -> " << Node(To, E.Callee) << " ["
+        << Attr.str() << "];\n";
     }
   }
   D << "  subgraph cluster_legend {\n"

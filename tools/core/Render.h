@@ -1,4 +1,5 @@
-//===- core/Render.h - Pictures and text of a plan over a task graph -------===//
+//===- core/Render.h - Pictures and text of a plan over a task graph
+//-------===//
 //
 // The task graph with its tasks colored by fusion group (Graphviz DOT, and
 // SVG through Graphviz's `dot`), synchronous edges solid, asynchronous ones

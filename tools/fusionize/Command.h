@@ -1,4 +1,5 @@
-//===- fusionize/Command.h - Subcommands of the fusionize command ----------===//
+//===- fusionize/Command.h - Subcommands of the fusionize command
+//----------===//
 //
 // Each subcommand lives in its own cmd_<name>.cpp and registers itself:
 //

@@ -1,4 +1,5 @@
-//===- cmd_analyze.cpp - fusionize analyze: the whole program's task graph -===//
+//===- cmd_analyze.cpp - fusionize analyze: the whole program's task graph
+//-===//
 //
 //   fusionize analyze -p build [--graph graph.json] [--plan plan.json] [SRC...]
 //
@@ -27,19 +28,20 @@ int runAnalyze(int Argc, char **Argv) {
               "database, and optionally its static plan.");
   auto &BuildDir = P.option("build-dir", "DIR",
                             "directory with compile_commands.json", ".", 'p');
-  auto &GraphOut = P.option("graph", "FILE",
-                            "write the graph here (default: print it)");
-  auto &PlanOut = P.option("plan", "FILE",
-                           "write the static whole-program plan here");
+  auto &GraphOut =
+      P.option("graph", "FILE", "write the graph here (default: print it)");
+  auto &PlanOut =
+      P.option("plan", "FILE", "write the static whole-program plan here");
   auto &Expensive = P.option("expensive", "COST",
                              "static plan: total cost at which a synchronous "
                              "callee gets its own group",
                              "20000");
-  auto &Memory = P.option("memory", "MB", "static plan: memory of each group",
-                          "128");
+  auto &Memory =
+      P.option("memory", "MB", "static plan: memory of each group", "128");
   auto &Quiet = P.flag("quiet", "print nothing but errors", 'q');
-  auto &Sources = P.positional("SOURCE", "files to analyze (default: all in "
-                                         "the database)",
+  auto &Sources = P.positional("SOURCE",
+                               "files to analyze (default: all in "
+                               "the database)",
                                false, true);
   if (int Rc = P.parse(Argc, Argv); Rc >= 0)
     return Rc;
@@ -70,9 +72,8 @@ int runAnalyze(int Argc, char **Argv) {
       Plan Pl = staticPlan(G, SO);
       Pl.save(PlanOut.value());
       if (!Quiet)
-        std::cerr << "fusionize analyze: static plan with "
-                  << Pl.Groups.size() << " groups -> " << PlanOut.value()
-                  << "\n";
+        std::cerr << "fusionize analyze: static plan with " << Pl.Groups.size()
+                  << " groups -> " << PlanOut.value() << "\n";
     }
     if (!Quiet && GraphOut)
       std::cerr << "fusionize analyze: " << G.Tasks.size() << " tasks, "
@@ -88,5 +89,7 @@ int runAnalyze(int Argc, char **Argv) {
 } // namespace
 } // namespace fusionize
 
-FUSIONIZE_COMMAND(analyze, "whole-program task graph (and static plan) over compile_commands.json",
-                  fusionize::runAnalyze, 10)
+FUSIONIZE_COMMAND(
+    analyze,
+    "whole-program task graph (and static plan) over compile_commands.json",
+    fusionize::runAnalyze, 10)

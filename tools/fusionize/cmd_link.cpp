@@ -90,8 +90,10 @@ int runLink(int Argc, char **Argv) {
               "Links one executable per fusion group from objects compiled "
               "with the fusionize plugin, and writes the manifest.");
   auto &Name = P.option("name", "NAME", "application name (manifest)", "app");
-  auto &OutDir = P.option("out-dir", "DIR", "where executables and "
-                                            "manifest.json go", "", 'o');
+  auto &OutDir = P.option("out-dir", "DIR",
+                          "where executables and "
+                          "manifest.json go",
+                          "", 'o');
   auto &Cxx = P.option("cxx", "COMPILER", "compiler driver used to link",
                        FUSIONIZE_DEFAULT_CXX);
   auto &LibDir = P.option("runtime-lib-dir", "DIR",
@@ -105,9 +107,10 @@ int runLink(int Argc, char **Argv) {
                             "the monolith executable, recorded in the "
                             "manifest");
   auto &Jobs = P.option("jobs", "N", "links to run at once", "2", 'j');
-  auto &Objects = P.positional("OBJECT", "objects compiled with the plugin "
-                                         "(their .fusion directories are "
-                                         "read); after `--`: link arguments",
+  auto &Objects = P.positional("OBJECT",
+                               "objects compiled with the plugin "
+                               "(their .fusion directories are "
+                               "read); after `--`: link arguments",
                                true, true);
   P.epilog("Example:\n  fusionize link --name shop -o shop.fusion a.o b.o "
            "-- -lsqlite3\n\nEach object X.o needs X.o.fusion/report.json, "
@@ -315,5 +318,6 @@ int runLink(int Argc, char **Argv) {
 } // namespace
 } // namespace fusionize
 
-FUSIONIZE_COMMAND(link, "link one executable per fusion group, write the manifest",
+FUSIONIZE_COMMAND(link,
+                  "link one executable per fusion group, write the manifest",
                   fusionize::runLink, 40)

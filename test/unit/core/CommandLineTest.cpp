@@ -26,8 +26,15 @@ TEST(CommandLine, OptionsFlagsAndPositionals) {
   auto &Quiet = P.flag("quiet", "quiet", 'q');
   auto &Out = P.option("output", "FILE", "out", "plan.json", 'o');
   auto &Pos = P.positional("INPUT", "inputs", true, true);
-  Args A{"fusionize test", "--graph=g.json", "--profile", "a", "--profile=b",
-         "-q",             "x",              "--",        "--not-an-option"};
+  Args A{"fusionize test",
+         "--graph=g.json",
+         "--profile",
+         "a",
+         "--profile=b",
+         "-q",
+         "x",
+         "--",
+         "--not-an-option"};
   ASSERT_EQ(P.parse(A.argc(), A.argv()), -1);
   EXPECT_EQ(Graph.value(), "g.json");
   EXPECT_EQ(Prof.Values, (std::vector<std::string>{"a", "b"}));

@@ -18,7 +18,8 @@ TEST(Graph, RoundTrip) {
   B.Symbol = "_Z1bv";
   B.Defined = false;
   G.Tasks.push_back(B);
-  G.addCall("a", "b", EdgeKind::Async, CallSite{{"a.cpp", 4, 7}, {"helper"}, 10});
+  G.addCall("a", "b", EdgeKind::Async,
+            CallSite{{"a.cpp", 4, 7}, {"helper"}, 10});
   G.addCall("a", "b", EdgeKind::Async, CallSite{{"a.cpp", 9, 7}, {}, 1});
   G.ExternalCalls["a"].push_back({"_Z6helperv", EdgeKind::Sync, 2, {}});
   G.Unresolved.push_back({"a", "b", {"a.cpp", 10, 1}, "address taken"});
@@ -44,7 +45,7 @@ TEST(Graph, RootsAndTotalCostsWithRecursion) {
   }
   G.addCall("a", "b", EdgeKind::Sync, CallSite{{}, {}, 2});
   G.addCall("b", "c", EdgeKind::Sync, CallSite{{}, {}, 3});
-  G.addCall("c", "b", EdgeKind::Sync, CallSite{}); // recursion is cut
+  G.addCall("c", "b", EdgeKind::Sync, CallSite{});  // recursion is cut
   G.addCall("a", "c", EdgeKind::Async, CallSite{}); // async: not in total
   G.computeTotalCosts();
   EXPECT_EQ(G.roots(), std::vector<std::string>{"a"});
@@ -65,9 +66,12 @@ TEST(Graph, RejectsBadDocuments) {
   EXPECT_EQ(Error(R"({"format": "fusionize-graph/1", "tasks": [{"name": "a"}],
       "edges": [{"caller": "a", "callee": "x", "kind": "sync"}]})"),
             "g.json: edges[0]: unknown task \"x\" (not in \"tasks\")");
-  EXPECT_EQ(Error(R"({"format": "fusionize-graph/1", "tasks": [{"name": "a"}],
+  EXPECT_EQ(
+      Error(R"({"format": "fusionize-graph/1", "tasks": [{"name": "a"}],
       "edges": [{"caller": "a", "callee": "a", "kind": "maybe"}]})"),
-            "g.json: edges[0].kind: expected \"sync\" or \"async\", got \"maybe\"");
-  EXPECT_EQ(Error(R"({"format": "fusionize-graph/1", "tasks": [{"name": "a"}, {"name": "a"}], "edges": []})"),
-            "g.json: tasks[1]: duplicate task \"a\"");
+      "g.json: edges[0].kind: expected \"sync\" or \"async\", got \"maybe\"");
+  EXPECT_EQ(
+      Error(
+          R"({"format": "fusionize-graph/1", "tasks": [{"name": "a"}, {"name": "a"}], "edges": []})"),
+      "g.json: tasks[1]: duplicate task \"a\"");
 }

@@ -31,8 +31,9 @@ TEST(Json, FieldErrorsNameThePath) {
     getInteger(Doc["groups"][0], "memory_mb", 128, "p.json", "groups[0]");
     FAIL();
   } catch (const FormatError &E) {
-    EXPECT_STREQ(E.what(),
-                 "p.json: groups[0].memory_mb: expected an integer, got \"big\"");
+    EXPECT_STREQ(
+        E.what(),
+        "p.json: groups[0].memory_mb: expected an integer, got \"big\"");
   }
   try {
     getString(Doc, "name", "p.json", "");

@@ -13,12 +13,12 @@ TEST(Manifest, OneFunctionPerTaskInItsHomeGroup) {
   }
   G.addCall("a", "b", EdgeKind::Sync, CallSite{});
   G.addCall("a", "c", EdgeKind::Async, CallSite{});
-  Plan P = Plan::fromJson(
-      parseJson(R"({"format": "fusionize-plan/1", "groups": [
+  Plan P =
+      Plan::fromJson(parseJson(R"({"format": "fusionize-plan/1", "groups": [
         {"name": "front", "tasks": ["a", "b"], "memory_mb": 512},
         {"name": "back", "tasks": ["b", "c"]}], "routes": {"b": "back"}})",
-                "p"),
-      "p");
+                               "p"),
+                     "p");
   Manifest M = makeManifest("app", P, G);
   ASSERT_EQ(M.Functions.size(), 3u);
   EXPECT_EQ(M.function("a")->Group, "front");
@@ -50,6 +50,8 @@ TEST(Manifest, Errors) {
       "groups": [{"name": "g", "executable": "g"}],
       "functions": [{"name": "f", "group": "h"}]})"),
             "m.json: functions[0].group: unknown group \"h\"");
-  EXPECT_EQ(Error(R"({"format": "fusionize-manifest/1", "groups": [], "functions": [{"name": "bad name", "group": "g"}]})"),
-            "m.json: functions[0].name: \"bad name\" is not a valid function name");
+  EXPECT_EQ(
+      Error(
+          R"({"format": "fusionize-manifest/1", "groups": [], "functions": [{"name": "bad name", "group": "g"}]})"),
+      "m.json: functions[0].name: \"bad name\" is not a valid function name");
 }

@@ -122,34 +122,50 @@ TEST(Plan, SameAsIgnoresOrderButNotHomesOrMemory) {
 
 TEST(Plan, ClearErrors) {
   std::set<std::string> Known = {"a", "b"};
-  EXPECT_EQ(errorOf(R"({"format": "fusionize-plan/1", "groups": [{"name": "g", "tasks": ["a"]}]})",
-                    Known),
-            "p.json: task b is in no group of the plan; every task needs a group");
-  EXPECT_EQ(errorOf(R"({"format": "fusionize-plan/1", "groups": [{"name": "g", "tasks": ["a", "b", "zz"]}]})",
-                    Known),
-            "p.json: group \"g\" names unknown task \"zz\" (tasks are: a, b); a "
-            "plan for several files needs \"scope\": \"program\"");
-  EXPECT_EQ(errorOf(R"({"format": "fusionize-plan/1", "groups": [{"name": "g", "tasks": ["a", "b", "zz"]}]})",
-                    Known, /*AllowUnknown=*/true),
-            "");
+  EXPECT_EQ(
+      errorOf(
+          R"({"format": "fusionize-plan/1", "groups": [{"name": "g", "tasks": ["a"]}]})",
+          Known),
+      "p.json: task b is in no group of the plan; every task needs a group");
+  EXPECT_EQ(
+      errorOf(
+          R"({"format": "fusionize-plan/1", "groups": [{"name": "g", "tasks": ["a", "b", "zz"]}]})",
+          Known),
+      "p.json: group \"g\" names unknown task \"zz\" (tasks are: a, b); a "
+      "plan for several files needs \"scope\": \"program\"");
+  EXPECT_EQ(
+      errorOf(
+          R"({"format": "fusionize-plan/1", "groups": [{"name": "g", "tasks": ["a", "b", "zz"]}]})",
+          Known, /*AllowUnknown=*/true),
+      "");
   EXPECT_EQ(errorOf(R"({"format": "fusionize-plan/1", "groups": []})", Known),
             "p.json: groups: a plan needs at least one group");
-  EXPECT_EQ(errorOf(R"({"format": "fusionize-plan/1", "groups": [{"name": "bad name", "tasks": ["a"]}]})",
-                    Known),
-            "p.json: groups[0].name: \"bad name\" is not a valid group name "
-            "([A-Za-z0-9_-]{1,64})");
-  EXPECT_EQ(errorOf(R"({"format": "fusionize-plan/1", "groups": [{"name": "g", "tasks": ["a", "b"], "timeout_s": 1000}]})",
-                    Known),
-            "p.json: groups[0].timeout_s: 1000 is outside 1..900");
-  EXPECT_EQ(errorOf(R"({"format": "fusionize-plan/1", "groups": [{"name": "g", "tasks": ["a", "a"]}]})",
-                    Known),
-            "p.json: groups[0].tasks: task \"a\" listed twice");
-  EXPECT_EQ(errorOf(R"({"format": "fusionize-plan/1", "groups": [{"name": "g", "tasks": ["a", "b"]}], "routes": {"a": "h"}})",
-                    Known),
-            "p.json: routes.a: group \"h\" does not exist");
-  EXPECT_EQ(errorOf(R"({"format": "fusionize-plan/1", "groups": [{"name": "g", "tasks": ["a", "b"]}, {"name": "g", "tasks": ["a"]}]})",
-                    Known),
-            "p.json: groups[1]: duplicate group \"g\"");
+  EXPECT_EQ(
+      errorOf(
+          R"({"format": "fusionize-plan/1", "groups": [{"name": "bad name", "tasks": ["a"]}]})",
+          Known),
+      "p.json: groups[0].name: \"bad name\" is not a valid group name "
+      "([A-Za-z0-9_-]{1,64})");
+  EXPECT_EQ(
+      errorOf(
+          R"({"format": "fusionize-plan/1", "groups": [{"name": "g", "tasks": ["a", "b"], "timeout_s": 1000}]})",
+          Known),
+      "p.json: groups[0].timeout_s: 1000 is outside 1..900");
+  EXPECT_EQ(
+      errorOf(
+          R"({"format": "fusionize-plan/1", "groups": [{"name": "g", "tasks": ["a", "a"]}]})",
+          Known),
+      "p.json: groups[0].tasks: task \"a\" listed twice");
+  EXPECT_EQ(
+      errorOf(
+          R"({"format": "fusionize-plan/1", "groups": [{"name": "g", "tasks": ["a", "b"]}], "routes": {"a": "h"}})",
+          Known),
+      "p.json: routes.a: group \"h\" does not exist");
+  EXPECT_EQ(
+      errorOf(
+          R"({"format": "fusionize-plan/1", "groups": [{"name": "g", "tasks": ["a", "b"]}, {"name": "g", "tasks": ["a"]}]})",
+          Known),
+      "p.json: groups[1]: duplicate group \"g\"");
 }
 
 TEST(Plan, Layouts) {

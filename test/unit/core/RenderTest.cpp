@@ -13,12 +13,12 @@ TEST(Render, ClustersCopiesAndEdgeStyles) {
   }
   G.addCall("a", "b", EdgeKind::Sync, CallSite{});
   G.addCall("a", "c", EdgeKind::Async, CallSite{});
-  Plan P = Plan::fromJson(
-      parseJson(R"({"format": "fusionize-plan/1", "groups": [
+  Plan P =
+      Plan::fromJson(parseJson(R"({"format": "fusionize-plan/1", "groups": [
         {"name": "front", "tasks": ["a", "b"]},
         {"name": "back", "tasks": ["b", "c"]}], "routes": {"b": "back"}})",
-                "p"),
-      "p");
+                               "p"),
+                     "p");
   std::string D = planToDot(G, P);
   EXPECT_NE(D.find("subgraph \"cluster_front\""), std::string::npos);
   EXPECT_NE(D.find("subgraph \"cluster_back\""), std::string::npos);
@@ -27,9 +27,11 @@ TEST(Render, ClustersCopiesAndEdgeStyles) {
                    "style=\"rounded,filled,dashed\""),
             std::string::npos);
   // a -> b is local in front (grey, solid); a -> c remote to back, dashed.
-  EXPECT_NE(D.find("\"front/a\" -> \"front/b\" [style=solid, color=\"#555555\"]"),
-            std::string::npos);
-  EXPECT_NE(D.find("\"front/a\" -> \"back/c\" [style=dashed, color=\"#c0392b\", "
-                   "penwidth=2]"),
-            std::string::npos);
+  EXPECT_NE(
+      D.find("\"front/a\" -> \"front/b\" [style=solid, color=\"#555555\"]"),
+      std::string::npos);
+  EXPECT_NE(
+      D.find("\"front/a\" -> \"back/c\" [style=dashed, color=\"#c0392b\", "
+             "penwidth=2]"),
+      std::string::npos);
 }
