@@ -6,6 +6,7 @@
 
 #include "clang/Frontend/CompilerInstance.h"
 #include "clang/Frontend/CompilerInvocation.h"
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/Bitcode/BitcodeWriter.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/FileSystem.h"
@@ -94,6 +95,10 @@ std::string GroupCompiler::emit(llvm::Module &M, const std::string &Path,
                      : Kind == "ll" ? frontend::EmitLLVM
                      : Kind == "bc" ? frontend::EmitBC
                                     : frontend::EmitObj;
+  // The child loads no plugin, so it does not know the pass's options.
+  llvm::erase_if(FO.LLVMArgs, [](const std::string &A) {
+    return llvm::StringRef(A).starts_with("-fusion-");
+  });
   FO.Plugins.clear();
   FO.PluginArgs.clear();
   FO.AddPluginActions.clear();
