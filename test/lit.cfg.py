@@ -72,5 +72,7 @@ else:
         config.available_features.add("awscli")
     if os.path.exists("/usr/bin/chromium"):
         config.available_features.add("chromium")
+    if os.path.exists("/usr/lib/llvm-14/lib/cmake/llvm/LLVMConfig.cmake"):
+        config.available_features.add("llvm14-cmake")
     if os.path.exists("/usr/bin/dot"):
         config.available_features.add("graphviz")
