@@ -4,6 +4,8 @@
 
 #include "Diagnostics.h"
 
+#include "core/Process.h"
+
 #include "clang/Frontend/CompilerInstance.h"
 #include "clang/Frontend/CompilerInvocation.h"
 #include "llvm/ADT/STLExtras.h"
@@ -16,13 +18,9 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fcntl.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
-
-extern char **environ;
 
 using namespace clang;
 
@@ -138,23 +136,8 @@ std::string GroupCompiler::emit(llvm::Module &M, const std::string &Path,
 }
 
 bool GroupCompiler::start(Job &J) {
-  posix_spawn_file_actions_t FA;
-  posix_spawn_file_actions_init(&FA);
-  posix_spawn_file_actions_addopen(&FA, 1, J.Log.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&FA, 1, 2);
-  std::vector<char *> Args;
-  for (std::string &A : J.Argv)
-    Args.push_back(A.data());
-  Args.push_back(nullptr);
-  int Rc = posix_spawn(&J.Pid, J.Argv[0].c_str(), &FA, nullptr, Args.data(),
-                       environ);
-  posix_spawn_file_actions_destroy(&FA);
-  if (Rc != 0) {
-    errno = Rc;
-    return false;
-  }
-  return true;
+  J.Pid = spawnLogged(J.Argv, J.Log);
+  return J.Pid > 0;
 }
 
 bool GroupCompiler::waitOne() {
@@ -182,18 +165,7 @@ bool GroupCompiler::waitOne() {
   bool Ok = WIFEXITED(Status) && WEXITSTATUS(Status) == 0;
   if (!Ok) {
     Failed = true;
-    std::string Log;
-    if (auto Buf = llvm::MemoryBuffer::getFile(J.Log)) {
-      // Enough of the child's output to see why, not all of it.
-      llvm::StringRef Text = (*Buf)->getBuffer();
-      size_t Lines = 0, Cut = 0;
-      while (Cut < Text.size() && Lines < 40)
-        if (Text[Cut++] == '\n')
-          ++Lines;
-      Log = Text.substr(0, Cut).str();
-      if (Cut < Text.size())
-        Log += "[...]\n";
-    }
+    std::string Log = logExcerpt(J.Log);
     error("compiling the group object " + J.Output + " failed" +
           (WIFSIGNALED(Status)
                ? " (signal " + std::to_string(WTERMSIG(Status)) + ")"

@@ -15,6 +15,7 @@
 #include "core/Graph.h"
 #include "core/Manifest.h"
 #include "core/Plan.h"
+#include "core/Process.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -23,12 +24,9 @@
 #include <iostream>
 #include <map>
 #include <set>
-#include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-extern char **environ;
 
 namespace fusionize {
 namespace {
@@ -66,23 +64,12 @@ struct Job {
 
 /// Starts `J` with stdout and stderr into its log file.
 bool start(Job &J) {
-  posix_spawn_file_actions_t FA;
-  posix_spawn_file_actions_init(&FA);
-  posix_spawn_file_actions_addopen(&FA, 1, J.Log.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&FA, 1, 2);
-  std::vector<char *> Args;
-  for (std::string &A : J.Argv)
-    Args.push_back(A.data());
-  Args.push_back(nullptr);
-  int Rc = posix_spawnp(&J.Pid, Args[0], &FA, nullptr, Args.data(), environ);
-  posix_spawn_file_actions_destroy(&FA);
-  if (Rc != 0) {
-    std::cerr << "fusionize link: cannot run " << J.Argv[0] << ": "
-              << std::strerror(Rc) << "\n";
-    return false;
-  }
-  return true;
+  J.Pid = spawnLogged(J.Argv, J.Log);
+  if (J.Pid > 0)
+    return true;
+  std::cerr << "fusionize link: cannot run " << J.Argv[0] << ": "
+            << std::strerror(errno) << "\n";
+  return false;
 }
 
 int runLink(int Argc, char **Argv) {
@@ -281,10 +268,7 @@ int runLink(int Argc, char **Argv) {
       Failed = true;
       std::cerr << "fusionize link: linking group '" << J->Group
                 << "' failed:\n";
-      try {
-        std::cerr << readTextFile(J->Log);
-      } catch (const FormatError &) {
-      }
+      std::cerr << logExcerpt(J->Log, 200);
     } else {
       ::unlink(J->Log.c_str());
     }
