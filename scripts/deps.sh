@@ -10,7 +10,8 @@ set -euo pipefail
 
 build_pkgs=(cmake ninja-build ccache pkg-config
   clang-19 llvm-19-dev libclang-19-dev llvm-19-tools
-  nlohmann-json3-dev libcpp-httplib-dev libevent-dev libsqlite3-dev libssl-dev)
+  nlohmann-json3-dev libcpp-httplib-dev libevent-dev libhttp-parser-dev
+  libsqlite3-dev libssl-dev)
 test_pkgs=(googletest libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-jsonschema awscli curl graphviz chromium)
 demo_pkgs=(graphviz)

@@ -11,7 +11,7 @@
 # Environment: REQUESTS (5000), THREADS (4), SECONDS (3), RUNS (100).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-build=${1:-${FUSIONIZE_BUILD_DIR:-$root/build}}
+build=$(cd "${1:-${FUSIONIZE_BUILD_DIR:-$root/build}}" && pwd)
 bench=$build/bin/fusionize-bench-platform
 requests=${REQUESTS:-5000} threads=${THREADS:-4} seconds=${SECONDS_EACH:-3} runs=${RUNS:-100}
 for exe in "$bench" "$build/bin/fusionize" "$build/bin/fusionize-bench-minimal-runtime" \
@@ -26,7 +26,7 @@ pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$tmp"
+  [ -n "${KEEP_TMP:-}" ] || rm -rf "$tmp"
 }
 trap cleanup EXIT
 

@@ -13,7 +13,6 @@
 #include "platform/Http.h"
 
 #include <event2/event.h>
-#include <event2/http.h>
 
 #include <cmath>
 
@@ -57,7 +56,7 @@ void Platform::Impl::openQueue() {
         F.get());
 }
 
-void Platform::Impl::acceptEvent(evhttp_request *Req, FunctionState &F,
+void Platform::Impl::acceptEvent(HttpConnection &C, FunctionState &F,
                                  std::string Payload,
                                  const TraceContext *Parent, bool Root,
                                  const std::string &RequestId) {
@@ -76,7 +75,7 @@ void Platform::Impl::acceptEvent(evhttp_request *Req, FunctionState &F,
     Queue->enqueue(E);
   } catch (const QueueError &Err) {
     say(Err.what());
-    return sendAwsError(Req, 500, "ServiceException",
+    return sendAwsError(C, 500, "ServiceException",
                         std::string("the event could not be stored: ") +
                             Err.what());
   }
@@ -85,7 +84,7 @@ void Platform::Impl::acceptEvent(evhttp_request *Req, FunctionState &F,
     std::lock_guard<std::mutex> G(StatsLock);
     ++Stats.events().Accepted;
   }
-  sendReply(Req, 202, "", {{"X-Amzn-RequestId", RequestId}}, nullptr);
+  C.respond(202, "", {{"X-Amzn-RequestId", RequestId}}, nullptr);
   pumpEvents(F);
 }
 

@@ -1,11 +1,7 @@
-//===- platform/Http.cpp - Small helpers around libevent's evhttp ---------===//
+//===- platform/Http.cpp - Answers in AWS's shapes, sockets, encodings ----===//
 #include "platform/Http.h"
 
 #include "core/Json.h"
-
-#include <event2/buffer.h>
-#include <event2/http.h>
-#include <event2/keyvalq_struct.h>
 
 #include <arpa/inet.h>
 #include <cerrno>
@@ -18,58 +14,7 @@
 
 namespace fusionize::platform {
 
-std::string requestBody(evhttp_request *Req) {
-  evbuffer *In = evhttp_request_get_input_buffer(Req);
-  size_t N = evbuffer_get_length(In);
-  std::string Body(N, '\0');
-  if (N)
-    evbuffer_copyout(In, Body.data(), N);
-  return Body;
-}
-
-std::string requestPath(evhttp_request *Req) {
-  const evhttp_uri *U = evhttp_request_get_evhttp_uri(Req);
-  const char *P = U ? evhttp_uri_get_path(U) : nullptr;
-  if (!P) {
-    std::string Uri = evhttp_request_get_uri(Req);
-    return urlDecode(Uri.substr(0, Uri.find('?')));
-  }
-  return urlDecode(P);
-}
-
-std::string requestHeader(evhttp_request *Req, const char *Name) {
-  const char *V =
-      evhttp_find_header(evhttp_request_get_input_headers(Req), Name);
-  return V ? V : "";
-}
-
-void sendReply(evhttp_request *Req, int Code, std::string_view Body,
-               const HeaderList &Headers, const char *ContentType) {
-  evkeyvalq *Out = evhttp_request_get_output_headers(Req);
-  if (ContentType)
-    evhttp_add_header(Out, "Content-Type", ContentType);
-  for (const auto &[K, V] : Headers)
-    evhttp_add_header(Out, K.c_str(), V.c_str());
-  evbuffer *Buf = evhttp_request_get_output_buffer(Req);
-  if (!Body.empty())
-    evbuffer_add(Buf, Body.data(), Body.size());
-  const char *Reason = Code == 200   ? "OK"
-                       : Code == 202 ? "Accepted"
-                       : Code == 204 ? "No Content"
-                       : Code == 400 ? "Bad Request"
-                       : Code == 403 ? "Forbidden"
-                       : Code == 404 ? "Not Found"
-                       : Code == 405 ? "Method Not Allowed"
-                       : Code == 413 ? "Request Entity Too Large"
-                       : Code == 415 ? "Unsupported Media Type"
-                       : Code == 429 ? "Too Many Requests"
-                       : Code == 500 ? "Internal Server Error"
-                       : Code == 503 ? "Service Unavailable"
-                                     : "";
-  evhttp_send_reply(Req, Code, Reason, nullptr);
-}
-
-void sendAwsError(evhttp_request *Req, int Code, const std::string &Type,
+void sendAwsError(HttpConnection &C, int Code, const std::string &Type,
                   const std::string &Message, const HeaderList &Extra,
                   const std::string &Reason) {
   Json Body = Json::object();
@@ -79,7 +24,7 @@ void sendAwsError(evhttp_request *Req, int Code, const std::string &Type,
   Body["Message"] = Message;
   HeaderList H = Extra;
   H.emplace_back("x-amzn-ErrorType", Type);
-  sendReply(Req, Code, Body.dump(), H);
+  C.respond(Code, Body.dump(), H);
 }
 
 int listenTcp(const std::string &Host, unsigned Port, std::string &Error) {

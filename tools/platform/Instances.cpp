@@ -11,9 +11,7 @@
 #include "platform/Http.h"
 #include "platform/Process.h"
 
-#include <event2/buffer.h>
 #include <event2/event.h>
-#include <event2/http.h>
 
 #include <cerrno>
 #include <csignal>
@@ -24,8 +22,6 @@
 #include <unistd.h>
 
 namespace fusionize::platform {
-
-static const char *const RuntimePrefix = "/2018-06-01/runtime/";
 
 size_t Platform::Impl::instanceCount() const {
   size_t N = 0;
@@ -82,25 +78,22 @@ void Platform::Impl::spawn(Instance &I) {
   };
 
   std::string Err;
-  I.ListenFd = listenTcp("127.0.0.1", 0, Err);
-  if (I.ListenFd < 0)
+  int ListenFd = listenTcp("127.0.0.1", 0, Err);
+  if (ListenFd < 0)
     return Fail(Err);
-  I.Port = socketPort(I.ListenFd);
-  I.Http = evhttp_new(Base);
-  if (!I.Http || !evhttp_accept_socket_with_handle(I.Http, I.ListenFd)) {
-    close(I.ListenFd);
-    return Fail("cannot serve the Runtime API");
-  }
-  timeval Long{86400, 0}; // /next is held while the instance is idle
-  evhttp_set_timeout_tv(I.Http, &Long);
-  evhttp_set_max_body_size(I.Http, 64 * 1024 * 1024);
-  evhttp_set_gencb(
-      I.Http,
-      [](evhttp_request *Req, void *Arg) {
+  I.Port = socketPort(ListenFd);
+  HttpServer::Limits L;
+  L.MaxBody = 64 * 1024 * 1024;
+  L.IdleTimeoutS = 0; // /next is held while the instance is idle
+  I.Http = std::make_unique<HttpServer>(
+      Base, ListenFd,
+      [](HttpConnection &C, void *Arg) {
         auto *I = static_cast<Instance *>(Arg);
-        I->Fn->P->onRuntimeRequest(*I, Req);
+        I->Fn->P->onRuntimeRequest(*I, C);
       },
-      &I);
+      &I, L);
+  if (!I.Http->ok())
+    return Fail("cannot serve the Runtime API");
 
   int Pipe[2];
   if (pipe2(Pipe, O_CLOEXEC) != 0)
@@ -194,60 +187,65 @@ void Platform::Impl::spawn(Instance &I) {
   armTimer(I, Opts.InitTimeoutS);
 }
 
-static void runtimeError(evhttp_request *Req, int Code, const std::string &Type,
+static void runtimeError(HttpConnection &C, int Code, const std::string &Type,
                          const std::string &Message) {
-  sendReply(Req, Code,
-            Json{{"errorMessage", Message}, {"errorType", Type}}.dump());
+  C.respond(Code, Json{{"errorMessage", Message}, {"errorType", Type}}.dump());
 }
 
-void Platform::Impl::onRuntimeRequest(Instance &I, evhttp_request *Req) {
-  std::string Path = requestPath(Req);
-  evhttp_cmd_type Cmd = evhttp_request_get_command(Req);
-  std::string Prefix = RuntimePrefix;
-  if (Path.rfind(Prefix, 0) != 0)
-    return runtimeError(Req, 404, "InvalidRequest", "unknown path " + Path);
-  std::string Rest = Path.substr(Prefix.size());
+static constexpr std::string_view Accepted = R"({"status":"OK"})";
+
+void Platform::Impl::onRuntimeRequest(Instance &I, HttpConnection &C) {
+  HttpRequest &R = C.request();
+  std::string_view Path = R.Path;
+  static constexpr std::string_view Prefix = "/2018-06-01/runtime/";
+  if (Path.substr(0, Prefix.size()) != Prefix)
+    return runtimeError(C, 404, "InvalidRequest",
+                        "unknown path " + std::string(Path));
+  std::string_view Rest = Path.substr(Prefix.size());
   if (Rest == "invocation/next") {
-    if (Cmd != EVHTTP_REQ_GET)
-      return runtimeError(Req, 405, "InvalidRequest", "/next takes GET");
-    return onNext(I, Req);
+    if (R.Method != HttpMethod::Get)
+      return runtimeError(C, 405, "InvalidRequest", "/next takes GET");
+    return onNext(I, C);
   }
-  if (Rest == "init/error" && Cmd == EVHTTP_REQ_POST) {
+  if (Rest == "init/error" && R.Method == HttpMethod::Post) {
     if (I.Ready)
-      return runtimeError(Req, 403, "InvalidStateTransition",
+      return runtimeError(C, 403, "InvalidStateTransition",
                           "init/error after the first /next");
-    I.InitError = Outcome::fromRuntime(
-                      requestBody(Req),
-                      requestHeader(Req, "Lambda-Runtime-Function-Error-Type"))
-                      .Body;
-    sendReply(Req, 202, R"({"status":"OK"})");
+    I.InitError =
+        Outcome::fromRuntime(
+            std::move(R.Body),
+            std::string(R.headerOr("Lambda-Runtime-Function-Error-Type")))
+            .Body;
+    C.respondRaw(202, Accepted, "");
     // Lambda resets the environment after a failed init.
     stopInstance(I, SIGKILL, "init error");
     return;
   }
-  static const std::string Inv = "invocation/";
+  static constexpr std::string_view Inv = "invocation/";
   size_t Slash = Rest.rfind('/');
-  if (Rest.rfind(Inv, 0) != 0 || Slash == std::string::npos ||
-      Slash <= Inv.size() || Cmd != EVHTTP_REQ_POST)
-    return runtimeError(Req, 404, "InvalidRequest", "unknown path " + Path);
-  std::string Id = Rest.substr(Inv.size(), Slash - Inv.size());
-  std::string Verb = Rest.substr(Slash + 1);
+  if (Rest.substr(0, Inv.size()) != Inv || Slash == std::string_view::npos ||
+      Slash <= Inv.size() || R.Method != HttpMethod::Post)
+    return runtimeError(C, 404, "InvalidRequest",
+                        "unknown path " + std::string(Path));
+  std::string_view Id = Rest.substr(Inv.size(), Slash - Inv.size());
+  std::string_view Verb = Rest.substr(Slash + 1);
   if (Verb != "response" && Verb != "error")
-    return runtimeError(Req, 404, "InvalidRequest", "unknown path " + Path);
+    return runtimeError(C, 404, "InvalidRequest",
+                        "unknown path " + std::string(Path));
   Invocation *Cur = I.Current;
   if (!Cur || Cur->RequestId != Id)
-    return runtimeError(Req, 400, "InvalidRequestID",
-                        "no invocation " + Id + " is running here");
-  std::string Body = requestBody(Req);
-  if (Verb == "error") {
-    sendReply(Req, 202, R"({"status":"OK"})");
+    return runtimeError(C, 400, "InvalidRequestID",
+                        "no invocation " + std::string(Id) +
+                            " is running here");
+  if (Verb == "error")
     return finish(
-        Cur, Outcome::fromRuntime(
-                 std::move(Body),
-                 requestHeader(Req, "Lambda-Runtime-Function-Error-Type")));
-  }
-  if (Body.size() > ResponsePayloadLimit) {
-    runtimeError(Req, 413, "RequestEntityTooLarge",
+        Cur,
+        Outcome::fromRuntime(
+            std::move(R.Body),
+            std::string(R.headerOr("Lambda-Runtime-Function-Error-Type"))),
+        &C);
+  if (R.Body.size() > ResponsePayloadLimit) {
+    runtimeError(C, 413, "RequestEntityTooLarge",
                  "Exceeded maximum allowed payload size (" +
                      std::to_string(ResponsePayloadLimit) + " bytes).");
     return finish(Cur,
@@ -261,46 +259,20 @@ void Platform::Impl::onRuntimeRequest(Instance &I, evhttp_request *Req) {
   // invocations use the peak sampled at most 100 ms ago.
   bool Fresh = monoNs() - Cur->DispatchMono >= 1000000 || !I.PeakReadMono;
   if (overMemory(I, Fresh))
-    return sendReply(Req, 202, R"({"status":"OK"})");
-  // The caller first: it is the one waiting. The runtime's 202 follows in
-  // the next loop iteration (a zero timer runs after that iteration's
-  // writes), so the two writes do not queue behind each other.
-  finish(Cur, Outcome::success(std::move(Body)));
-  watchConnection(I, Req);
-  I.PendingAck = Req;
-  if (!I.AckEvent)
-    I.AckEvent = evtimer_new(
-        Base,
-        [](evutil_socket_t, short, void *Arg) {
-          auto *I = static_cast<Instance *>(Arg);
-          if (evhttp_request *R = I->PendingAck) {
-            I->PendingAck = nullptr;
-            sendReply(R, 202, R"({"status":"OK"})");
-          }
-        },
-        &I);
-  timeval Now{0, 0};
-  evtimer_add(I.AckEvent, &Now);
+    return C.respondRaw(202, Accepted, "");
+  // The caller is answered first, then this POST (finish() does both).
+  finish(Cur, Outcome::success(std::move(R.Body)), &C);
 }
 
-void Platform::Impl::watchConnection(Instance &I, evhttp_request *Req) {
-  // evhttp frees a request whose connection closes; forget it then.
-  evhttp_connection_set_closecb(
-      evhttp_request_get_connection(Req),
-      [](evhttp_connection *, void *Arg) {
-        auto *I = static_cast<Instance *>(Arg);
-        I->Next = nullptr;
-        I->PendingAck = nullptr;
-      },
-      &I);
-}
-
-void Platform::Impl::onNext(Instance &I, evhttp_request *Req) {
+void Platform::Impl::onNext(Instance &I, HttpConnection &C) {
   if (I.Next)
-    return runtimeError(Req, 400, "InvalidStateTransition",
+    return runtimeError(C, 400, "InvalidStateTransition",
                         "another /next is already waiting");
+  // A runtime that goes away while it waits is forgotten.
+  C.setCloseHandler(
+      [](void *Arg) { static_cast<Instance *>(Arg)->Next = nullptr; }, &I);
   if (I.State == InstanceState::Stopping) {
-    I.Next = Req; // never answered; freed with the instance
+    I.Next = &C; // never answered; closed with the instance
     return;
   }
   if (!I.Ready) {
@@ -317,12 +289,11 @@ void Platform::Impl::onNext(Instance &I, evhttp_request *Req) {
                                 " Error: the runtime asked for the next "
                                 "invocation without answering this one"));
   if (I.State == InstanceState::Stopping) { // e.g. over its memory
-    I.Next = Req;
+    I.Next = &C;
     return;
   }
   I.State = InstanceState::Idle;
-  I.Next = Req;
-  watchConnection(I, Req);
+  I.Next = &C;
   schedule(*I.Fn);
   if (I.State != InstanceState::Idle)
     return;
@@ -346,6 +317,9 @@ void Platform::Impl::onInstanceTimer(Instance &I) {
     signalGroup(I.Pid, SIGKILL);
     return;
   case InstanceState::Busy:
+    if (I.Current)
+      onTimeout(I.Current);
+    return;
   case InstanceState::Finishing:
     return;
   }
@@ -431,7 +405,7 @@ void Platform::Impl::onExit(Instance &I) {
 
 void Platform::Impl::destroyInstance(Instance &I) {
   FunctionState &F = *I.Fn;
-  for (event **E : {&I.Timer, &I.ExitEvent, &I.OutEvent, &I.AckEvent})
+  for (event **E : {&I.Timer, &I.ExitEvent, &I.OutEvent})
     if (*E) {
       event_free(*E);
       *E = nullptr;
@@ -470,10 +444,7 @@ void Platform::Impl::reapGraveyard() {
   std::vector<std::unique_ptr<Instance>> Dead;
   Dead.swap(Graveyard);
   for (auto &I : Dead)
-    if (I->Http) {
-      evhttp_free(I->Http); // closes its connections (and the held /next)
-      I->Http = nullptr;
-    }
+    I->Http.reset(); // closes its connections (and the held /next)
 }
 
 void Platform::Impl::onOutput(Instance &I, bool Drain) {

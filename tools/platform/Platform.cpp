@@ -4,9 +4,7 @@
 #include "platform/Http.h"
 #include "platform/Process.h"
 
-#include <event2/buffer.h>
 #include <event2/event.h>
-#include <event2/http.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -222,8 +220,12 @@ Platform::Impl::~Impl() {
     event_free(StopEvent);
   if (StopFd >= 0)
     close(StopFd);
-  if (Api)
-    evhttp_free(Api);
+  // Servers hold events of the loop: gone before the loop.
+  Api.reset();
+  for (auto &[Name, F] : Functions)
+    for (auto &I : F->Instances)
+      I->Http.reset();
+  Graveyard.clear();
   if (Base)
     event_base_free(Base);
   if (Trace)
@@ -285,6 +287,8 @@ void Platform::Impl::start() {
     if (!F->Log)
       throw PlatformError("cannot open " + LogPath + ": " +
                           std::strerror(errno));
+    // Flushed every 50 ms (sampleMemory), not at every few lines.
+    std::setvbuf(F->Log, nullptr, _IOFBF, 1 << 16);
     {
       std::lock_guard<std::mutex> G2(StatsLock);
       Stats.declare(MF.Name, MF.Group, MF.MemoryMB);
@@ -292,8 +296,9 @@ void Platform::Impl::start() {
     Functions[MF.Name] = std::move(F);
   }
 
-  // The changelist folds the many enable/disable calls of evhttp's
-  // connections within one loop iteration into few epoll_ctl calls. (No
+  // The changelist folds the event changes of one loop iteration (new
+  // connections, sockets that are full for a while) into few epoll_ctl
+  // calls. (No
   // EVENT_BASE_FLAG_PRECISE_TIMER: it costs a timerfd_settime per loop
   // iteration; timers are then good to about a millisecond.)
   event_config *Cfg = event_config_new();
@@ -303,25 +308,23 @@ void Platform::Impl::start() {
   if (!Base)
     throw PlatformError("cannot create the event loop");
   std::string Err;
-  ApiFd = listenTcp(Opts.Host, Opts.Port, Err);
+  int ApiFd = listenTcp(Opts.Host, Opts.Port, Err);
   if (ApiFd < 0)
     throw PlatformError(Err);
   Port = socketPort(ApiFd);
-  Api = evhttp_new(Base);
-  if (!Api || !evhttp_accept_socket_with_handle(Api, ApiFd)) {
-    close(ApiFd);
-    throw PlatformError("cannot serve the Invoke API");
-  }
-  // Sync invocations may last 900 s; the limit is enforced per invocation.
-  timeval Long{3600, 0};
-  evhttp_set_timeout_tv(Api, &Long);
-  evhttp_set_max_body_size(Api, 64 * 1024 * 1024);
-  evhttp_set_gencb(
-      Api,
-      [](evhttp_request *Req, void *Arg) {
-        static_cast<Impl *>(Arg)->onApiRequest(Req);
+  // Idle connections are closed after an hour (sync invocations may last
+  // 900 s; an outstanding request is never timed out by the server).
+  HttpServer::Limits L;
+  L.MaxBody = 64 * 1024 * 1024;
+  L.IdleTimeoutS = 3600;
+  Api = std::make_unique<HttpServer>(
+      Base, ApiFd,
+      [](HttpConnection &C, void *Arg) {
+        static_cast<Impl *>(Arg)->onApiRequest(C);
       },
-      this);
+      this, L);
+  if (!Api->ok())
+    throw PlatformError("cannot serve the Invoke API");
 
   if (Opts.Emulation.Enabled) {
     Cpu = CpuLimiter::detect();
@@ -393,9 +396,7 @@ void Platform::Impl::onStopRequest() {
       if (!Inv->Sync) {
         releaseEvent(Inv);
       } else if (Inv->Caller) {
-        evhttp_connection_set_closecb(
-            evhttp_request_get_connection(Inv->Caller), nullptr, nullptr);
-        sendAwsError(Inv->Caller, 503, "ServiceException",
+        sendAwsError(*Inv->Caller, 503, "ServiceException",
                      "the platform stopped before the invocation finished");
         Inv->Caller = nullptr;
       }
@@ -463,26 +464,25 @@ void Platform::Impl::finishStop() {
 //===-- Invoke API
 //---------------------------------------------------------===//
 
-void Platform::Impl::onApiRequest(evhttp_request *Req) {
-  std::string Path = requestPath(Req);
-  evhttp_cmd_type Cmd = evhttp_request_get_command(Req);
-  static const std::string Prefix = "/2015-03-31/functions/";
-  static const std::string Suffix = "/invocations";
-  if (Path.rfind(Prefix, 0) == 0 &&
-      Path.size() > Prefix.size() + Suffix.size() &&
-      Path.compare(Path.size() - Suffix.size(), Suffix.size(), Suffix) == 0) {
-    if (Cmd != EVHTTP_REQ_POST)
-      return sendAwsError(Req, 405, "MethodNotAllowedException",
+void Platform::Impl::onApiRequest(HttpConnection &C) {
+  const HttpRequest &R = C.request();
+  std::string_view Path = R.Path;
+  static constexpr std::string_view Prefix = "/2015-03-31/functions/";
+  static constexpr std::string_view Suffix = "/invocations";
+  if (Path.size() > Prefix.size() + Suffix.size() &&
+      Path.substr(0, Prefix.size()) == Prefix &&
+      Path.substr(Path.size() - Suffix.size()) == Suffix) {
+    if (R.Method != HttpMethod::Post)
+      return sendAwsError(C, 405, "MethodNotAllowedException",
                           "Invoke takes POST");
-    return onInvoke(Req,
-                    Path.substr(Prefix.size(),
-                                Path.size() - Prefix.size() - Suffix.size()));
+    return onInvoke(C, Path.substr(Prefix.size(), Path.size() - Prefix.size() -
+                                                      Suffix.size()));
   }
-  if (Path == "/v1/traces" && Cmd == EVHTTP_REQ_POST)
-    return onOtlp(Req);
-  if (Path == "/fusionize/v1/status" && Cmd == EVHTTP_REQ_GET)
-    return onStatus(Req);
-  if (Path == "/fusionize/v1/summary" && Cmd == EVHTTP_REQ_GET) {
+  if (Path == "/v1/traces" && R.Method == HttpMethod::Post)
+    return onOtlp(C);
+  if (Path == "/fusionize/v1/status" && R.Method == HttpMethod::Get)
+    return onStatus(C);
+  if (Path == "/fusionize/v1/summary" && R.Method == HttpMethod::Get) {
     RunSummary S;
     {
       std::lock_guard<std::mutex> G(StatsLock);
@@ -490,78 +490,78 @@ void Platform::Impl::onApiRequest(evhttp_request *Req) {
     }
     if (Queue)
       S.Events.Queued = Queue->countQueued();
-    return sendReply(Req, 200, S.toJson().dump());
+    return C.respond(200, S.toJson().dump());
   }
-  sendAwsError(Req, 404, "UnknownOperationException",
-               "unknown operation " + Path);
+  sendAwsError(C, 404, "UnknownOperationException",
+               "unknown operation " + std::string(Path));
 }
 
 /// "name", "name:qualifier", "123456789012:function:name", or a full ARN.
-static std::string functionNameOf(std::string Id) {
-  static const std::string Marker = ":function:";
-  if (auto P = Id.find(Marker); P != std::string::npos)
+static std::string_view functionNameOf(std::string_view Id) {
+  static constexpr std::string_view Marker = ":function:";
+  if (auto P = Id.find(Marker); P != std::string_view::npos)
     Id = Id.substr(P + Marker.size());
-  if (auto P = Id.find(':'); P != std::string::npos)
+  if (auto P = Id.find(':'); P != std::string_view::npos)
     Id = Id.substr(0, P);
   return Id;
 }
 
-void Platform::Impl::onInvoke(evhttp_request *Req, const std::string &Id) {
+void Platform::Impl::onInvoke(HttpConnection &C, std::string_view Id) {
   std::int64_t Mono = monoNs(), Wall = wallNs();
-  std::string Name = functionNameOf(Id);
-  std::string Type = requestHeader(Req, "X-Amz-Invocation-Type");
+  HttpRequest &R = C.request();
+  std::string_view Name = functionNameOf(Id);
+  std::string_view Type = R.headerOr("X-Amz-Invocation-Type");
   if (Type.empty())
     Type = "RequestResponse";
 
   std::optional<TraceContext> Parent;
-  if (std::string H = requestHeader(Req, "traceparent"); !H.empty())
+  if (std::string_view H = R.headerOr("traceparent"); !H.empty())
     Parent = parseTraceparent(H);
   if (!Parent)
-    if (std::string H = requestHeader(Req, "X-Amzn-Trace-Id"); !H.empty())
+    if (std::string_view H = R.headerOr("X-Amzn-Trace-Id"); !H.empty())
       Parent = parseXRay(H);
   bool Root = !Parent || !ActiveTraces.count(Parent->TraceId);
 
   if (Draining && (Root || ShuttingDown || Forced))
-    return sendAwsError(Req, 503, "ServiceException",
+    return sendAwsError(C, 503, "ServiceException",
                         "the platform is shutting down");
   auto FIt = Functions.find(Name);
   if (FIt == Functions.end())
-    return sendAwsError(Req, 404, "ResourceNotFoundException",
+    return sendAwsError(C, 404, "ResourceNotFoundException",
                         "Function not found: arn:aws:lambda:" + Region +
-                            ":000000000000:function:" + Name);
+                            ":000000000000:function:" + std::string(Name));
   FunctionState &F = *FIt->second;
-  if (Type != "RequestResponse" && Type != "Event" && Type != "DryRun")
+  bool Sync = Type != "Event";
+  if (Type != "RequestResponse" && Sync && Type != "DryRun")
     return sendAwsError(
-        Req, 400, "InvalidParameterValueException",
-        "1 validation error detected: Value '" + Type +
+        C, 400, "InvalidParameterValueException",
+        "1 validation error detected: Value '" + std::string(Type) +
             "' at 'invocationType' failed to satisfy constraint: Member must "
             "satisfy enum value set: [Event, RequestResponse, DryRun]");
-  bool Sync = Type != "Event";
-  size_t Size = evbuffer_get_length(evhttp_request_get_input_buffer(Req));
+  size_t Size = R.Body.size();
   size_t Limit = Sync ? SyncPayloadLimit : AsyncPayloadLimit;
   if (Size > Limit)
-    return sendAwsError(Req, 413, "RequestEntityTooLargeException",
+    return sendAwsError(C, 413, "RequestEntityTooLargeException",
                         "Request must be smaller than " +
                             std::to_string(Limit) + " bytes for the " +
                             (Sync ? "InvokeFunction" : "InvokeAsync") +
                             " operation");
-  std::string Payload = requestBody(Req);
-  if (!Payload.empty() && !Json::accept(Payload)) {
+  if (!R.Body.empty() && !Json::accept(R.Body)) {
     std::string Why = "not a JSON document";
     try {
-      (void)Json::parse(Payload);
+      (void)Json::parse(R.Body);
     } catch (const Json::parse_error &E) {
       Why = E.what();
     }
-    return sendAwsError(Req, 400, "InvalidRequestContentException",
+    return sendAwsError(C, 400, "InvalidRequestContentException",
                         "Could not parse request body into json: " + Why);
   }
   if (Type == "DryRun")
-    return sendReply(Req, 204, "", {}, nullptr);
+    return C.respond(204, "", {}, nullptr);
 
   std::string RequestId = newRequestId();
   if (!Sync)
-    return acceptEvent(Req, F, std::move(Payload), Parent ? &*Parent : nullptr,
+    return acceptEvent(C, F, std::move(R.Body), Parent ? &*Parent : nullptr,
                        Root, RequestId);
 
   if (F.InUse >= F.Limit) {
@@ -569,7 +569,7 @@ void Platform::Impl::onInvoke(evhttp_request *Req, const std::string &Id) {
       std::lock_guard<std::mutex> G(StatsLock);
       Stats.throttled(F.Name);
     }
-    return sendAwsError(Req, 429, "TooManyRequestsException", "Rate Exceeded.",
+    return sendAwsError(C, 429, "TooManyRequestsException", "Rate Exceeded.",
                         {},
                         "ReservedFunctionConcurrentInvocationLimitExceeded");
   }
@@ -578,16 +578,16 @@ void Platform::Impl::onInvoke(evhttp_request *Req, const std::string &Id) {
   Invocation *Inv = Owned.get();
   Inv->Seq = NextSeq++;
   Inv->Fn = &F;
-  Inv->RequestId = RequestId;
-  Inv->PayloadBytes = Payload.size();
-  Inv->Payload = std::move(Payload);
+  Inv->RequestId = std::move(RequestId);
+  Inv->PayloadBytes = R.Body.size();
+  Inv->Payload = std::move(R.Body);
   Inv->Sync = true;
-  Inv->Caller = Req;
-  Inv->TailLog = requestHeader(Req, "X-Amz-Log-Type") == "Tail";
+  Inv->Caller = &C;
+  Inv->TailLog = R.headerOr("X-Amz-Log-Type") == "Tail";
   Inv->Root = Root;
   if (Parent) {
-    Inv->TraceId = Parent->TraceId;
-    Inv->ParentSpanId = Parent->SpanId;
+    Inv->TraceId = std::move(Parent->TraceId);
+    Inv->ParentSpanId = std::move(Parent->SpanId);
     Inv->Sampled = Parent->Sampled;
   } else {
     Inv->TraceId = newTraceId();
@@ -596,11 +596,9 @@ void Platform::Impl::onInvoke(evhttp_request *Req, const std::string &Id) {
   Inv->ReceivedWallNs = Wall;
   Inv->ReceivedMono = Mono;
   Invocations[Inv->Seq] = std::move(Owned);
-  evhttp_connection_set_closecb(
-      evhttp_request_get_connection(Req),
-      [](evhttp_connection *, void *Arg) {
-        static_cast<Invocation *>(Arg)->Caller = nullptr;
-      },
+  // A caller that leaves is not answered; the invocation runs on.
+  C.setCloseHandler(
+      [](void *Arg) { static_cast<Invocation *>(Arg)->Caller = nullptr; },
       Inv);
   admit(Inv);
 }
@@ -672,6 +670,21 @@ void Platform::Impl::schedule(FunctionState &F) {
     startInstance(F);
 }
 
+static void appendNumber(std::string &Out, std::int64_t V) {
+  char Buf[24];
+  char *P = Buf + sizeof Buf;
+  bool Negative = V < 0;
+  std::uint64_t U = Negative ? 0 - static_cast<std::uint64_t>(V)
+                             : static_cast<std::uint64_t>(V);
+  do {
+    *--P = static_cast<char>('0' + U % 10);
+    U /= 10;
+  } while (U);
+  if (Negative)
+    *--P = '-';
+  Out.append(P, static_cast<size_t>(Buf + sizeof Buf - P));
+}
+
 void Platform::Impl::dispatch(Invocation *Inv, Instance &I) {
   FunctionState &F = *Inv->Fn;
   std::int64_t Now = monoNs();
@@ -684,54 +697,48 @@ void Platform::Impl::dispatch(Invocation *Inv, Instance &I) {
   I.Current = Inv;
   I.State = InstanceState::Busy;
   I.LastUsedMono = Now;
-  if (I.Timer)
-    evtimer_del(I.Timer);
 
-  evhttp_request *Next = I.Next;
+  HttpConnection *Next = I.Next;
   I.Next = nullptr;
   double TimeoutS = F.Spec->TimeoutS;
   std::int64_t Deadline = wallMs() + static_cast<std::int64_t>(TimeoutS * 1000);
-  TraceContext Ctx{Inv->TraceId, Inv->SpanId, Inv->Sampled};
-  sendReply(Next, 200, Inv->Payload,
-            {{"Lambda-Runtime-Aws-Request-Id", Inv->RequestId},
-             {"Lambda-Runtime-Deadline-Ms", std::to_string(Deadline)},
-             {"Lambda-Runtime-Invoked-Function-Arn", F.Arn},
-             {"Lambda-Runtime-Trace-Id", formatXRay(Ctx)},
-             // Not in AWS's API; tells the Fusionize runtime that its
-             // SERVER span is for an Event (fusion.sync = false).
-             {"Fusionize-Invocation-Type",
-              Inv->Sync ? "RequestResponse" : "Event"}});
+  std::string &H = Scratch;
+  H.clear();
+  H.append("Lambda-Runtime-Aws-Request-Id: ").append(Inv->RequestId);
+  H.append("\r\nLambda-Runtime-Deadline-Ms: ");
+  appendNumber(H, Deadline);
+  H.append("\r\nLambda-Runtime-Invoked-Function-Arn: ").append(F.Arn);
+  H.append("\r\nLambda-Runtime-Trace-Id: ");
+  appendXRay(H, Inv->TraceId, Inv->SpanId, Inv->Sampled);
+  // Not in AWS's API; tells the Fusionize runtime that its SERVER span is
+  // for an Event (fusion.sync = false).
+  H.append(Inv->Sync ? "\r\nFusionize-Invocation-Type: RequestResponse\r\n"
+                     : "\r\nFusionize-Invocation-Type: Event\r\n");
+  Next->respondRaw(200, Inv->Payload, H);
   Inv->Payload.clear();
   Inv->Payload.shrink_to_fit();
-  logLine(F, "START RequestId: " + Inv->RequestId + " Version: $LATEST");
+  logLine(F, {"START RequestId: ", Inv->RequestId, " Version: $LATEST"});
   if (Inv->TailLog)
     Inv->LogTail +=
         "START RequestId: " + Inv->RequestId + " Version: $LATEST\n";
-
-  if (Inv->Timer)
-    event_free(Inv->Timer);
-  Inv->Timer = evtimer_new(
-      Base,
-      [](evutil_socket_t, short, void *Arg) {
-        auto *Inv = static_cast<Invocation *>(Arg);
-        Platform::Impl &P = *Inv->Fn->P;
-        char Secs[32];
-        std::snprintf(Secs, sizeof Secs, "%.2f", 1.0 * Inv->Fn->Spec->TimeoutS);
-        // Stop first, so that scheduling after finish() does not count on
-        // this instance.
-        if (Instance *I = Inv->Inst)
-          P.stopInstance(*I, SIGKILL, "timeout");
-        P.finish(Inv, Outcome::failure("Sandbox.Timedout",
-                                       "RequestId: " + Inv->RequestId +
-                                           " Error: Task timed out after " +
-                                           Secs + " seconds"));
-      },
-      Inv);
-  timeval Tv{static_cast<time_t>(TimeoutS), 0};
-  evtimer_add(Inv->Timer, &Tv);
+  // The instance's timer is the invocation's timeout while it is busy.
+  armTimer(I, TimeoutS);
 }
 
-void Platform::Impl::finish(Invocation *Inv, Outcome O) {
+void Platform::Impl::onTimeout(Invocation *Inv) {
+  char Secs[32];
+  std::snprintf(Secs, sizeof Secs, "%.2f", 1.0 * Inv->Fn->Spec->TimeoutS);
+  // Stop first, so that scheduling after finish() does not count on this
+  // instance.
+  if (Instance *I = Inv->Inst)
+    stopInstance(*I, SIGKILL, "timeout");
+  finish(Inv, Outcome::failure("Sandbox.Timedout",
+                               "RequestId: " + Inv->RequestId +
+                                   " Error: Task timed out after " + Secs +
+                                   " seconds"));
+}
+
+void Platform::Impl::finish(Invocation *Inv, Outcome O, HttpConnection *Ack) {
   FunctionState &F = *Inv->Fn;
   double DurationMs =
       Inv->DispatchMono ? (monoNs() - Inv->DispatchMono) / 1e6 : 0;
@@ -748,8 +755,10 @@ void Platform::Impl::finish(Invocation *Inv, Outcome O) {
     PeakMB = instancePeak(*I, /*Fresh=*/false);
     if (I->Current == Inv) {
       I->Current = nullptr;
-      if (I->State == InstanceState::Busy)
+      if (I->State == InstanceState::Busy) {
         I->State = InstanceState::Finishing;
+        evtimer_del(I->Timer); // the timeout
+      }
     }
   }
   bool Final = true;
@@ -758,27 +767,39 @@ void Platform::Impl::finish(Invocation *Inv, Outcome O) {
             (Opts.MaxEventAgeS >= 0 &&
              wallMs() - Inv->EnqueuedMs > Opts.MaxEventAgeS * 1000);
   }
+  // The caller first: it is the one waiting; then the runtime, whose next
+  // GET /next waits for its 202; then the books. A Tail log has the END and
+  // REPORT lines, so it waits for the books.
+  auto Answer = [&] {
+    if (Inv->Sync && Inv->Caller) {
+      std::string &H = Scratch;
+      H.clear();
+      H.append("X-Amz-Executed-Version: $LATEST\r\nX-Amzn-RequestId: ");
+      H.append(Inv->RequestId).append("\r\nX-Amzn-Trace-Id: ");
+      appendXRay(H, Inv->TraceId, Inv->SpanId, Inv->Sampled);
+      H.append("\r\n");
+      if (O.Error)
+        H.append("X-Amz-Function-Error: Unhandled\r\n");
+      if (Inv->TailLog) {
+        std::string_view Tail = Inv->LogTail;
+        if (Tail.size() > 4096)
+          Tail = Tail.substr(Tail.size() - 4096);
+        H.append("X-Amz-Log-Result: ").append(base64Encode(Tail));
+        H.append("\r\n");
+      }
+      Inv->Caller->respondRaw(200, O.Body, H);
+      Inv->Caller = nullptr;
+    }
+    if (Ack)
+      Ack->respondRaw(202, R"({"status":"OK"})", "");
+  };
+  if (!Inv->TailLog)
+    Answer();
   record(Inv, O, DurationMs, PeakMB, Final);
+  if (Inv->TailLog)
+    Answer();
   if (!Inv->Sync)
     eventFinished(Inv, O, Final);
-  if (Inv->Sync && Inv->Caller) {
-    evhttp_connection_set_closecb(evhttp_request_get_connection(Inv->Caller),
-                                  nullptr, nullptr);
-    HeaderList H{{"X-Amz-Executed-Version", "$LATEST"},
-                 {"X-Amzn-RequestId", Inv->RequestId},
-                 {"X-Amzn-Trace-Id",
-                  formatXRay({Inv->TraceId, Inv->SpanId, Inv->Sampled})}};
-    if (O.Error)
-      H.emplace_back("X-Amz-Function-Error", "Unhandled");
-    if (Inv->TailLog) {
-      std::string Tail = Inv->LogTail;
-      if (Tail.size() > 4096)
-        Tail = Tail.substr(Tail.size() - 4096);
-      H.emplace_back("X-Amz-Log-Result", base64Encode(Tail));
-    }
-    sendReply(Inv->Caller, 200, O.Body, H);
-    Inv->Caller = nullptr;
-  }
   releaseInvocation(Inv);
   pumpEvents(F);
   schedule(F);
@@ -790,6 +811,8 @@ void Platform::Impl::releaseInvocation(Invocation *Inv) {
   if (Inv->Timer)
     event_free(Inv->Timer);
   Inv->Timer = nullptr;
+  if (Inv->Caller)
+    Inv->Caller->setCloseHandler(nullptr, nullptr);
   if (F.InUse)
     --F.InUse;
   auto T = ActiveTraces.find(Inv->TraceId);
@@ -798,7 +821,7 @@ void Platform::Impl::releaseInvocation(Invocation *Inv) {
   Invocations.erase(Inv->Seq);
 }
 
-void Platform::Impl::onStatus(evhttp_request *Req) {
+void Platform::Impl::onStatus(HttpConnection &C) {
   Json Fs = Json::array();
   for (auto &[Name, F] : Functions) {
     Json Is = Json::array();
@@ -824,7 +847,7 @@ void Platform::Impl::onStatus(evhttp_request *Req) {
            {"cpu_limit", Cpu ? Cpu->modeName() : "off"},
            {"invocations_in_flight", Invocations.size()},
            {"functions", Fs}};
-  sendReply(Req, 200, Doc.dump());
+  C.respond(200, Doc.dump());
 }
 
 } // namespace fusionize::platform

@@ -19,6 +19,7 @@
 
 #include "platform/CpuLimiter.h"
 #include "platform/EventQueue.h"
+#include "platform/HttpServer.h"
 #include "platform/Platform.h"
 #include "platform/TraceContext.h"
 
@@ -29,6 +30,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
+#include <initializer_list>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -36,9 +38,6 @@
 
 struct event;
 struct event_base;
-struct evhttp;
-struct evhttp_request;
-struct evhttp_connection;
 
 namespace fusionize::platform {
 
@@ -73,7 +72,7 @@ struct Invocation {
   std::string Payload;
   size_t PayloadBytes = 0;
   bool Sync = true;
-  evhttp_request *Caller = nullptr; // sync only; null once the caller left
+  HttpConnection *Caller = nullptr; // sync only; null once the caller left
   bool TailLog = false;             // X-Amz-Log-Type: Tail
   // Event deliveries.
   std::int64_t EventId = 0;
@@ -90,7 +89,7 @@ struct Invocation {
   bool ColdStart = false;
   double InitMs = 0;            // provisioning + runtime init
   double RuntimeInitMs = 0;     // spawn until the first /next
-  event *Timer = nullptr;       // the emulated overhead, then the timeout
+  event *Timer = nullptr;       // the emulated overhead
   std::int64_t ReadyAtMono = 0; // the emulated overhead ends
   std::string LogTail;          // instance output while it ran (for Tail)
 };
@@ -117,17 +116,16 @@ struct Instance {
   pid_t Pid = -1;
   int PidFd = -1;
   event *ExitEvent = nullptr;
-  int ListenFd = -1;
-  evhttp *Http = nullptr; // this instance's Runtime API
+  std::unique_ptr<HttpServer> Http; // this instance's Runtime API
   unsigned Port = 0;
-  evhttp_request *Next = nullptr;       // the held GET /next
-  evhttp_request *PendingAck = nullptr; // a POST .../response to answer
-  event *AckEvent = nullptr;
+  HttpConnection *Next = nullptr; // the held GET /next
   Invocation *Current = nullptr;
   int OutFd = -1;
   event *OutEvent = nullptr;
   std::string OutPartial;
-  event *Timer = nullptr; // provisioning delay, init timeout, idle, kill
+  /// Provisioning delay, init timeout, the current invocation's timeout,
+  /// kill grace.
+  event *Timer = nullptr;
   std::int64_t CreatedMono = 0, SpawnMono = 0, LastUsedMono = 0;
   std::int64_t ProvisionedAtMono = 0; // the emulated cold start ends
   double InitMs = 0;                  // created until the first /next
@@ -171,10 +169,9 @@ struct Platform::Impl {
   double CpuCap = 1;
 
   event_base *Base = nullptr;
-  evhttp *Api = nullptr;
-  int ApiFd = -1;
+  std::unique_ptr<HttpServer> Api;
   unsigned Port = 0;
-  std::map<std::string, std::unique_ptr<FunctionState>> Functions;
+  std::map<std::string, std::unique_ptr<FunctionState>, std::less<>> Functions;
   std::unordered_map<std::uint64_t, std::unique_ptr<Invocation>> Invocations;
   std::uint64_t NextSeq = 1, NextInstanceId = 1;
   std::unordered_map<std::string, int> ActiveTraces;
@@ -201,6 +198,7 @@ struct Platform::Impl {
   event *ReaperEvent = nullptr;
   event *SampleTimer = nullptr;
   bool LogsDirty = false; // logs and traces are flushed by the sampler
+  std::string Scratch;    // response headers on the hot paths
 
   // Platform.cpp
   void start();
@@ -208,23 +206,25 @@ struct Platform::Impl {
   void onStopRequest();
   void checkDrained();
   void finishStop();
-  void onApiRequest(evhttp_request *Req);
-  void onInvoke(evhttp_request *Req, const std::string &Name);
-  void onStatus(evhttp_request *Req);
+  void onApiRequest(HttpConnection &C);
+  void onInvoke(HttpConnection &C, std::string_view Id);
+  void onStatus(HttpConnection &C);
   void admit(Invocation *Inv);
   void makeReady(Invocation *Inv);
   void schedule(FunctionState &F);
   void dispatch(Invocation *Inv, Instance &I);
-  void finish(Invocation *Inv, Outcome O);
+  /// Ends an invocation: answers its caller, then `Ack` (the runtime's
+  /// POST that ended it, with 202), then bills, logs and traces it.
+  void finish(Invocation *Inv, Outcome O, HttpConnection *Ack = nullptr);
   void releaseInvocation(Invocation *Inv);
   void say(const std::string &Line);
 
   // Instances.cpp
   Instance &startInstance(FunctionState &F);
   void spawn(Instance &I);
-  void onRuntimeRequest(Instance &I, evhttp_request *Req);
-  void onNext(Instance &I, evhttp_request *Req);
-  void watchConnection(Instance &I, evhttp_request *Req);
+  void onRuntimeRequest(Instance &I, HttpConnection &C);
+  void onNext(Instance &I, HttpConnection &C);
+  void onTimeout(Invocation *Inv);
   void onInitFailed(Instance &I);
   void reapGraveyard();
   void onExit(Instance &I);
@@ -241,7 +241,7 @@ struct Platform::Impl {
 
   // Events.cpp
   void openQueue();
-  void acceptEvent(evhttp_request *Req, FunctionState &F, std::string Payload,
+  void acceptEvent(HttpConnection &C, FunctionState &F, std::string Payload,
                    const TraceContext *Parent, bool Root,
                    const std::string &RequestId);
   void pumpEvents(FunctionState &F);
@@ -253,9 +253,11 @@ struct Platform::Impl {
   void closeTelemetry();
   void record(Invocation *Inv, const Outcome &O, double DurationMs,
               double PeakMB, bool FinalAttempt);
-  void onOtlp(evhttp_request *Req);
+  void onOtlp(HttpConnection &C);
   void writeTraceLine(const std::string &Line);
   void logLine(FunctionState &F, const std::string &Line);
+  /// One log line made of `Parts`, without building a string.
+  void logLine(FunctionState &F, std::initializer_list<std::string_view> Parts);
   void logOutput(Instance &I, const std::string &Line);
 };
 

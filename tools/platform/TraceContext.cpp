@@ -101,12 +101,19 @@ std::optional<TraceContext> parseXRay(std::string_view Header) {
   return C;
 }
 
+void appendXRay(std::string &Out, std::string_view TraceId,
+                std::string_view SpanId, bool Sampled) {
+  Out.append("Root=1-").append(TraceId.substr(0, 8)).append("-");
+  Out.append(TraceId.substr(8));
+  if (!SpanId.empty())
+    Out.append(";Parent=").append(SpanId);
+  Out.append(Sampled ? ";Sampled=1" : ";Sampled=0");
+}
+
 std::string formatXRay(const TraceContext &C) {
-  std::string S =
-      "Root=1-" + C.TraceId.substr(0, 8) + "-" + C.TraceId.substr(8);
-  if (!C.SpanId.empty())
-    S += ";Parent=" + C.SpanId;
-  S += C.Sampled ? ";Sampled=1" : ";Sampled=0";
+  std::string S;
+  S.reserve(80);
+  appendXRay(S, C.TraceId, C.SpanId, C.Sampled);
   return S;
 }
 
@@ -138,11 +145,17 @@ std::string newTraceId() { return ids().hex(32); }
 std::string newSpanId() { return ids().hex(16); }
 
 std::string newRequestId() {
+  // 8-4-4-4-12 hex digits, version 4, variant 10xx.
   std::string H = ids().hex(32);
-  H[12] = '4';                                                 // version 4
-  H[16] = "89ab"[std::stoi(H.substr(16, 1), nullptr, 16) & 3]; // variant
-  return H.substr(0, 8) + "-" + H.substr(8, 4) + "-" + H.substr(12, 4) + "-" +
-         H.substr(16, 4) + "-" + H.substr(20, 12);
+  std::string Id(36, '-');
+  for (size_t I = 0, J = 0; I < 32; ++I, ++J) {
+    if (J == 8 || J == 13 || J == 18 || J == 23)
+      ++J;
+    Id[J] = H[I];
+  }
+  Id[14] = '4';
+  Id[19] = "89ab"[(Id[19] <= '9' ? Id[19] - '0' : Id[19] - 'a' + 10) & 3];
+  return Id;
 }
 
 } // namespace fusionize::platform

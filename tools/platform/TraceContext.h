@@ -40,6 +40,9 @@ std::string formatTraceparent(const TraceContext &C);
 /// empty; without Sampled the context counts as sampled.
 std::optional<TraceContext> parseXRay(std::string_view Header);
 std::string formatXRay(const TraceContext &C);
+/// formatXRay, appended to `Out`.
+void appendXRay(std::string &Out, std::string_view TraceId,
+                std::string_view SpanId, bool Sampled);
 
 /// Random ids (lowercase hex, never all zero) and Lambda request ids (UUID v4).
 std::string newTraceId();
