@@ -24,6 +24,19 @@ double Model::cpuShare(unsigned MemoryMB) const {
   return Emulation.cpuShare(MemoryMB);
 }
 
+double Model::cpuWallMs(double CpuMs, unsigned MemoryMB) const {
+  if (!Emulation.Enabled)
+    return CpuMs;
+  return fusionize::cpuWallMs(CpuMs, cpuShare(MemoryMB), CpuPeriodMs);
+}
+
+double Model::cpuBoundMs(double CpuMs, unsigned MemoryMB) const {
+  double S = cpuShare(MemoryMB);
+  if (!Emulation.Enabled || S <= 0)
+    return CpuMs;
+  return S >= 1 ? CpuMs / S : fusionize::cpuWallMs(CpuMs, S, CpuPeriodMs);
+}
+
 double Model::cpuStretch(unsigned MemoryMB) const {
   double S = cpuShare(MemoryMB);
   return S > 0 && S < 1 ? 1 / S : 1;
@@ -37,6 +50,7 @@ Model Model::build(const Graph &G, const Profile &P,
                    const CostModelOptions &O) {
   Model M;
   M.Emulation = O.Emulation;
+  M.CpuPeriodMs = O.CpuPeriodMs;
   const EmulationProfile &E = O.Emulation, &TE = O.TraceEmulation;
   for (size_t I = 0; I < G.Tasks.size(); ++I) {
     Task T;
@@ -272,7 +286,10 @@ Model Model::build(const Graph &G, const Profile &P,
       SXY += double(By) * Y;
     }
     double Var = SXX / N - (SX / N) * (SX / N);
-    if (N >= 8 && Var > 1) {
+    // A slope per byte only from payloads that really differ (a standard
+    // deviation of a kilobyte or more); over similar payloads the fit
+    // would turn the noise of the platform into a price per byte.
+    if (N >= 8 && Var >= 1e6) {
       B = std::max(0.0, (SXY / N - (SX / N) * (SY / N)) / Var);
     }
     A = std::max(0.0, SY / N - B * SX / N);
@@ -288,12 +305,22 @@ Model Model::build(const Graph &G, const Profile &P,
   }
   M.SyncOvhMs = E.SyncOverheadMs + A;
   M.SyncOvhPerByte = B;
+  auto Residuals = [](const Distribution &D, double Mean) {
+    std::vector<float> R;
+    for (double V : D.samples())
+      R.push_back(float(V - Mean));
+    return R;
+  };
   M.AckMs = OP.AckMs.count() ? OP.AckMs.mean() : O.TransportMs;
+  if (OP.AckMs.count())
+    M.AckResidual = Residuals(OP.AckMs, OP.AckMs.mean());
   M.EventDelayMs =
       E.AsyncOverheadMs +
       (OP.EventDelayMs.count()
            ? std::max(0.0, OP.EventDelayMs.mean() - TE.AsyncOverheadMs)
            : O.TransportMs);
+  if (OP.EventDelayMs.count())
+    M.EventResidual = Residuals(OP.EventDelayMs, OP.EventDelayMs.mean());
   M.ColdStartMs =
       E.ColdStartMs +
       (OP.ColdExtraMs.count()
@@ -304,6 +331,12 @@ Model Model::build(const Graph &G, const Profile &P,
           ? std::max(0.0, OP.RootOverheadMs.mean() - TE.SyncOverheadMs) +
                 E.SyncOverheadMs
           : M.SyncOvhMs;
+  if (OP.RootOverheadMs.count())
+    M.RootResidual =
+        Residuals(OP.RootOverheadMs, OP.RootOverheadMs.mean());
+  for (auto *V : {&M.SyncResidual, &M.AckResidual, &M.EventResidual,
+                  &M.RootResidual})
+    std::sort(V->begin(), V->end());
   if (OP.BillExtraWarmMs.count())
     M.BillExtraMs = std::max(0.0, OP.BillExtraWarmMs.mean() -
                                       0.5 * E.Price.GranularityMs);
@@ -478,7 +511,7 @@ static int blockOfSlot(const Layout &L, int T, int S) {
 const FastEval::Act &FastEval::act(const Layout &L, int T, int B) {
   const Model::Task &Task = M.Tasks[size_t(T)];
   unsigned Mem = L.Memory[size_t(B)];
-  double Self = Task.CpuMs * M.cpuStretch(Mem) + Task.WaitMs;
+  double Self = M.cpuWallMs(Task.CpuMs, Mem) + Task.WaitMs;
   Act A;
   A.Cpu = Task.CpuMs;
   unsigned SyncEdges = 0;
@@ -604,8 +637,7 @@ void FastEval::evaluate(const Layout &L, Result &R, int Component) {
       continue;
     const Act &A = act(L, T, L.Home[size_t(T)]);
     unsigned Mem = L.Memory[size_t(L.Home[size_t(T)])];
-    double Share = M.cpuShare(Mem);
-    double Inv = std::max(A.Tail, Share > 0 ? A.Cpu / Share : A.Tail);
+    double Inv = std::max(A.Tail, M.cpuBoundMs(A.Cpu, Mem));
     InvMs[size_t(T)] = Inv;
     DoneMs[size_t(T)] = std::max(A.Done, Inv);
     double N = Invocations[size_t(T)];
@@ -652,8 +684,15 @@ public:
 
   double Cost = 0, Colds = 0, Invocations = 0;
   double RequestU = 1; // drawn per request
+  /// The platform's noise of a request: its overheads are drawn at one
+  /// quantile per request (a slow moment of the platform slows every hop
+  /// of the request), around the request's own jitter.
+  double PlatformU = 0.5;
   std::vector<double> GroupInvocations, GroupMs, GroupCost;
-  void startRequest() { RequestU = R.uniform(); }
+  void startRequest() {
+    RequestU = R.uniform();
+    PlatformU = R.uniform();
+  }
 
   Inv invoke(int V, unsigned Depth) {
     int B = L.Home[size_t(V)];
@@ -664,9 +703,8 @@ public:
     bool Cold = RequestU < Warm || R.uniform() < Idle;
     Out A = run(V, B, Depth + 1);
     unsigned Mem = L.Memory[size_t(B)];
-    double Share = M.cpuShare(Mem);
     Inv I;
-    I.Ms = std::max(A.Tail, Share > 0 ? A.Cpu / Share : A.Tail);
+    I.Ms = std::max(A.Tail, M.cpuBoundMs(A.Cpu, Mem));
     I.Done = std::max(A.Done, I.Ms);
     I.ColdMs = Cold ? M.ColdStartMs : 0;
     const PriceModel &Pr = M.Emulation.Price;
@@ -695,11 +733,20 @@ private:
         E.CallsWhenCalled[R.below(E.CallsWhenCalled.size())]));
   }
 
+public:
+  /// `Mean` plus a residual from `Residual` (sorted) at the request's
+  /// platform quantile, never negative.
+  double draw(double Mean, const std::vector<float> &Residual) {
+    if (Residual.empty())
+      return Mean;
+    size_t I = std::min(Residual.size() - 1,
+                        size_t(PlatformU * double(Residual.size())));
+    return std::max(0.0, Mean + Residual[I]);
+  }
+
+private:
   double syncOverhead(const Model::Edge &E) {
-    double O = M.syncOverheadMs(E);
-    if (!M.SyncResidual.empty())
-      O += M.SyncResidual[R.below(M.SyncResidual.size())];
-    return std::max(0.0, O);
+    return draw(M.syncOverheadMs(E), M.SyncResidual);
   }
 
   Out run(int T, int B, unsigned Depth) {
@@ -712,7 +759,7 @@ private:
     }
     Out A;
     A.Cpu = Cpu;
-    double Self = Cpu * M.cpuStretch(L.Memory[size_t(B)]) + Wait;
+    double Self = M.cpuWallMs(Cpu, L.Memory[size_t(B)]) + Wait;
     if (Depth > 64 || ++Activations > 200000) {
       A.Own = A.Tail = A.Done = Self;
       return A;
@@ -774,9 +821,11 @@ private:
           A.Tail = std::max(A.Tail, Start + C.Tail);
           A.Done = std::max(A.Done, Start + C.Done);
         } else if (E.Event) {
-          A.Tail = std::max(A.Tail, Start + M.AckMs);
+          A.Tail = std::max(A.Tail, Start + draw(M.AckMs, M.AckResidual));
           Inv V = invoke(E.Callee, Depth);
-          A.Done = std::max(A.Done, Start + M.EventDelayMs + V.ColdMs + V.Done);
+          A.Done = std::max(A.Done, Start +
+                                        draw(M.EventDelayMs, M.EventResidual) +
+                                        V.ColdMs + V.Done);
         } else {
           double Ovh = syncOverhead(E);
           Inv V = invoke(E.Callee, Depth);
@@ -844,7 +893,7 @@ Prediction predict(const Model &M, const Layout &L,
       S.Activations = 0;
       S.startRequest();
       Simulator::Inv V = S.invoke(En.Task, 0);
-      double Root = M.RootOvhMs + V.ColdMs;
+      double Root = S.draw(M.RootOvhMs, M.RootResidual) + V.ColdMs;
       Lat.push_back(Root + V.Ms);
       Done.push_back(Root + V.Done);
     }

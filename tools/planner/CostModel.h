@@ -44,6 +44,8 @@ struct CostModelOptions {
   double SerializeMsPerByte = 5e-6;  // JSON encode + decode + copy
   double SpawnMs = 5;                // process start beyond emulation
   double PeakMemoryHeadroom = 1.1;   // memory >= peak * headroom
+  /// The period of the platform's CPU quota (cpuWallMs in Profile.h).
+  double CpuPeriodMs = DefaultCpuPeriodMs;
 };
 
 /// The program as the cost model sees it, by index.
@@ -89,6 +91,11 @@ public:
   double SyncOvhMs = 0, SyncOvhPerByte = 0;
   std::vector<float> SyncResidual; // zero-mean noise around the fit
   double AckMs = 0, EventDelayMs = 0, ColdStartMs = 0, RootOvhMs = 0;
+  /// Zero-mean samples around RootOvhMs, AckMs and EventDelayMs: the
+  /// platform's overheads are skewed (mostly small, sometimes large), so
+  /// Monte Carlo draws them instead of adding their means.
+  std::vector<float> RootResidual, AckResidual, EventResidual;
+  double CpuPeriodMs = DefaultCpuPeriodMs;
   double BillExtraMs = 0;
   bool BillsInit = false;
   /// Measured / predicted cold starts on the traced plan (1: none known).
@@ -103,6 +110,12 @@ public:
   /// Wall-clock factor of CPU work at `MemoryMB`: 1 / min(1, share).
   double cpuStretch(unsigned MemoryMB) const;
   double cpuShare(unsigned MemoryMB) const;
+  /// Wall-clock time of one thread's `CpuMs` at `MemoryMB` (the CPU quota,
+  /// cpuWallMs in Profile.h).
+  double cpuWallMs(double CpuMs, unsigned MemoryMB) const;
+  /// The least wall-clock time an instance at `MemoryMB` needs for
+  /// `CpuMs` of work on all its threads together.
+  double cpuBoundMs(double CpuMs, unsigned MemoryMB) const;
 
   static Model build(const Graph &G, const Profile &P,
                      const CostModelOptions &O);

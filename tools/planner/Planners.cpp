@@ -267,9 +267,17 @@ void searchComponent(Layout &L, int Comp, CompEval &Eval) {
       Keep.take(L, Tasks);
       bool Found = false;
       Score BestS = Best;
-      // Merge the callee's block into the caller's, at either size.
-      unsigned MU = L.Memory[size_t(BU)], MV = L.Memory[size_t(BV)];
-      for (unsigned Mem : {MU, MV}) {
+      // Merge the callee's block into the caller's, at every size worth
+      // trying for the merged block: under a CPU quota a merge may only pay
+      // off at a larger size than either block had.
+      MoveBlock(BV, BU);
+      std::vector<unsigned> Sizes =
+          usefulSizes(M, L, BU, Tasks, Eval.C);
+      Keep.restore(L, Tasks);
+      for (unsigned Mem : {L.Memory[size_t(BU)], L.Memory[size_t(BV)]})
+        if (std::find(Sizes.begin(), Sizes.end(), Mem) == Sizes.end())
+          Sizes.push_back(Mem);
+      for (unsigned Mem : Sizes) {
         MoveBlock(BV, BU);
         L.Memory[size_t(BU)] = Mem;
         Score S = Eval(L, Comp);

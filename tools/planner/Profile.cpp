@@ -12,6 +12,20 @@
 
 namespace fusionize {
 
+double cpuWallMs(double CpuMs, double Share, double PeriodMs) {
+  if (CpuMs <= 0 || Share >= 1 || Share <= 0)
+    return std::max(0.0, CpuMs);
+  double Q = Share * PeriodMs;
+  return CpuMs <= Q ? CpuMs : Q + (CpuMs - Q) / Share;
+}
+
+double cpuOfWallMs(double WallMs, double Share, double PeriodMs) {
+  if (WallMs <= 0 || Share >= 1 || Share <= 0)
+    return std::max(0.0, WallMs);
+  double Q = Share * PeriodMs;
+  return WallMs <= Q ? WallMs : Q + (WallMs - Q) * Share;
+}
+
 const TaskProfile *Profile::task(const std::string &Name) const {
   auto It = Tasks.find(Name);
   return It == Tasks.end() ? nullptr : &It->second;
@@ -58,7 +72,7 @@ private:
   };
   struct Deferred { // activation without fusion.cpu_ns
     int Task;
-    double SelfMs, Stretch;
+    double SelfMs, Share;
   };
 
   void trace(size_t Begin, size_t End);
@@ -68,11 +82,12 @@ private:
   EdgeKind kindOf(int Caller, int Callee, std::int8_t SyncAttr);
   EdgeAcc &edge(int Caller, int Callee, EdgeKind K);
   TaskAcc &taskAcc(int NameId);
-  double stretch(double MemoryMB) const {
-    if (MemoryMB <= 0)
+  /// The CPU share the trace's runs had (1: not throttled).
+  double share(double MemoryMB) const {
+    if (MemoryMB <= 0 || !O.TraceEmulation.Enabled)
       return 1;
     double S = O.TraceEmulation.cpuShare(unsigned(MemoryMB));
-    return S > 0 && S < 1 ? 1 / S : 1;
+    return S > 0 ? S : 1;
   }
   double price(double Ms, double MemoryMB) const {
     unsigned M = MemoryMB > 0 ? unsigned(MemoryMB) : DefaultMemoryMB;
@@ -199,7 +214,8 @@ Profile Builder::run() {
   for (const Deferred &D : NoCpu) {
     TaskAcc &T = TaskAccs[D.Task];
     double CpuWall = D.SelfMs * Fraction;
-    double Cpu = CpuWall / D.Stretch, Wait = D.SelfMs - CpuWall;
+    double Cpu = cpuOfWallMs(CpuWall, D.Share, O.CpuPeriodMs),
+           Wait = D.SelfMs - CpuWall;
     T.P.CpuMs.add(Cpu, R);
     T.P.WaitMs.add(Wait, R);
     if (T.P.Joint.size() < 1024)
@@ -519,7 +535,7 @@ void Builder::activation(size_t A) {
 
   double SelfCpuNs = S.CpuNs >= 0 ? std::max(0.0, double(S.CpuNs) - ChildCpu)
                                   : -1;
-  double Stretch = stretch(Memory[A]);
+  double Share = share(Memory[A]);
   std::sort(SyncIv.begin(), SyncIv.end());
   auto SyncTimeUntil = [&](std::int64_t Until) {
     double Sum = 0;
@@ -538,8 +554,11 @@ void Builder::activation(size_t A) {
   if (Held) {
     // The span stayed open for asynchronous work: its own run ended after
     // its last synchronous call, its last dispatch and its own CPU time.
-    double ByCpu = double(Start) + SyncTimeUntil(End) +
-                   (SelfCpuNs > 0 ? SelfCpuNs * Stretch : 0);
+    double ByCpu =
+        double(Start) + SyncTimeUntil(End) +
+        (SelfCpuNs > 0
+             ? cpuWallMs(SelfCpuNs / NsPerMs, Share, O.CpuPeriodMs) * NsPerMs
+             : 0);
     OwnEnd = std::max({LastSyncEnd, LastAsyncStart, std::int64_t(ByCpu)});
     OwnEnd = std::clamp(OwnEnd, Start, End);
   }
@@ -554,15 +573,15 @@ void Builder::activation(size_t A) {
   }
   Acc.P.SelfMs.add(SelfMs, R);
   if (SelfCpuNs < 0) {
-    NoCpu.push_back({T, SelfMs, Stretch});
+    NoCpu.push_back({T, SelfMs, Share});
     return;
   }
   ++Acc.P.CpuMeasured;
   double CpuMs = SelfCpuNs / NsPerMs;
-  double CpuWall = CpuMs * Stretch;
+  double CpuWall = cpuWallMs(CpuMs, Share, O.CpuPeriodMs);
   double WaitMs = SelfMs - CpuWall;
-  if (WaitMs < 0) { // clocks disagree slightly, or no throttling happened
-    CpuMs = SelfMs / Stretch;
+  if (WaitMs < 0) { // clocks disagree slightly, or less throttling happened
+    CpuMs = cpuOfWallMs(SelfMs, Share, O.CpuPeriodMs);
     CpuWall = SelfMs;
     WaitMs = 0;
   }

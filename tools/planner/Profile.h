@@ -134,10 +134,27 @@ struct Profile {
   Json toJson() const;
 };
 
+/// CPU bandwidth control as the platform enforces it (CFS quota = share x
+/// period per period, docs/platform.md): an instance with `Share` < 1 vCPU
+/// runs its first share x period of CPU time in a period at full speed and
+/// is then throttled until the next period. `CpuMs` of work (at full speed)
+/// starting on a fresh quota takes
+///   CpuMs                                  when CpuMs <= Q = Share x Period
+///   Q + (CpuMs - Q) / Share                otherwise,
+/// the linear 1/Share stretch less the throttling the first period spares.
+/// At Share >= 1 a single thread is not slowed down.
+double cpuWallMs(double CpuMs, double Share, double PeriodMs);
+/// The inverse: the CPU work that takes `WallMs` of wall-clock time.
+double cpuOfWallMs(double WallMs, double Share, double PeriodMs);
+
+/// The period of the platform's CFS quota (tools/platform/CpuLimiter).
+inline constexpr double DefaultCpuPeriodMs = 100;
+
 struct ProfileOptions {
   /// The emulation the traces were recorded under (to undo CPU throttling
   /// and take the emulated overheads apart from the measured ones).
   EmulationProfile TraceEmulation;
+  double CpuPeriodMs = DefaultCpuPeriodMs;
   std::uint64_t Seed = 1;
 };
 

@@ -1,6 +1,7 @@
 //===- planner/Synthetic.cpp - Synthetic traces for tests and benchmarks --===//
 #include "planner/Synthetic.h"
 
+#include "planner/Profile.h"
 #include "planner/Stats.h"
 
 #include <algorithm>
@@ -216,9 +217,10 @@ private:
     SyntheticTask Tr = truth(T);
     double Cpu = Tr.CpuMs * jitter(Tr.Sigma);
     double Wait = Tr.WaitMs * jitter(Tr.Sigma);
-    double Share = S.E.cpuShare(G.MemoryMB);
-    double Stretch = Share > 0 && Share < 1 ? 1 / Share : 1;
-    double Self = Cpu * Stretch + Wait;
+    // The platform's CPU quota (Profile.h), each activation on a fresh one.
+    double Self = cpuWallMs(Cpu, S.E.Enabled ? S.E.cpuShare(G.MemoryMB) : 1,
+                            DefaultCpuPeriodMs) +
+                  Wait;
     const auto Out = S.G->outgoing(T);
     std::vector<std::pair<const Edge *, unsigned>> Calls;
     unsigned SyncCalls = 0;

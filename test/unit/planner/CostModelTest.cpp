@@ -112,11 +112,16 @@ TEST(CostModel, SyncCallRemoteVersusFused) {
   EXPECT_NEAR(One.CostUsd, 4e-7, 1e-15);
   EXPECT_EQ(One.Functions, 1u);
 
-  // At 512 MB the group gets half a vCPU: 30 ms of CPU take 60 ms;
-  // latency 70; cost 0.060 s * 0.5 GB * 1e-5 + 1e-7 = 4e-7.
+  // At 512 MB the group gets half a vCPU, a quota of 50 ms per 100 ms
+  // period: the 30 ms fit in it and run at full speed (latency 40).
   Prediction Half = predict(M, Layout::fromPlan(M, plan({{"A", "B"}}, 512)), O);
-  EXPECT_NEAR(Half.P50Ms, 70, 1e-9);
-  EXPECT_NEAR(Half.CostUsd, 4e-7, 1e-15);
+  EXPECT_NEAR(Half.P50Ms, 40, 1e-9);
+  // At 256 MB a quarter: 25 ms at full speed, the other 5 ms at a quarter
+  // (20 ms): 45 ms, latency 55; cost 0.045 s * 0.25 GB * 1e-5 + 1e-7.
+  Prediction Quarter =
+      predict(M, Layout::fromPlan(M, plan({{"A", "B"}}, 256)), O);
+  EXPECT_NEAR(Quarter.P50Ms, 55, 1e-9);
+  EXPECT_NEAR(Quarter.CostUsd, 0.045 * 0.25 * 1e-5 + 1e-7, 1e-15);
 
   // The expected-value evaluator agrees (it adds half a millisecond of
   // rounding to each billed duration): 30.5 ms at 1 GB + 1e-7.
@@ -129,17 +134,18 @@ TEST(CostModel, SyncCallRemoteVersusFused) {
 
 TEST(CostModel, WaitingDoesNotScaleWithMemory) {
   Graph G = graph({}, {"A"});
-  Profile P = profile({{"A", 10, 30}}, {}, "A");
+  Profile P = profile({{"A", 20, 30}}, {}, "A");
   CostModelOptions O = opts();
   Model M = Model::build(G, P, O);
-  // 128 MB = 1/8 vCPU: 10 ms CPU -> 80 ms, + 30 ms waiting = 110 ms;
-  // latency 120 ms; cost 0.110 s * 0.125 GB * 1e-5 + 1e-7.
+  // 128 MB = 1/8 vCPU, a quota of 12.5 ms per 100 ms: 20 ms of CPU take
+  // 12.5 + 7.5 * 8 = 72.5 ms, + 30 ms waiting = 102.5 ms; latency 112.5 ms;
+  // cost 0.103 s (billed in whole ms) * 0.125 GB * 1e-5 + 1e-7.
   Prediction Small = predict(M, Layout::fromPlan(M, plan({{"A"}}, 128)), O);
-  EXPECT_NEAR(Small.P50Ms, 120, 1e-9);
-  EXPECT_NEAR(Small.CostUsd, 0.110 * 0.125 * 1e-5 + 1e-7, 1e-15);
-  // 2048 MB: capped at one thread's worth: 10 + 30 = 40 ms.
+  EXPECT_NEAR(Small.P50Ms, 112.5, 1e-9);
+  EXPECT_NEAR(Small.CostUsd, 0.103 * 0.125 * 1e-5 + 1e-7, 1e-15); // 1 ms billing
+  // 2048 MB: capped at one thread's worth: 20 + 30 = 50 ms.
   Prediction Big = predict(M, Layout::fromPlan(M, plan({{"A"}}, 2048)), O);
-  EXPECT_NEAR(Big.P50Ms, 50, 1e-9);
+  EXPECT_NEAR(Big.P50Ms, 60, 1e-9);
 }
 
 TEST(CostModel, AsyncEventOffTheCriticalPathButBilled) {

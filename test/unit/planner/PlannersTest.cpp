@@ -158,20 +158,23 @@ TEST(Planners, MemoryForEachObjective) {
     PlanResult R = planFromProfile(G, P, O);
     return std::make_pair(R.NewPlan.Groups[0].MemoryMB, R.Predicted);
   };
-  // Cost: the CPU part costs the same at every size below one vCPU, the
-  // waiting part grows with memory: the smallest size.
+  // Cost: below one vCPU the CPU quota (100 s ms per 100 ms period at full
+  // speed, the rest at the share s = m/1769) makes the run take
+  // 100 s + 100/s - 100 ms, plus 50 ms of waiting; billed at m/1024 GB:
+  // 128 MB 167.4, 256 MB 163.9, 512 MB 162.2, 1024 MB 180.6, 1769 MB 259
+  // (x 1e-6 GB-s): 512 MB is the cheapest.
   auto [CostMem, CostPred] = Mem(options("exhaustive", "cost"));
-  EXPECT_EQ(CostMem, 128u);
+  EXPECT_EQ(CostMem, 512u);
   // Latency: one full vCPU; more does not help a single thread.
   auto [LatMem, LatPred] = Mem(options("exhaustive", "latency"));
   EXPECT_EQ(LatMem, 1769u);
-  // Cost under a 500 ms bound: 256 MB needs 100*1769/256 + 50 = 741 ms,
-  // 512 MB 395.5 ms (+ overhead): the cheapest size within the bound.
+  // Cost under a 250 ms bound: 512 MB needs 324.5 ms, 1024 MB 180.6 ms (+
+  // overhead): the cheapest size within the bound.
   PlanOptions B = options("exhaustive", "cost");
-  B.Obj.MaxLatencyMs = 500;
+  B.Obj.MaxLatencyMs = 250;
   auto [BoundMem, BoundPred] = Mem(B);
-  EXPECT_EQ(BoundMem, 512u);
-  EXPECT_LE(BoundPred.P50Ms, 500);
+  EXPECT_EQ(BoundMem, 1024u);
+  EXPECT_LE(BoundPred.P50Ms, 250);
   // Weighted: between the two.
   auto [WMem, WPred] = Mem(options("exhaustive", "weighted:0.5"));
   EXPECT_LE(WPred.P50Ms, CostPred.P50Ms);
@@ -180,8 +183,9 @@ TEST(Planners, MemoryForEachObjective) {
   EXPECT_LE(WMem, 1769u);
   // The search planner agrees on all of them.
   PlanOptions S = options("search", "cost");
-  S.Obj.MaxLatencyMs = 500;
-  EXPECT_EQ(Mem(S).first, 512u);
+  S.Obj.MaxLatencyMs = 250;
+  EXPECT_EQ(Mem(S).first, 1024u);
+  EXPECT_EQ(Mem(options("search", "cost")).first, 512u);
   EXPECT_EQ(Mem(options("search", "latency")).first, 1769u);
 }
 

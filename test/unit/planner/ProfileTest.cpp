@@ -146,15 +146,36 @@ TEST(Profile, FusedCallAndAsyncCallSubtractChildrenCpu) {
 }
 
 TEST(Profile, CpuThrottlingIsUndoneByMemorySize) {
-  // At 128 MB the AWS profile gives 128/1769 of a vCPU: 10 ms of CPU take
-  // 10 * 1769/128 = 138.2 ms of wall-clock time; the rest was waiting.
+  // At 128 MB the AWS profile gives s = 128/1769 of a vCPU: a quota of
+  // Q = 100 s ms per 100 ms period at full speed, then the share. 10 ms of
+  // CPU take Q + (10 - Q) / s of wall-clock time; the rest was waiting.
   Graph G = graph({}, {"A"});
   std::string T = doc({{"1", "", "A", 2, 0, 150,
                         {str("fusion.task", "A"), num("fusion.cpu_ns", 10e6),
                          num("fusion.memory_mb", 128)}}});
   Profile P = profileOf(G, T, EmulationProfile());
+  double S = 128.0 / 1769.0, Q = 100 * S;
   EXPECT_NEAR(P.task("A")->CpuMs.mean(), 10, 1e-6);
-  EXPECT_NEAR(P.task("A")->WaitMs.mean(), 150 - 10 * 1769.0 / 128.0, 1e-3);
+  EXPECT_NEAR(P.task("A")->WaitMs.mean(), 150 - (Q + (10 - Q) / S), 1e-3);
+  // 3 ms of CPU fit in the quota: not slowed down at all.
+  std::string Short = doc({{"1", "", "A", 2, 0, 20,
+                            {str("fusion.task", "A"),
+                             num("fusion.cpu_ns", 3e6),
+                             num("fusion.memory_mb", 128)}}});
+  Profile PS = profileOf(G, Short, EmulationProfile());
+  EXPECT_NEAR(PS.task("A")->WaitMs.mean(), 17, 1e-3);
+}
+
+TEST(Profile, CpuBandwidthModel) {
+  // Within the quota at full speed, beyond it at the share; the inverse
+  // undoes it; one vCPU or more never slows a thread down.
+  EXPECT_DOUBLE_EQ(cpuWallMs(10, 0.25, 100), 10);
+  EXPECT_DOUBLE_EQ(cpuWallMs(25, 0.25, 100), 25);
+  EXPECT_DOUBLE_EQ(cpuWallMs(30, 0.25, 100), 25 + 5 / 0.25);
+  EXPECT_DOUBLE_EQ(cpuOfWallMs(45, 0.25, 100), 30);
+  EXPECT_DOUBLE_EQ(cpuOfWallMs(cpuWallMs(77, 0.1, 100), 0.1, 100), 77);
+  EXPECT_DOUBLE_EQ(cpuWallMs(30, 1, 100), 30);
+  EXPECT_DOUBLE_EQ(cpuWallMs(30, 2, 100), 30);
 }
 
 TEST(Profile, JsonLinesAndSeveralDocuments) {
