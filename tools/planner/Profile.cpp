@@ -13,17 +13,23 @@
 namespace fusionize {
 
 double cpuWallMs(double CpuMs, double Share, double PeriodMs) {
-  if (CpuMs <= 0 || Share >= 1 || Share <= 0)
+  if (CpuMs <= 0 || Share >= 1 || Share <= 0 || PeriodMs <= 0)
     return std::max(0.0, CpuMs);
   double Q = Share * PeriodMs;
-  return CpuMs <= Q ? CpuMs : Q + (CpuMs - Q) / Share;
+  if (CpuMs <= Q)
+    return CpuMs;
+  // Whole quotas used up, each followed by the rest of its period spent
+  // throttled; the last (partial or whole) quota runs unthrottled.
+  double Throttled = std::ceil(CpuMs / Q) - 1;
+  return Throttled * PeriodMs + (CpuMs - Throttled * Q);
 }
 
 double cpuOfWallMs(double WallMs, double Share, double PeriodMs) {
-  if (WallMs <= 0 || Share >= 1 || Share <= 0)
+  if (WallMs <= 0 || Share >= 1 || Share <= 0 || PeriodMs <= 0)
     return std::max(0.0, WallMs);
   double Q = Share * PeriodMs;
-  return WallMs <= Q ? WallMs : Q + (WallMs - Q) * Share;
+  double Periods = std::floor(WallMs / PeriodMs);
+  return Periods * Q + std::min(Q, WallMs - Periods * PeriodMs);
 }
 
 const TaskProfile *Profile::task(const std::string &Name) const {

@@ -136,13 +136,16 @@ struct Profile {
 
 /// CPU bandwidth control as the platform enforces it (CFS quota = share x
 /// period per period, docs/platform.md): an instance with `Share` < 1 vCPU
-/// runs its first share x period of CPU time in a period at full speed and
-/// is then throttled until the next period. `CpuMs` of work (at full speed)
-/// starting on a fresh quota takes
-///   CpuMs                                  when CpuMs <= Q = Share x Period
-///   Q + (CpuMs - Q) / Share                otherwise,
-/// the linear 1/Share stretch less the throttling the first period spares.
-/// At Share >= 1 a single thread is not slowed down.
+/// runs at full speed until it has used its quota Q = Share x Period, then
+/// is throttled until the period ends. `CpuMs` of work (at full speed)
+/// starting on a fresh quota at a period's start takes
+///   CpuMs                                  when CpuMs <= Q
+///   n x Period + (CpuMs - n x Q)           otherwise, n = ceil(CpuMs / Q) - 1
+/// (n throttled periods, then the last quota's run). Traces of the local
+/// platform fit this better than the linear Q + (CpuMs - Q) / Share, which
+/// ignores that the last period is only partly used. At Share >= 1 a single
+/// thread is not slowed down. cpuOfWallMs is its inverse (the CPU time
+/// a run of `WallMs` can have used).
 double cpuWallMs(double CpuMs, double Share, double PeriodMs);
 /// The inverse: the CPU work that takes `WallMs` of wall-clock time.
 double cpuOfWallMs(double WallMs, double Share, double PeriodMs);

@@ -116,12 +116,13 @@ TEST(CostModel, SyncCallRemoteVersusFused) {
   // period: the 30 ms fit in it and run at full speed (latency 40).
   Prediction Half = predict(M, Layout::fromPlan(M, plan({{"A", "B"}}, 512)), O);
   EXPECT_NEAR(Half.P50Ms, 40, 1e-9);
-  // At 256 MB a quarter: 25 ms at full speed, the other 5 ms at a quarter
-  // (20 ms): 45 ms, latency 55; cost 0.045 s * 0.25 GB * 1e-5 + 1e-7.
+  // At 256 MB a quarter: 25 ms at full speed, throttled for the rest of
+  // the period (75 ms), then the other 5 ms: 105 ms, latency 115; cost
+  // 0.105 s * 0.25 GB * 1e-5 + 1e-7.
   Prediction Quarter =
       predict(M, Layout::fromPlan(M, plan({{"A", "B"}}, 256)), O);
-  EXPECT_NEAR(Quarter.P50Ms, 55, 1e-9);
-  EXPECT_NEAR(Quarter.CostUsd, 0.045 * 0.25 * 1e-5 + 1e-7, 1e-15);
+  EXPECT_NEAR(Quarter.P50Ms, 115, 1e-9);
+  EXPECT_NEAR(Quarter.CostUsd, 0.105 * 0.25 * 1e-5 + 1e-7, 1e-15);
 
   // The expected-value evaluator agrees (it adds half a millisecond of
   // rounding to each billed duration): 30.5 ms at 1 GB + 1e-7.
@@ -138,11 +139,12 @@ TEST(CostModel, WaitingDoesNotScaleWithMemory) {
   CostModelOptions O = opts();
   Model M = Model::build(G, P, O);
   // 128 MB = 1/8 vCPU, a quota of 12.5 ms per 100 ms: 20 ms of CPU take
-  // 12.5 + 7.5 * 8 = 72.5 ms, + 30 ms waiting = 102.5 ms; latency 112.5 ms;
-  // cost 0.103 s (billed in whole ms) * 0.125 GB * 1e-5 + 1e-7.
+  // one throttled period and 7.5 ms, 107.5 ms, + 30 ms waiting = 137.5 ms;
+  // latency 147.5 ms; cost 0.138 s (billed in whole ms) * 0.125 GB * 1e-5
+  // + 1e-7.
   Prediction Small = predict(M, Layout::fromPlan(M, plan({{"A"}}, 128)), O);
-  EXPECT_NEAR(Small.P50Ms, 112.5, 1e-9);
-  EXPECT_NEAR(Small.CostUsd, 0.103 * 0.125 * 1e-5 + 1e-7, 1e-15); // 1 ms billing
+  EXPECT_NEAR(Small.P50Ms, 147.5, 1e-9);
+  EXPECT_NEAR(Small.CostUsd, 0.138 * 0.125 * 1e-5 + 1e-7, 1e-15); // 1 ms billing
   // 2048 MB: capped at one thread's worth: 20 + 30 = 50 ms.
   Prediction Big = predict(M, Layout::fromPlan(M, plan({{"A"}}, 2048)), O);
   EXPECT_NEAR(Big.P50Ms, 60, 1e-9);

@@ -147,8 +147,9 @@ TEST(Profile, FusedCallAndAsyncCallSubtractChildrenCpu) {
 
 TEST(Profile, CpuThrottlingIsUndoneByMemorySize) {
   // At 128 MB the AWS profile gives s = 128/1769 of a vCPU: a quota of
-  // Q = 100 s ms per 100 ms period at full speed, then the share. 10 ms of
-  // CPU take Q + (10 - Q) / s of wall-clock time; the rest was waiting.
+  // Q = 100 s ms per 100 ms period at full speed, then throttled until the
+  // period ends. 10 ms of CPU take 100 + (10 - Q) ms of wall-clock time;
+  // the rest was waiting.
   Graph G = graph({}, {"A"});
   std::string T = doc({{"1", "", "A", 2, 0, 150,
                         {str("fusion.task", "A"), num("fusion.cpu_ns", 10e6),
@@ -156,7 +157,7 @@ TEST(Profile, CpuThrottlingIsUndoneByMemorySize) {
   Profile P = profileOf(G, T, EmulationProfile());
   double S = 128.0 / 1769.0, Q = 100 * S;
   EXPECT_NEAR(P.task("A")->CpuMs.mean(), 10, 1e-6);
-  EXPECT_NEAR(P.task("A")->WaitMs.mean(), 150 - (Q + (10 - Q) / S), 1e-3);
+  EXPECT_NEAR(P.task("A")->WaitMs.mean(), 150 - (100 + (10 - Q)), 1e-3);
   // 3 ms of CPU fit in the quota: not slowed down at all.
   std::string Short = doc({{"1", "", "A", 2, 0, 20,
                             {str("fusion.task", "A"),
@@ -167,12 +168,16 @@ TEST(Profile, CpuThrottlingIsUndoneByMemorySize) {
 }
 
 TEST(Profile, CpuBandwidthModel) {
-  // Within the quota at full speed, beyond it at the share; the inverse
-  // undoes it; one vCPU or more never slows a thread down.
+  // Within the quota at full speed; each used-up quota costs the rest of
+  // its period; the inverse undoes it; one vCPU or more never slows a
+  // thread down.
   EXPECT_DOUBLE_EQ(cpuWallMs(10, 0.25, 100), 10);
   EXPECT_DOUBLE_EQ(cpuWallMs(25, 0.25, 100), 25);
-  EXPECT_DOUBLE_EQ(cpuWallMs(30, 0.25, 100), 25 + 5 / 0.25);
-  EXPECT_DOUBLE_EQ(cpuOfWallMs(45, 0.25, 100), 30);
+  EXPECT_DOUBLE_EQ(cpuWallMs(30, 0.25, 100), 100 + 5);
+  EXPECT_DOUBLE_EQ(cpuWallMs(50, 0.25, 100), 100 + 25);
+  EXPECT_DOUBLE_EQ(cpuWallMs(60, 0.25, 100), 200 + 10);
+  EXPECT_DOUBLE_EQ(cpuOfWallMs(105, 0.25, 100), 30);
+  EXPECT_DOUBLE_EQ(cpuOfWallMs(180, 0.25, 100), 50); // throttled at the end
   EXPECT_DOUBLE_EQ(cpuOfWallMs(cpuWallMs(77, 0.1, 100), 0.1, 100), 77);
   EXPECT_DOUBLE_EQ(cpuWallMs(30, 1, 100), 30);
   EXPECT_DOUBLE_EQ(cpuWallMs(30, 2, 100), 30);
