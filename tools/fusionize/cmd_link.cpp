@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <iostream>
@@ -283,7 +284,14 @@ int runLink(int Argc, char **Argv) {
   if (Monolith)
     M.Monolith = Monolith.value();
   M.Sources = Sources;
-  M.LinkArgs = LinkArgs;
+  // Objects of files without tasks are the same under every plan: a
+  // rebuild with another plan (fusionize optimize) links them as they are.
+  for (const std::string &Obj : Common) {
+    char *Abs = realpath(Obj.c_str(), nullptr);
+    M.LinkArgs.push_back(Abs ? Abs : Obj);
+    std::free(Abs);
+  }
+  M.LinkArgs.insert(M.LinkArgs.end(), LinkArgs.begin(), LinkArgs.end());
   M.PlanFile = "plan.json";
   try {
     Agreed->save(Dir + "/plan.json");
