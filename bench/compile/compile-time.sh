@@ -8,7 +8,7 @@
 #      web shop's 11 files with a three-group plan, and one file whose tasks
 #      go to three groups.
 #
-#   bench/compile/compile-time.sh [BUILD_DIR] [RUNS]
+#   bench/compile/compile-time.sh [BUILD_DIR] [RUNS]      (CASES=groups: only part 2)
 #
 # Prints a markdown table: wall-clock mean with its deviation, and CPU time
 # (user + system, children included: the plugin compiles group objects in
@@ -42,6 +42,7 @@ PY
 echo "| case | plain, wall | plugin, wall | wall ratio | plain, CPU | plugin, CPU | CPU ratio |"
 echo "|---|---|---|---|---|---|---|"
 # 1. No tasks.
+[ "${CASES:-all}" = groups ] ||
 for f in "$root/test/frontend/Inputs/stdlib-heavy.cpp" "$root/tools/core/Plan.cpp" \
          "$root/tools/planner/CostModel.cpp"; do
   for o in -O0 -O2; do
@@ -58,7 +59,7 @@ cat > "$plan" <<'JSON'
   {"name": "catalog", "tasks": ["getproduct", "listproducts", "searchproducts", "listrecommendations", "getads", "supportedcurrencies", "currency"]},
   {"name": "order", "tasks": ["checkout", "payment", "shipmentquote", "shiporder", "email"]}]}
 JSON
-ws=$(ls "$root"/examples/webshop/*.cpp | grep -v main.cpp)
+ws=$(ls "$root"/examples/webshop/*.cpp | grep -v main.cpp | tr '\n' ' ')
 plain_ws="for f in $ws; do $cxx $common -O2 -c \$f -o $out/ws-plain-\$(basename \$f).o || exit 1; done"
 plugin_ws="for f in $ws; do $cxx $common $plugin -fplugin-arg-fusionize-plan=$plan -O2 -c \$f -o $out/ws-plugin-\$(basename \$f).o || exit 1; done"
 row "3 groups -O2: webshop, 11 files" "$plain_ws" "$plugin_ws"
