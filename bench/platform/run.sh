@@ -8,12 +8,14 @@
 #
 #   bench/platform/run.sh [BUILD_DIR]     (default: $FUSIONIZE_BUILD_DIR or build)
 #
-# Environment: REQUESTS (5000), THREADS (4), SECONDS (3), RUNS (100).
+# Environment: REQUESTS (5000 per round), THREADS (4), SECONDS_EACH (3),
+# RUNS (100 cold starts), ROUNDS (5 interleaved rounds of the warm rows).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(cd "${1:-${FUSIONIZE_BUILD_DIR:-$root/build}}" && pwd)
 bench=$build/bin/fusionize-bench-platform
 requests=${REQUESTS:-5000} threads=${THREADS:-4} seconds=${SECONDS_EACH:-3} runs=${RUNS:-100}
+rounds=${ROUNDS:-5}
 for exe in "$bench" "$build/bin/fusionize" "$build/bin/fusionize-bench-minimal-runtime" \
            "$build/bin/fusionize-platform-testfn"; do
   [ -x "$exe" ] || { echo "run.sh: $exe is missing; build the benchmarks first" >&2; exit 1; }
@@ -112,23 +114,55 @@ if [ -f "$build/lib/fusionize.so" ] && [ -f "$build/FusionizeConfig.cmake" ]; th
   fi
 fi
 
-echo "# $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, $(uname -r)"
-nginx_json=$("$bench" http "http://127.0.0.1:$nginx_port/" --requests "$requests" --threads "$threads" --seconds "$seconds")
-proxy_json=$("$bench" http "http://127.0.0.1:$proxy_port/" --requests "$requests" --threads "$threads" --seconds "$seconds")
-minimal_json=$("$bench" http "http://127.0.0.1:$port/2015-03-31/functions/minimal/invocations" --requests "$requests" --threads "$threads" --seconds "$seconds")
-noop_json=$("$bench" http "http://127.0.0.1:$port/2015-03-31/functions/noop/invocations" --requests "$requests" --threads "$threads" --seconds "$seconds")
+echo "# $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, $(uname -r), $rounds round(s)"
+# The warm rows run interleaved, ROUNDS times (nginx, relay, platform...,
+# then again), so a drift of the shared machine's speed hits every server
+# alike; each row reports the median over the rounds of its p50 and of its
+# p50 divided by nginx's p50 in the same round.
+targets=(nginx "http://127.0.0.1:$nginx_port/"
+         proxy "http://127.0.0.1:$proxy_port/"
+         minimal "http://127.0.0.1:$port/2015-03-31/functions/minimal/invocations"
+         noop "http://127.0.0.1:$port/2015-03-31/functions/noop/invocations")
+[ -n "$app_port" ] && targets+=(app "http://127.0.0.1:$app_port/2015-03-31/functions/whoami/invocations")
+: > "$tmp/warm.jsonl"
+for r in $(seq "$rounds"); do
+  for ((i = 0; i < ${#targets[@]}; i += 2)); do
+    j=$("$bench" http "${targets[i+1]}" --requests "$requests" --threads "$threads" --seconds "$seconds")
+    echo "{\"round\": $r, \"name\": \"${targets[i]}\", \"result\": $j}" >> "$tmp/warm.jsonl"
+  done
+done
+warm_json=$(python3 - "$tmp/warm.jsonl" <<'PY'
+import json, statistics, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+by = {}
+for r in rows:
+    by.setdefault(r["name"], []).append(r)
+nginx = {r["round"]: r["result"]["p50_us"] for r in by["nginx"]}
+out = {}
+for name, rs in by.items():
+    med = lambda k: statistics.median(r["result"][k] for r in rs)
+    out[name] = {k: med(k) for k in ("p50_us", "p90_us", "p99_us", "throughput_rps")}
+    out[name]["ratio"] = statistics.median(r["result"]["p50_us"] / nginx[r["round"]] for r in rs)
+    out[name]["ratios"] = [round(r["result"]["p50_us"] / nginx[r["round"]], 2) for r in rs]
+print(json.dumps(out))
+PY
+)
+nginx_json=$(echo "$warm_json" | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["nginx"]))')
+proxy_json=$(echo "$warm_json" | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["proxy"]))')
+minimal_json=$(echo "$warm_json" | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["minimal"]))')
+noop_json=$(echo "$warm_json" | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["noop"]))')
 cold_minimal=$("$bench" coldstart "$tmp/manifest.json" minimal --runs "$runs")
 cold_noop=$("$bench" coldstart "$tmp/manifest.json" noop --runs "$runs")
 app_json=null cold_app=null
 if [ -n "$app_port" ]; then
-  app_json=$("$bench" http "http://127.0.0.1:$app_port/2015-03-31/functions/whoami/invocations" --requests "$requests" --threads "$threads" --seconds "$seconds")
+  app_json=$(echo "$warm_json" | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["app"]))')
   cold_app=$("$bench" coldstart "$tmp/app/pfapp.fusion/manifest.json" whoami --runs "$runs")
 fi
 
 python3 - "$nginx_json" "$proxy_json" "$minimal_json" "$noop_json" "$cold_minimal" "$cold_noop" "$app_json" "$cold_app" <<'PY'
 import json, sys
 nginx, proxy, minimal, noop, cm, cn, app, ca = (json.loads(a) for a in sys.argv[1:])
-print("\nwarm round trip (sequential, keep-alive)         p50 us   p90 us   p99 us   x nginx p50   throughput req/s")
+print("\nwarm round trip (sequential, keep-alive; medians over rounds)  p50 us   p90 us   p99 us   x nginx p50 (per round)   throughput req/s")
 for name, r in (("nginx, raw loopback HTTP", nginx),
                 ("nginx reverse proxy -> nginx (a relay)", proxy),
                 ("platform, no-op (minimal C runtime)", minimal),
@@ -136,8 +170,8 @@ for name, r in (("nginx, raw loopback HTTP", nginx),
                 ("platform, no-op task (Fusionize runtime)", app)):
     if r is None:
         continue
-    print("  %-45s %8.1f %8.1f %8.1f %10.2fx %12.0f" % (name, r["p50_us"], r["p90_us"], r["p99_us"],
-          r["p50_us"] / nginx["p50_us"], r["throughput_rps"]))
+    print("  %-45s %8.1f %8.1f %8.1f %8.2fx %-16s %12.0f" % (name, r["p50_us"], r["p90_us"], r["p99_us"],
+          r["ratio"], str(r["ratios"]), r["throughput_rps"]))
 print("\ncold start (spawn until ready)                   p50 ms   p90 ms   extra vs /bin/true (p50)")
 print("  %-46s %8.2f %8.2f" % ("/bin/true: spawn + exit + wait", cm["bin_true_p50_ms"], cm["bin_true_p90_ms"]))
 for name, r in (("platform, minimal C runtime", cm), ("platform, cpp-httplib runtime", cn),
