@@ -2,6 +2,7 @@
 #include "core/Plan.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <functional>
 #include <sstream>
 
@@ -327,6 +328,30 @@ Plan staticPlan(const Graph &G, const StaticPlanOptions &Opts) {
   P.Extra["planner"] = "static";
   P.Extra["explanation"] = Why;
   return P;
+}
+
+bool parseMemorySizes(const std::string &Text, std::vector<unsigned> &Out,
+                      std::string &Err) {
+  Out.clear();
+  std::stringstream S(Text);
+  std::string Item;
+  while (std::getline(S, Item, ',')) {
+    char *End = nullptr;
+    unsigned long V = std::strtoul(Item.c_str(), &End, 10);
+    if (Item.empty() || !End || *End || V < MinMemoryMB || V > MaxMemoryMB) {
+      Err = "--memory-sizes: \"" + Item +
+            "\" is not a memory size in 128..10240 MB";
+      return false;
+    }
+    Out.push_back(unsigned(V));
+  }
+  std::sort(Out.begin(), Out.end());
+  Out.erase(std::unique(Out.begin(), Out.end()), Out.end());
+  if (Out.empty()) {
+    Err = "--memory-sizes: the list is empty";
+    return false;
+  }
+  return true;
 }
 
 } // namespace fusionize

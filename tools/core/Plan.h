@@ -22,6 +22,12 @@ namespace fusionize {
 
 inline constexpr unsigned MinMemoryMB = 128;
 inline constexpr unsigned MaxMemoryMB = 10240;
+
+/// Parses a comma-separated list of memory sizes (MB, each in
+/// MinMemoryMB..MaxMemoryMB) into `Out`, sorted and without duplicates; on
+/// failure returns false with a message for `--memory-sizes` in `Err`.
+bool parseMemorySizes(const std::string &Text, std::vector<unsigned> &Out,
+                      std::string &Err);
 inline constexpr unsigned MaxTimeoutS = 900;
 inline constexpr unsigned DefaultMemoryMB = 128;
 inline constexpr unsigned DefaultTimeoutS = 30;

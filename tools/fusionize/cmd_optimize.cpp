@@ -14,6 +14,7 @@
 #include "Command.h"
 
 #include "core/CommandLine.h"
+#include "core/Plan.h"
 #include "core/Emulation.h"
 #include "optimize/Build.h"
 #include "optimize/Optimize.h"
@@ -48,30 +49,6 @@ std::string selfExe() {
     return "fusionize";
   Buf[N] = 0;
   return Buf;
-}
-
-bool parseSizes(const std::string &Text, std::vector<unsigned> &Out,
-                std::string &Err) {
-  Out.clear();
-  std::stringstream S(Text);
-  std::string Item;
-  while (std::getline(S, Item, ',')) {
-    char *End = nullptr;
-    unsigned long V = std::strtoul(Item.c_str(), &End, 10);
-    if (Item.empty() || !End || *End || V < MinMemoryMB || V > MaxMemoryMB) {
-      Err = "--memory-sizes: \"" + Item +
-            "\" is not a memory size in 128..10240 MB";
-      return false;
-    }
-    Out.push_back(unsigned(V));
-  }
-  std::sort(Out.begin(), Out.end());
-  Out.erase(std::unique(Out.begin(), Out.end()), Out.end());
-  if (Out.empty()) {
-    Err = "--memory-sizes: the list is empty";
-    return false;
-  }
-  return true;
 }
 
 int runOptimizeCommand(int Argc, char **Argv) {
@@ -200,7 +177,7 @@ int runOptimizeCommand(int Argc, char **Argv) {
     return P.error("--planner: expected fusionize, exhaustive, search or "
                    "auto, got \"" + PO.Planner + "\"");
   std::string Err;
-  if (!parseSizes(Sizes.value(), PO.Settings.MemorySizes, Err))
+  if (!parseMemorySizes(Sizes.value(), PO.Settings.MemorySizes, Err))
     return P.error(Err);
   if (!P.getUnsigned(Samples, N))
     return 2;

@@ -11,6 +11,7 @@
 #include "Command.h"
 
 #include "core/CommandLine.h"
+#include "core/Plan.h"
 #include "core/Emulation.h"
 #include "core/Graph.h"
 #include "planner/Planner.h"
@@ -21,30 +22,6 @@
 #include <sstream>
 
 using namespace fusionize;
-
-static bool parseSizes(const std::string &Text, std::vector<unsigned> &Out,
-                       std::string &Err) {
-  Out.clear();
-  std::stringstream S(Text);
-  std::string Item;
-  while (std::getline(S, Item, ',')) {
-    char *End = nullptr;
-    unsigned long V = std::strtoul(Item.c_str(), &End, 10);
-    if (Item.empty() || !End || *End || V < MinMemoryMB || V > MaxMemoryMB) {
-      Err = "--memory-sizes: \"" + Item +
-            "\" is not a memory size in 128..10240 MB";
-      return false;
-    }
-    Out.push_back(unsigned(V));
-  }
-  std::sort(Out.begin(), Out.end());
-  Out.erase(std::unique(Out.begin(), Out.end()), Out.end());
-  if (Out.empty()) {
-    Err = "--memory-sizes: the list is empty";
-    return false;
-  }
-  return true;
-}
 
 static void printPrediction(std::ostream &OS, const char *Title,
                             const Prediction &P) {
@@ -151,7 +128,7 @@ static int runPlan(int Argc, char **Argv) {
       O.Obj.MaxLatencyMs = V;
     }
     std::string Err;
-    if (!parseSizes(Sizes.value(), O.Settings.MemorySizes, Err))
+    if (!parseMemorySizes(Sizes.value(), O.Settings.MemorySizes, Err))
       return P.error(Err);
     O.Planner = Planner.value();
     if (O.Planner != "fusionize" && O.Planner != "exhaustive" &&
