@@ -174,3 +174,25 @@ TEST(Plan, Layouts) {
   EXPECT_EQ(Plan::allInOne(G).Groups.size(), 1u);
   EXPECT_EQ(Plan::allInOne(G).Groups[0].Tasks.size(), 5u);
 }
+
+namespace {
+
+TEST(MemorySizes, ParsesSortsAndDeduplicates) {
+  std::vector<unsigned> Sizes;
+  std::string Err;
+  ASSERT_TRUE(parseMemorySizes("1024,128,1769,128", Sizes, Err)) << Err;
+  EXPECT_EQ(Sizes, (std::vector<unsigned>{128, 1024, 1769}));
+}
+
+TEST(MemorySizes, RejectsWhatIsNotASize) {
+  std::vector<unsigned> Sizes;
+  std::string Err;
+  for (const char *Bad : {"64", "128,20480", "128,,256", "1g", ""}) {
+    EXPECT_FALSE(parseMemorySizes(Bad, Sizes, Err)) << Bad;
+    EXPECT_NE(Err.find("--memory-sizes"), std::string::npos) << Err;
+  }
+  parseMemorySizes("64", Sizes, Err);
+  EXPECT_EQ(Err, "--memory-sizes: \"64\" is not a memory size in 128..10240 MB");
+}
+
+} // namespace
