@@ -58,14 +58,17 @@ std::string_view dateLine() {
   return {Line, Len};
 }
 
-void appendNumber(std::string &Out, std::uint64_t V) {
+/// Writes V in decimal at Out; returns the end.
+char *appendNumber(char *Out, std::uint64_t V) {
   char Buf[24];
   char *P = Buf + sizeof Buf;
   do {
     *--P = static_cast<char>('0' + V % 10);
     V /= 10;
   } while (V);
-  Out.append(P, static_cast<size_t>(Buf + sizeof Buf - P));
+  size_t N = static_cast<size_t>(Buf + sizeof Buf - P);
+  std::memcpy(Out, P, N);
+  return Out + N;
 }
 
 constexpr size_t ReadChunk = 64 * 1024;
@@ -228,22 +231,9 @@ struct HttpConnection::Parser {
     }
     R.MethodName = http_method_str(static_cast<http_method>(HP->method));
     R.KeepAlive = http_should_keep_alive(HP) != 0;
-    // The path: origin form "/p?q", or absolute form "http://h/p?q".
-    std::string_view T = R.Target;
-    if (!T.empty() && T.front() != '/') {
-      http_parser_url U;
-      http_parser_url_init(&U);
-      if (http_parser_parse_url(T.data(), T.size(), 0, &U) == 0 &&
-          (U.field_set & (1 << UF_PATH)))
-        T = T.substr(U.field_data[UF_PATH].off, T.size());
-      else if (T != "*")
-        T = "/";
-    }
-    T = T.substr(0, T.find_first_of("?#"));
-    if (T.find('%') == std::string_view::npos)
-      R.Path.assign(T);
-    else
-      R.Path = urlDecode(T);
+    R.VersionMajor = HP->http_major;
+    R.VersionMinor = HP->http_minor;
+    C.setPath();
     bool HasBody = (HP->flags & F_CHUNKED) ||
                    (HP->content_length > 0 && HP->content_length != ULLONG_MAX);
     if (HasBody && HP->content_length != ULLONG_MAX &&
@@ -358,7 +348,217 @@ void HttpConnection::onReadable() {
   process();
 }
 
+void HttpConnection::setPath() {
+  // The path: origin form "/p?q", or absolute form "http://h/p?q".
+  std::string_view T = Req.Target;
+  if (!T.empty() && T.front() != '/') {
+    http_parser_url U;
+    http_parser_url_init(&U);
+    if (http_parser_parse_url(T.data(), T.size(), 0, &U) == 0 &&
+        (U.field_set & (1 << UF_PATH)))
+      T = T.substr(U.field_data[UF_PATH].off, T.size());
+    else if (T != "*")
+      T = "/";
+  }
+  for (char End : {'?', '#'})
+    if (const void *At = std::memchr(T.data(), End, T.size()))
+      T = T.substr(0, static_cast<size_t>(static_cast<const char *>(At) -
+                                          T.data()));
+  if (!std::memchr(T.data(), '%', T.size()))
+    Req.Path.assign(T);
+  else
+    Req.Path = urlDecode(T);
+}
+
+void HttpConnection::deliver() {
+  Awaiting = true;
+  Processing = true;
+  Server.H(*this, Server.Arg);
+  Processing = false;
+}
+
+namespace {
+
+/// Character classes of the plain-request parser.
+enum : unsigned char {
+  TokenChar = 1,  // RFC 9110 tchar: methods and header names
+  ValueChar = 2,  // header values: visible ASCII, space, tab, obs-text
+  TargetChar = 4, // origin-form targets: no spaces or controls
+};
+
+struct CharClasses {
+  unsigned char Of[256] = {};
+  constexpr CharClasses() {
+    for (int C = 0; C < 256; ++C) {
+      bool Alnum = (C >= 'a' && C <= 'z') || (C >= 'A' && C <= 'Z') ||
+                   (C >= '0' && C <= '9');
+      bool Token = Alnum || C == '!' || C == '#' || C == '$' || C == '%' ||
+                   C == '&' || C == '\'' || C == '*' || C == '+' || C == '-' ||
+                   C == '.' || C == '^' || C == '_' || C == '`' || C == '|' ||
+                   C == '~';
+      Of[C] = static_cast<unsigned char>(
+          (Token ? TokenChar : 0) |
+          (C == '\t' || (C >= 0x20 && C != 0x7f) ? ValueChar : 0) |
+          (C > 0x20 && C != 0x7f ? TargetChar : 0));
+    }
+  }
+};
+constexpr CharClasses Classes;
+
+inline bool is(char C, unsigned char Class) {
+  return Classes.Of[static_cast<unsigned char>(C)] & Class;
+}
+
+/// Bodies up to this size are waited for in the input buffer, so that the
+/// request is parsed in one pass once it is all there; larger ones stream
+/// through http-parser into the body.
+constexpr size_t PlainBodyLimit = 64 * 1024;
+
+} // namespace
+
+size_t HttpConnection::parsePlain(std::string_view Data) {
+  // Anything unexpected, including a head that has not all arrived, is
+  // left to http-parser, which keeps the state of a partial request and
+  // knows every error.
+  constexpr size_t Fallback = std::string_view::npos;
+  const char *B = Data.data();
+  const char *E = B + Data.size();
+  HttpRequest &R = Req;
+  // Request line: METHOD SP /target SP HTTP/1.x CRLF.
+  const char *Q = B;
+  while (Q < E && *Q >= 'A' && *Q <= 'Z')
+    ++Q;
+  std::string_view Method(B, static_cast<size_t>(Q - B));
+  if (Q == E || *Q != ' ')
+    return Fallback;
+  if (Method == "GET")
+    R.Method = HttpMethod::Get;
+  else if (Method == "POST")
+    R.Method = HttpMethod::Post;
+  else if (Method == "PUT")
+    R.Method = HttpMethod::Put;
+  else if (Method == "HEAD")
+    R.Method = HttpMethod::Head;
+  else if (Method == "DELETE")
+    R.Method = HttpMethod::Delete;
+  else
+    return Fallback;
+  const char *T = ++Q;
+  if (Q == E || *Q != '/')
+    return Fallback;
+  while (Q < E && is(*Q, TargetChar))
+    ++Q;
+  std::string_view Target(T, static_cast<size_t>(Q - T));
+  static constexpr std::string_view Http1 = " HTTP/1.";
+  if (static_cast<size_t>(E - Q) < Http1.size() + 3 ||
+      std::string_view(Q, Http1.size()) != Http1 ||
+      (Q[Http1.size()] != '0' && Q[Http1.size()] != '1') ||
+      Q[Http1.size() + 1] != '\r' || Q[Http1.size() + 2] != '\n')
+    return Fallback;
+  unsigned short Minor = static_cast<unsigned short>(Q[Http1.size()] - '0');
+  Q += Http1.size() + 3;
+  // Header lines, NAME ":" OWS VALUE OWS CRLF, up to an empty line.
+  size_t NHeaders = 0;
+  std::uint64_t ContentLength = 0;
+  bool HaveLength = false, Close = false, KeepAlive = false;
+  HeaderList &H = R.Headers;
+  for (;;) {
+    if (Q == E)
+      return Fallback;
+    if (*Q == '\r') {
+      if (Q + 1 == E || Q[1] != '\n')
+        return Fallback;
+      Q += 2;
+      break;
+    }
+    const char *Name = Q;
+    while (Q < E && is(*Q, TokenChar))
+      ++Q;
+    if (Q == E || Q == Name || *Q != ':')
+      return Fallback;
+    std::string_view N(Name, static_cast<size_t>(Q - Name));
+    ++Q;
+    while (Q < E && (*Q == ' ' || *Q == '\t'))
+      ++Q;
+    const char *V = Q;
+    while (Q < E && *Q != '\r' && is(*Q, ValueChar))
+      ++Q;
+    if (E - Q < 2 || Q[0] != '\r' || Q[1] != '\n')
+      return Fallback;
+    const char *VEnd = Q;
+    while (VEnd > V && (VEnd[-1] == ' ' || VEnd[-1] == '\t'))
+      --VEnd;
+    std::string_view Value(V, static_cast<size_t>(VEnd - V));
+    Q += 2;
+    switch (N.size()) {
+    case 6:
+      if (equalsIgnoreCase(N, "expect"))
+        return Fallback; // 100-continue and its refusal
+      break;
+    case 7:
+      if (equalsIgnoreCase(N, "upgrade"))
+        return Fallback;
+      break;
+    case 10:
+      if (equalsIgnoreCase(N, "connection")) {
+        if (equalsIgnoreCase(Value, "close"))
+          Close = true;
+        else if (equalsIgnoreCase(Value, "keep-alive"))
+          KeepAlive = true;
+        else
+          return Fallback; // token lists, upgrades
+      }
+      break;
+    case 14:
+      if (equalsIgnoreCase(N, "content-length")) {
+        if (HaveLength || Value.empty() || Value.size() > 18)
+          return Fallback;
+        for (char D : Value) {
+          if (D < '0' || D > '9')
+            return Fallback;
+          ContentLength = ContentLength * 10 + static_cast<unsigned>(D - '0');
+        }
+        HaveLength = true;
+      }
+      break;
+    case 16:
+      if (equalsIgnoreCase(N, "proxy-connection"))
+        return Fallback;
+      break;
+    case 17:
+      if (equalsIgnoreCase(N, "transfer-encoding"))
+        return Fallback;
+      break;
+    }
+    if (NHeaders == H.size())
+      H.emplace_back();
+    H[NHeaders].first.assign(N);
+    H[NHeaders].second.assign(Value);
+    ++NHeaders;
+  }
+  // Larger bodies, and bodies over the limit (413), are http-parser's.
+  if (ContentLength > PlainBodyLimit || ContentLength > Server.L.MaxBody)
+    return Fallback;
+  if (static_cast<std::uint64_t>(E - Q) < ContentLength)
+    return 0; // the body is still coming
+  H.resize(NHeaders);
+  R.MethodName.assign(Method);
+  R.Target.assign(Target);
+  R.Body.assign(Q, static_cast<size_t>(ContentLength));
+  R.VersionMajor = 1;
+  R.VersionMinor = Minor;
+  R.KeepAlive = Minor >= 1 ? !Close : KeepAlive && !Close;
+  setPath();
+  deliver();
+  return static_cast<size_t>(Q - B) + static_cast<size_t>(ContentLength);
+}
+
 size_t HttpConnection::parse(std::string_view Data) {
+  if (!ParserMidMessage) {
+    size_t Used = parsePlain(Data);
+    if (Used != std::string_view::npos)
+      return Used;
+  }
   // Parse one request at most: the parser pauses after it.
   size_t Used = http_parser_execute(&P->P, &Parser::Settings, Data.data(),
                                     Data.size());
@@ -376,10 +576,10 @@ size_t HttpConnection::parse(std::string_view Data) {
   }
   if (P->Complete) {
     P->Complete = false;
-    Awaiting = true;
-    Processing = true;
-    Server.H(*this, Server.Arg);
-    Processing = false;
+    ParserMidMessage = false;
+    deliver();
+  } else if (Used > 0) {
+    ParserMidMessage = true;
   }
   return Used;
 }
@@ -455,33 +655,52 @@ void HttpConnection::respondRaw(int Code, std::string_view Body,
   OnCloseArg = nullptr;
   bool NoBody = Req.Method == HttpMethod::Head || Code == 204 || Code == 304 ||
                 (Code >= 100 && Code < 200);
-  // Status line, headers, body: one buffer and one sendmsg.
-  std::string &H = Head;
-  H.clear();
-  H.append("HTTP/1.1 ");
-  appendNumber(H, static_cast<unsigned>(Code));
-  H.push_back(' ');
-  H.append(reasonPhrase(Code));
-  H.append("\r\n");
-  H.append(dateLine());
-  if (ContentType && !NoBody)
-    H.append("Content-Type: ").append(ContentType).append("\r\n");
-  H.append(HeaderLines);
+  // Status line, headers, body: one buffer and one sendmsg. The head is
+  // put together with memcpy into a buffer that fits it (on the stack for
+  // the usual sizes), not by string appends.
+  std::string_view Reason = reasonPhrase(Code);
+  std::string_view Type = ContentType && !NoBody ? ContentType : "";
+  // The fixed parts take at most 166 bytes (a 64-byte date line, 20-digit
+  // numbers).
+  size_t Bound = 192 + Reason.size() + Type.size() + HeaderLines.size();
+  char Stack[1024];
+  char *Buf = Stack;
+  if (Bound > sizeof Stack) {
+    Head.resize(Bound);
+    Buf = Head.data();
+  }
+  char *P = Buf;
+  auto Put = [&P](std::string_view S) {
+    std::memcpy(P, S.data(), S.size());
+    P += S.size();
+  };
+  Put("HTTP/1.1 ");
+  P = appendNumber(P, static_cast<unsigned>(Code));
+  *P++ = ' ';
+  Put(Reason);
+  Put("\r\n");
+  Put(dateLine());
+  if (!Type.empty()) {
+    Put("Content-Type: ");
+    Put(Type);
+    Put("\r\n");
+  }
+  Put(HeaderLines);
   if (Code != 204 && Code != 304) {
-    H.append("Content-Length: ");
-    appendNumber(H, Body.size());
-    H.append("\r\n");
+    Put("Content-Length: ");
+    P = appendNumber(P, Body.size());
+    Put("\r\n");
   }
   if (!Req.KeepAlive) {
-    H.append("Connection: close\r\n");
+    Put("Connection: close\r\n");
     CloseAfterWrite = true;
-  } else if (P->P.http_major == 1 && P->P.http_minor == 0) {
-    H.append("Connection: keep-alive\r\n");
+  } else if (Req.VersionMajor == 1 && Req.VersionMinor == 0) {
+    Put("Connection: keep-alive\r\n");
   }
-  H.append("\r\n");
+  Put("\r\n");
   if (NoBody)
     Body = {};
-  write(H, Body);
+  write(std::string_view(Buf, static_cast<size_t>(P - Buf)), Body);
   if (Closed)
     return;
   if (!outputPending())

@@ -3,7 +3,10 @@
 // HttpServer on a real loopback socket, driven by a raw-socket client on
 // another thread, so every byte on the wire is the test's choice: bodies
 // (Content-Length and chunked), keep-alive, pipelining behind a deferred
-// answer, 100-continue, and the refusals (400, 413) that close.
+// answer, 100-continue, and the refusals (400, 413) that close. Requests
+// take one of two parsers (a one-pass parser for whole plain requests,
+// http-parser for everything else); the tests at the end cross between
+// them on one connection.
 //
 //===----------------------------------------------------------------------===//
 #include "platform/HttpServer.h"
@@ -328,6 +331,106 @@ TEST(HttpServer, ReportsAClientThatLeavesBeforeTheAnswer) {
   });
   EXPECT_EQ(H.Closed.load(), 1);
   EXPECT_EQ(H.Server->connections(), 0u);
+}
+
+TEST(HttpServer, WaitsForABodyThatArrivesAfterTheHead) {
+  Harness H;
+  std::string Got;
+  H.run([&] {
+    int Fd = connectTo(H.Port);
+    sendAll(Fd, "POST /split HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\n"
+                "01234");
+    usleep(50000); // the server has seen the head and half the body
+    sendAll(Fd, "56789");
+    Got = readResponses(Fd, 1);
+    close(Fd);
+  });
+  EXPECT_NE(Got.find("POST /split  0123456789"), std::string::npos) << Got;
+}
+
+TEST(HttpServer, AHeadInTwoPartsThenPlainRequests) {
+  Harness H;
+  std::string Got;
+  H.run([&] {
+    int Fd = connectTo(H.Port);
+    // The first head arrives in two segments (http-parser keeps the part),
+    // then two whole requests arrive in one segment.
+    sendAll(Fd, "POST /one HTTP/1.1\r\nHo");
+    usleep(50000);
+    sendAll(Fd, "st: h\r\nX-Test: a\r\nContent-Length: 1\r\n\r\n1");
+    Got = readResponses(Fd, 1);
+    sendAll(Fd,
+            "POST /two HTTP/1.1\r\nx-test:   b  \r\nContent-Length: 1\r\n\r\n2"
+            "POST /three HTTP/1.1\r\nX-TEST:c\r\nContent-Length: 1\r\n\r\n3");
+    Got += readResponses(Fd, 2);
+    close(Fd);
+  });
+  size_t One = Got.find("POST /one a 1");
+  size_t Two = Got.find("POST /two b 2"); // the value without its spaces
+  size_t Three = Got.find("POST /three c 3");
+  ASSERT_NE(One, std::string::npos) << Got;
+  ASSERT_NE(Two, std::string::npos) << Got;
+  ASSERT_NE(Three, std::string::npos) << Got;
+  EXPECT_LT(One, Two);
+  EXPECT_LT(Two, Three);
+}
+
+TEST(HttpServer, LargeBodiesStreamThroughTheIncrementalParser) {
+  Harness H;
+  std::string Body(100 * 1024, 'x');
+  Body.back() = 'y';
+  std::string Got;
+  H.run([&] {
+    int Fd = connectTo(H.Port);
+    sendAll(Fd, "POST /big HTTP/1.1\r\nContent-Length: " +
+                    std::to_string(Body.size()) + "\r\n\r\n" + Body);
+    Got = readResponses(Fd, 1);
+    sendAll(Fd, "GET /after HTTP/1.1\r\n\r\n");
+    Got += readResponses(Fd, 1);
+    close(Fd);
+  });
+  EXPECT_NE(Got.find("POST /big  " + Body), std::string::npos);
+  EXPECT_NE(Got.find("GET /after  "), std::string::npos);
+}
+
+TEST(HttpServer, KeepAliveFollowsTheConnectionHeader) {
+  Harness H;
+  std::string Old, Closing;
+  bool OldClosed = true, Closed = false;
+  H.run([&] {
+    // HTTP/1.0 asking for keep-alive stays open for a second request.
+    int Fd = connectTo(H.Port);
+    sendAll(Fd, "GET /a HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n");
+    Old = readResponses(Fd, 1);
+    sendAll(Fd, "GET /b HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+    Old += readResponses(Fd, 1, &OldClosed);
+    close(Fd);
+    // HTTP/1.1 with Connection: close is closed after the answer.
+    Fd = connectTo(H.Port);
+    sendAll(Fd, "GET /c HTTP/1.1\r\nConnection: close\r\n\r\n");
+    Closing = readResponses(Fd, 1);
+    Closed = peerCloses(Fd);
+    close(Fd);
+  });
+  EXPECT_NE(Old.find("Connection: keep-alive\r\n"), std::string::npos) << Old;
+  EXPECT_NE(Old.find("GET /b"), std::string::npos) << Old;
+  EXPECT_FALSE(OldClosed);
+  EXPECT_NE(Closing.find("Connection: close\r\n"), std::string::npos);
+  EXPECT_NE(Closing.find("GET /c"), std::string::npos) << Closing;
+  EXPECT_TRUE(Closed);
+}
+
+TEST(HttpServer, ControlCharacterInAHeaderGets400) {
+  Harness H;
+  std::string Got;
+  H.run([&] {
+    int Fd = connectTo(H.Port);
+    sendAll(Fd, std::string("GET /x HTTP/1.1\r\nX-Test: a\x01b\r\n\r\n"));
+    Got = readResponses(Fd, 1);
+    close(Fd);
+  });
+  EXPECT_EQ(Got.rfind("HTTP/1.1 400 ", 0), 0u) << Got;
+  EXPECT_EQ(H.LastPath, "");
 }
 
 } // namespace
