@@ -51,6 +51,8 @@ inline std::int64_t wallMs() { return wallNs() / 1000000; }
 inline constexpr size_t SyncPayloadLimit = 6 * 1024 * 1024; // 6 MB
 inline constexpr size_t AsyncPayloadLimit = 256 * 1024;     // 256 KB
 inline constexpr size_t ResponsePayloadLimit = 6 * 1024 * 1024;
+/// A function's log is written when this much is buffered, or every 50 ms.
+inline constexpr size_t LogBufferSize = 64 * 1024;
 
 enum class InstanceState {
   Provisioning,
@@ -154,7 +156,10 @@ struct FunctionState {
   size_t QueuedEvents = 0; // in SQLite, waiting (not inflight)
   event *EventTimer = nullptr;
   std::int64_t EventTimerAtMs = 0;
-  FILE *Log = nullptr;
+  /// logs/<function>.log, and what is not written to it yet: lines are
+  /// appended here and written with one write(2) every 50 ms (flushLogs).
+  int LogFd = -1;
+  std::string LogBuf;
   unsigned NextInstance = 1;
 };
 
@@ -198,7 +203,8 @@ struct Platform::Impl {
   event *ReaperEvent = nullptr;
   event *SampleTimer = nullptr;
   bool LogsDirty = false; // logs and traces are flushed by the sampler
-  std::string Scratch;    // response headers on the hot paths
+  std::string Scratch;       // response headers on the hot paths
+  std::string ReportScratch; // the REPORT log line
 
   // Platform.cpp
   void start();
@@ -236,6 +242,7 @@ struct Platform::Impl {
   double instancePeak(Instance &I, bool Fresh);
   bool overMemory(Instance &I, bool Fresh);
   void flushLogs();
+  void flushLog(FunctionState &F);
   void armTimer(Instance &I, double Seconds);
   size_t instanceCount() const;
 

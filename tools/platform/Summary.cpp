@@ -3,12 +3,43 @@
 #include "platform/Summary.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <numeric>
 #include <unordered_map>
 
 namespace fusionize::platform {
+
+void appendFixed(std::string &Out, double V, int Digits) {
+  if (std::isfinite(V) && std::fabs(V) < 1e15) {
+    // V x 10^Digits is exact in long double (53 + 7 of 64 mantissa bits),
+    // so rounding it to an integer to nearest, ties to even, is what
+    // printf does with the exact binary value.
+    static constexpr long double Scale[] = {1.0L, 10.0L, 100.0L};
+    long long N =
+        std::llrint(std::fabs(static_cast<long double>(V)) * Scale[Digits]);
+    char Buf[32];
+    char *P = Buf + sizeof Buf;
+    for (int I = 0; I < Digits; ++I, N /= 10)
+      *--P = static_cast<char>('0' + N % 10);
+    if (Digits)
+      *--P = '.';
+    do {
+      *--P = static_cast<char>('0' + N % 10);
+      N /= 10;
+    } while (N);
+    if (std::signbit(V))
+      *--P = '-';
+    Out.append(P, static_cast<size_t>(Buf + sizeof Buf - P));
+    return;
+  }
+  char Buf[400]; // DBL_MAX has 309 digits
+  auto [End, Ec] =
+      std::to_chars(Buf, Buf + sizeof Buf, V, std::chars_format::fixed, Digits);
+  if (Ec == std::errc())
+    Out.append(Buf, static_cast<size_t>(End - Buf));
+}
 
 Bill billInvocation(const PriceModel &P, double DurationMs, unsigned MemoryMB) {
   Bill B;
@@ -59,7 +90,8 @@ void SummaryBuilder::declare(const std::string &Function,
 }
 
 void SummaryBuilder::add(InvocationRecord R) {
-  declare(R.Function, R.Group, R.MemoryMB);
+  if (!Functions.count(R.Function))
+    declare(R.Function, R.Group, R.MemoryMB);
   Records.push_back(std::move(R));
 }
 

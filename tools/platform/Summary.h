@@ -31,6 +31,11 @@ struct Bill {
 };
 Bill billInvocation(const PriceModel &P, double DurationMs, unsigned MemoryMB);
 
+/// Appends `V` with `Digits` (0..2) decimals exactly as printf("%.*f")
+/// prints it, without printf's cost (the REPORT log line of every
+/// invocation).
+void appendFixed(std::string &Out, double V, int Digits);
+
 struct InvocationRecord {
   std::string Function;
   std::string Group;

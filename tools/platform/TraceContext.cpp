@@ -2,6 +2,8 @@
 #include "platform/TraceContext.h"
 
 #include <cctype>
+#include <cstdint>
+#include <cstring>
 #include <random>
 
 namespace fusionize::platform {
@@ -118,43 +120,78 @@ std::string formatXRay(const TraceContext &C) {
 }
 
 namespace {
-/// One generator per thread: ids are made on hot paths.
+/// One generator per thread: ids are made on hot paths. xoshiro256++
+/// (Blackman and Vigna), seeded from std::random_device: ids must not
+/// collide, they need not be unpredictable.
 struct IdSource {
-  std::mt19937_64 Rng{std::random_device{}()};
+  std::uint64_t S[4];
 
-  std::string hex(size_t Digits) {
-    static const char *const Hex = "0123456789abcdef";
-    std::string S(Digits, '0');
-    do {
-      for (size_t I = 0; I < Digits; I += 16) {
-        std::uint64_t V = Rng();
-        for (size_t J = I; J < Digits && J < I + 16; ++J, V >>= 4)
-          S[J] = Hex[V & 15];
-      }
-    } while (allZero(S));
-    return S;
+  IdSource() {
+    std::random_device Rd;
+    for (std::uint64_t &W : S)
+      W = (static_cast<std::uint64_t>(Rd()) << 32) ^ Rd();
+    if (!(S[0] | S[1] | S[2] | S[3]))
+      S[0] = 0x9e3779b97f4a7c15ULL;
+  }
+  static std::uint64_t rotl(std::uint64_t X, int K) {
+    return (X << K) | (X >> (64 - K));
+  }
+  std::uint64_t next() {
+    std::uint64_t R = rotl(S[0] + S[3], 23) + S[0];
+    std::uint64_t T = S[1] << 17;
+    S[2] ^= S[0];
+    S[3] ^= S[1];
+    S[1] ^= S[2];
+    S[0] ^= S[3];
+    S[2] ^= T;
+    S[3] = rotl(S[3], 45);
+    return R;
   }
 };
 IdSource &ids() {
   thread_local IdSource S;
   return S;
 }
+
+/// 16 lowercase hex digits of V into Out.
+void hex64(char *Out, std::uint64_t V) {
+  static const char Digits[] = "0123456789abcdef";
+  for (int I = 15; I >= 0; --I, V >>= 4)
+    Out[I] = Digits[V & 15];
+}
+
+/// `Words` random non-zero 64-bit words (not all zero) as hex.
+std::string randomHex(int Words) {
+  IdSource &G = ids();
+  std::uint64_t W[2] = {0, 0};
+  while (!(W[0] | W[1]))
+    for (int I = 0; I < Words; ++I)
+      W[I] = G.next();
+  std::string S(static_cast<size_t>(16 * Words), '0');
+  for (int I = 0; I < Words; ++I)
+    hex64(S.data() + 16 * I, W[I]);
+  return S;
+}
 } // namespace
 
-std::string newTraceId() { return ids().hex(32); }
-std::string newSpanId() { return ids().hex(16); }
+std::string newTraceId() { return randomHex(2); }
+std::string newSpanId() { return randomHex(1); }
 
 std::string newRequestId() {
   // 8-4-4-4-12 hex digits, version 4, variant 10xx.
-  std::string H = ids().hex(32);
+  IdSource &G = ids();
+  std::uint64_t Hi = G.next(), Lo = G.next();
+  Hi = (Hi & ~0xf000ULL) | 0x4000ULL;       // version 4
+  Lo = (Lo & ~(3ULL << 62)) | (2ULL << 62); // variant 10xx
+  char H[32];
+  hex64(H, Hi);
+  hex64(H + 16, Lo);
   std::string Id(36, '-');
-  for (size_t I = 0, J = 0; I < 32; ++I, ++J) {
-    if (J == 8 || J == 13 || J == 18 || J == 23)
-      ++J;
-    Id[J] = H[I];
-  }
-  Id[14] = '4';
-  Id[19] = "89ab"[(Id[19] <= '9' ? Id[19] - '0' : Id[19] - 'a' + 10) & 3];
+  std::memcpy(&Id[0], H, 8);
+  std::memcpy(&Id[9], H + 8, 4);
+  std::memcpy(&Id[14], H + 12, 4);
+  std::memcpy(&Id[19], H + 16, 4);
+  std::memcpy(&Id[24], H + 20, 12);
   return Id;
 }
 

@@ -3,7 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <cstdio>
 #include <sstream>
+#include <vector>
 
 using namespace fusionize;
 using namespace fusionize::platform;
@@ -162,4 +165,29 @@ TEST(Summary, EventRootsCountTheirLastAttempt) {
   EXPECT_EQ(R.RootErrors, 0u);
   EXPECT_DOUBLE_EQ(R.EndToEnd.P50, 3000);
   EXPECT_EQ(R.Functions[0].Errors, 2u);
+}
+
+TEST(Billing, ReportNumbersPrintLikePrintf) {
+  // The REPORT line's %.2f and %.0f, including ties (0.125 is exact in
+  // binary and goes to even), negative zero and values past the fast path.
+  std::vector<double> Values = {0,      -0.0,   0.125,  0.375,   0.005,
+                                1.005,  2.675,  0.5,    1.5,     2.5,
+                                99.995, 1e-9,   123456.785, 1e15, 3.7e18,
+                                -1.25,  1769,   6291456.0};
+  std::uint64_t X = 88172645463325252ULL; // xorshift: reproducible values
+  for (int I = 0; I < 20000; ++I) {
+    X ^= X << 13;
+    X ^= X >> 7;
+    X ^= X << 17;
+    double Scale[] = {1e-3, 1, 1e3, 1e6};
+    Values.push_back(static_cast<double>(X % 100000000) / 1e4 * Scale[I % 4]);
+  }
+  for (double V : Values)
+    for (int Digits : {0, 1, 2}) {
+      std::string Got;
+      appendFixed(Got, V, Digits);
+      char Want[512];
+      std::snprintf(Want, sizeof Want, "%.*f", Digits, V);
+      ASSERT_EQ(Got, Want) << V << " with " << Digits << " digits";
+    }
 }
