@@ -43,6 +43,15 @@ void Platform::Impl::armTimer(Instance &I, double Seconds) {
       static_cast<time_t>(Seconds),
       static_cast<suseconds_t>((Seconds - static_cast<time_t>(Seconds)) * 1e6)};
   evtimer_add(I.Timer, &Tv);
+  I.DeadlineTimerAtMono = 0;
+}
+
+void Platform::Impl::armDeadline(Instance &I) {
+  if (I.DeadlineTimerAtMono && I.DeadlineTimerAtMono <= I.DeadlineMono)
+    return; // armed for an earlier invocation: it moves on when it fires
+  std::int64_t Left = I.DeadlineMono - monoNs();
+  armTimer(I, Left > 0 ? (Left + 999) / 1e9 : 0);
+  I.DeadlineTimerAtMono = I.DeadlineMono;
 }
 
 Instance &Platform::Impl::startInstance(FunctionState &F) {
@@ -280,7 +289,8 @@ void Platform::Impl::onNext(Instance &I, HttpConnection &C) {
     I.InitMs = (monoNs() - I.CreatedMono) / 1e6;
     I.RuntimeInitMs = (monoNs() - I.SpawnMono) / 1e6;
     if (I.Timer)
-      evtimer_del(I.Timer);
+      evtimer_del(I.Timer); // the init timeout
+    I.DeadlineTimerAtMono = 0;
   }
   if (I.State == InstanceState::Busy && I.Current)
     finish(I.Current,
@@ -304,6 +314,16 @@ void Platform::Impl::onNext(Instance &I, HttpConnection &C) {
 }
 
 void Platform::Impl::onInstanceTimer(Instance &I) {
+  if (I.DeadlineTimerAtMono) {
+    // An invocation's timeout: the one running now, if any, may have a
+    // later deadline than the one the timer was armed for.
+    I.DeadlineTimerAtMono = 0;
+    if (I.State != InstanceState::Busy || !I.Current)
+      return;
+    if (monoNs() < I.DeadlineMono)
+      return armDeadline(I);
+    return onTimeout(I.Current);
+  }
   switch (I.State) {
   case InstanceState::Provisioning:
     if (std::int64_t Left = I.ProvisionedAtMono - monoNs(); Left > 0)

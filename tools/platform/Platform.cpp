@@ -725,7 +725,8 @@ void Platform::Impl::dispatch(Invocation *Inv, Instance &I) {
     Inv->LogTail +=
         "START RequestId: " + Inv->RequestId + " Version: $LATEST\n";
   // The instance's timer is the invocation's timeout while it is busy.
-  armTimer(I, TimeoutS);
+  I.DeadlineMono = Now + static_cast<std::int64_t>(TimeoutS * 1e9);
+  armDeadline(I);
 }
 
 void Platform::Impl::onTimeout(Invocation *Inv) {
@@ -758,10 +759,9 @@ void Platform::Impl::finish(Invocation *Inv, Outcome O, HttpConnection *Ack) {
     PeakMB = instancePeak(*I, /*Fresh=*/false);
     if (I->Current == Inv) {
       I->Current = nullptr;
-      if (I->State == InstanceState::Busy) {
+      // The timeout's timer stays armed (see armDeadline).
+      if (I->State == InstanceState::Busy)
         I->State = InstanceState::Finishing;
-        evtimer_del(I->Timer); // the timeout
-      }
     }
   }
   bool Final = true;

@@ -128,6 +128,14 @@ struct Instance {
   /// Provisioning delay, init timeout, the current invocation's timeout,
   /// kill grace.
   event *Timer = nullptr;
+  /// The current invocation's timeout ends (while Busy).
+  std::int64_t DeadlineMono = 0;
+  /// When Timer, armed for an invocation's timeout, fires; 0 when Timer is
+  /// armed for something else or not at all. Such a timer is left armed
+  /// when the invocation ends: the next invocation's deadline is later, so
+  /// the timer, when it fires, is moved on to it (once per timeout at most,
+  /// rather than an event_add and an event_del per invocation).
+  std::int64_t DeadlineTimerAtMono = 0;
   std::int64_t CreatedMono = 0, SpawnMono = 0, LastUsedMono = 0;
   std::int64_t ProvisionedAtMono = 0; // the emulated cold start ends
   double InitMs = 0;                  // created until the first /next
@@ -244,6 +252,8 @@ struct Platform::Impl {
   void flushLogs();
   void flushLog(FunctionState &F);
   void armTimer(Instance &I, double Seconds);
+  /// Makes sure Timer fires at I.DeadlineMono or before.
+  void armDeadline(Instance &I);
   size_t instanceCount() const;
 
   // Events.cpp
