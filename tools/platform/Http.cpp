@@ -61,6 +61,126 @@ unsigned socketPort(int Fd) {
   return ntohs(Addr.sin_port);
 }
 
+bool isPlainJson(std::string_view Text) {
+  const char *P = Text.data(), *E = P + Text.size();
+  auto SkipSpace = [&] {
+    while (P < E && (*P == ' ' || *P == '\n' || *P == '\r' || *P == '\t'))
+      ++P;
+  };
+  auto Literal = [&](std::string_view L) {
+    if (static_cast<size_t>(E - P) < L.size() ||
+        std::string_view(P, L.size()) != L)
+      return false;
+    P += L.size();
+    return true;
+  };
+  auto Digits = [&] {
+    const char *S = P;
+    while (P < E && *P >= '0' && *P <= '9')
+      ++P;
+    return P != S;
+  };
+  auto String = [&] { // at the opening quote
+    for (++P; P < E; ++P) {
+      unsigned char C = static_cast<unsigned char>(*P);
+      if (C == '"') {
+        ++P;
+        return true;
+      }
+      if (C == '\\') {
+        if (++P == E)
+          return false;
+        switch (*P) {
+        case '"':
+        case '\\':
+        case '/':
+        case 'b':
+        case 'f':
+        case 'n':
+        case 'r':
+        case 't':
+          continue;
+        default:
+          return false; // \u: nlohmann checks the surrogate pairs
+        }
+      }
+      if (C < 0x20 || C >= 0x7f)
+        return false; // controls are invalid; UTF-8 is nlohmann's to check
+    }
+    return false;
+  };
+  auto Key = [&] { // a member's name and its colon
+    SkipSpace();
+    if (P == E || *P != '"' || !String())
+      return false;
+    SkipSpace();
+    if (P == E || *P != ':')
+      return false;
+    ++P;
+    return true;
+  };
+  // The containers still open, '{' or '['; values are read in a loop, so
+  // nesting costs no stack.
+  std::string Open;
+  for (;;) {
+    // A value.
+    SkipSpace();
+    if (P == E)
+      return false;
+    char C = *P;
+    if (C == '{' || C == '[') {
+      ++P;
+      SkipSpace();
+      if (P < E && *P == (C == '{' ? '}' : ']')) {
+        ++P; // empty: a complete value
+      } else {
+        Open.push_back(C);
+        if (C == '{' && !Key())
+          return false;
+        continue; // the first element or member value
+      }
+    } else if (C == '"') {
+      if (!String())
+        return false;
+    } else if (C == '-' || (C >= '0' && C <= '9')) {
+      if (C == '-')
+        ++P;
+      if (P < E && *P == '0')
+        ++P;
+      else if (!Digits())
+        return false;
+      if (P < E && *P == '.') {
+        ++P;
+        if (!Digits())
+          return false;
+      }
+      if (P < E && (*P == 'e' || *P == 'E'))
+        return false; // an exponent may overflow: nlohmann's to judge
+    } else if (!Literal("true") && !Literal("false") && !Literal("null")) {
+      return false;
+    }
+    // After a value: separators and closers, or the end.
+    for (;;) {
+      SkipSpace();
+      if (Open.empty())
+        return P == E;
+      if (P == E)
+        return false;
+      char Top = Open.back();
+      if (*P == ',') {
+        ++P;
+        if (Top == '{' && !Key())
+          return false;
+        break; // the next value
+      }
+      if (*P != (Top == '{' ? '}' : ']'))
+        return false;
+      ++P;
+      Open.pop_back();
+    }
+  }
+}
+
 std::string urlDecode(std::string_view S) {
   if (S.find('%') == std::string_view::npos)
     return std::string(S);

@@ -27,6 +27,13 @@ int listenTcp(const std::string &Host, unsigned Port, std::string &Error);
 /// The local port of a bound socket.
 unsigned socketPort(int Fd);
 
+/// True when `Text` is a JSON document in the plain shapes payloads take
+/// (objects, arrays, strings of printable ASCII and simple escapes, integers
+/// and decimals, true/false/null), checked in one pass without building
+/// anything. False means "not certain": ask nlohmann (Json::accept), which
+/// also knows exponents, \u escapes, UTF-8, a BOM and number overflow.
+bool isPlainJson(std::string_view Text);
+
 /// Percent-decoding of a path segment.
 std::string urlDecode(std::string_view S);
 /// Standard base64 with padding.

@@ -549,7 +549,7 @@ void Platform::Impl::onInvoke(HttpConnection &C, std::string_view Id) {
                             std::to_string(Limit) + " bytes for the " +
                             (Sync ? "InvokeFunction" : "InvokeAsync") +
                             " operation");
-  if (!R.Body.empty() && !Json::accept(R.Body)) {
+  if (!R.Body.empty() && !isPlainJson(R.Body) && !Json::accept(R.Body)) {
     std::string Why = "not a JSON document";
     try {
       (void)Json::parse(R.Body);

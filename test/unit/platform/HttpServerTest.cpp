@@ -11,6 +11,10 @@
 //===----------------------------------------------------------------------===//
 #include "platform/HttpServer.h"
 
+#include "platform/Http.h"
+
+#include "core/Json.h"
+
 #include <gtest/gtest.h>
 
 #include <event2/event.h>
@@ -431,6 +435,62 @@ TEST(HttpServer, ControlCharacterInAHeaderGets400) {
   });
   EXPECT_EQ(Got.rfind("HTTP/1.1 400 ", 0), 0u) << Got;
   EXPECT_EQ(H.LastPath, "");
+}
+
+TEST(PlainJson, TakesTheCommonShapesAndLeavesTheRestToNlohmann) {
+  for (const char *Doc :
+       {"null", "true", " false ", "0", "-12", "3.25", "\"\"", "[]", "{}",
+        "[{\"sensor_id\": 7}]", "{\"a\":[1,2.5,-3,[[]],{}],\"b\":\"x\\n\\\"\",\"c\":null}",
+        "\r\n[ 1 , { \"k\" : [ true ] } ]\t"})
+    EXPECT_TRUE(isPlainJson(Doc)) << Doc;
+  // Invalid, or valid but only nlohmann knows (exponents, \u, UTF-8).
+  for (const char *Doc :
+       {"", " ", "nul", "01", "-", "1.", ".5", "+1", "[1,]", "[,1]", "{\"a\"}",
+        "{\"a\":}", "{\"a\":1,}", "{1:2}", "[1 2]", "\"a", "\"\\x\"", "[]]",
+        "[[]", "{}}", "1e5", "\"\\u00e9\"", "\"\xc3\xa9\"", "\"\t\"", "nullnull",
+        "[1] x", "{\"a\":1 \"b\":2}"})
+    EXPECT_FALSE(isPlainJson(Doc)) << Doc;
+}
+
+TEST(PlainJson, NeverTakesWhatNlohmannRefuses) {
+  // Mutations of plain documents: whatever isPlainJson takes, nlohmann
+  // must accept, and every document it takes is one nlohmann accepts.
+  const std::string Base =
+      "{\"a\": [1, -2.5, 0, true, false, null, \"s\\\"t\"], \"b\": {\"c\": []}}";
+  const std::string Alphabet = "{}[],:\"\\ 0123456789.-+eEtrufalsn\x01";
+  std::uint64_t X = 88172645463325252ULL;
+  auto Next = [&X] {
+    X ^= X << 13;
+    X ^= X >> 7;
+    X ^= X << 17;
+    return X;
+  };
+  size_t Taken = 0;
+  for (int I = 0; I < 50000; ++I) {
+    std::string Doc = Base;
+    for (int M = 0, N = 1 + static_cast<int>(Next() % 3); M < N; ++M) {
+      size_t At = Next() % (Doc.size() + 1);
+      char C = Alphabet[Next() % Alphabet.size()];
+      switch (Next() % 3) {
+      case 0:
+        Doc.insert(At, 1, C);
+        break;
+      case 1:
+        if (At < Doc.size())
+          Doc.erase(At, 1);
+        break;
+      default:
+        if (At < Doc.size())
+          Doc[At] = C;
+        break;
+      }
+    }
+    if (isPlainJson(Doc)) {
+      ++Taken;
+      ASSERT_TRUE(fusionize::Json::accept(Doc)) << Doc;
+    }
+  }
+  EXPECT_GT(Taken, 1000u); // the mutations do reach the fast path
 }
 
 } // namespace
