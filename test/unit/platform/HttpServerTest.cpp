@@ -440,23 +440,24 @@ TEST(HttpServer, ControlCharacterInAHeaderGets400) {
 TEST(PlainJson, TakesTheCommonShapesAndLeavesTheRestToNlohmann) {
   for (const char *Doc :
        {"null", "true", " false ", "0", "-12", "3.25", "\"\"", "[]", "{}",
-        "[{\"sensor_id\": 7}]", "{\"a\":[1,2.5,-3,[[]],{}],\"b\":\"x\\n\\\"\",\"c\":null}",
+        "[{\"sensor_id\": 7}]",
+        "{\"a\":[1,2.5,-3,[[]],{}],\"b\":\"x\\n\\\"\",\"c\":null}",
         "\r\n[ 1 , { \"k\" : [ true ] } ]\t"})
     EXPECT_TRUE(isPlainJson(Doc)) << Doc;
   // Invalid, or valid but only nlohmann knows (exponents, \u, UTF-8).
   for (const char *Doc :
-       {"", " ", "nul", "01", "-", "1.", ".5", "+1", "[1,]", "[,1]", "{\"a\"}",
-        "{\"a\":}", "{\"a\":1,}", "{1:2}", "[1 2]", "\"a", "\"\\x\"", "[]]",
-        "[[]", "{}}", "1e5", "\"\\u00e9\"", "\"\xc3\xa9\"", "\"\t\"", "nullnull",
-        "[1] x", "{\"a\":1 \"b\":2}"})
+       {"", " ", "nul", "01", "-", "1.", ".5", "+1", "[1,]", "[,1]",
+        "{\"a\"}", "{\"a\":}", "{\"a\":1,}", "{1:2}", "[1 2]", "\"a",
+        "\"\\x\"", "[]]", "[[]", "{}}", "1e5", "\"\\u00e9\"", "\"\xc3\xa9\"",
+        "\"\t\"", "nullnull", "[1] x", "{\"a\":1 \"b\":2}"})
     EXPECT_FALSE(isPlainJson(Doc)) << Doc;
 }
 
 TEST(PlainJson, NeverTakesWhatNlohmannRefuses) {
   // Mutations of plain documents: whatever isPlainJson takes, nlohmann
   // must accept, and every document it takes is one nlohmann accepts.
-  const std::string Base =
-      "{\"a\": [1, -2.5, 0, true, false, null, \"s\\\"t\"], \"b\": {\"c\": []}}";
+  const std::string Base = "{\"a\": [1, -2.5, 0, true, false, null, "
+                           "\"s\\\"t\"], \"b\": {\"c\": []}}";
   const std::string Alphabet = "{}[],:\"\\ 0123456789.-+eEtrufalsn\x01";
   std::uint64_t X = 88172645463325252ULL;
   auto Next = [&X] {
