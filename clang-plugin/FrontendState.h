@@ -24,6 +24,7 @@ class Sema;
 namespace fusionize {
 
 class GroupCompiler;
+struct LateSplit;
 
 struct TaskDecl {
   clang::FunctionDecl *Decl = nullptr; // canonical declaration
@@ -64,6 +65,8 @@ public:
   std::string ExtendedText;
   /// Compiles the group objects beside the main compile (see GroupCompiler).
   std::shared_ptr<GroupCompiler> Compiler;
+  /// What the fusion pass leaves to the end of the pipeline (above -O0).
+  std::shared_ptr<LateSplit> Late;
 
 private:
   std::vector<TaskDecl> Recorded;

@@ -284,12 +284,31 @@ protected:
     mergeCommandLineOptions(PassOpts);
     auto Emitter = std::make_shared<GroupCompiler>(CI, Jobs);
     State->Compiler = Emitter;
+    // Above -O0 the pass decides at the start of the pipeline and the group
+    // objects are cloned from the optimized module at its end (the program
+    // is optimized once). At -O0 nothing is optimized, and an LTO compile's
+    // group bitcode must go through the pre-link pipeline itself (ThinLTO's
+    // summary): there the pass splits at once.
+    const CodeGenOptions &CG = CI.getCodeGenOpts();
+    bool CanSplitLate = !CG.PrepareForLTO && !CG.PrepareForThinLTO;
+    auto Late = makeLateSplit();
+    State->Late = Late;
     CI.getCodeGenOpts().PassBuilderCallbacks.push_back(
-        [PassOpts, Facts, Emitter](llvm::PassBuilder &PB) {
+        [PassOpts, Facts, Emitter, Late, CanSplitLate](llvm::PassBuilder &PB) {
           PB.registerPipelineStartEPCallback(
-              [PassOpts, Facts, Emitter](llvm::ModulePassManager &MPM,
-                                         llvm::OptimizationLevel) {
-                MPM.addPass(FusionPass(PassOpts, Facts, Emitter));
+              [PassOpts, Facts, Emitter, Late,
+               CanSplitLate](llvm::ModulePassManager &MPM,
+                             llvm::OptimizationLevel Level) {
+                bool SplitLate =
+                    CanSplitLate && Level != llvm::OptimizationLevel::O0;
+                MPM.addPass(FusionPass(PassOpts, Facts, Emitter,
+                                       /*PrintOnly=*/false, nullptr,
+                                       SplitLate ? Late : nullptr));
+              });
+          PB.registerOptimizerLastEPCallback(
+              [Facts, Emitter, Late](llvm::ModulePassManager &MPM,
+                                     llvm::OptimizationLevel) {
+                MPM.addPass(FusionSplitPass(Facts, Emitter, Late));
               });
         });
     return std::make_unique<FusionConsumer>(State, Facts);
@@ -332,9 +351,18 @@ protected:
       // After the code generator, which wrote the monolith: the group
       // objects compiled beside it are waited for here.
       void HandleTranslationUnit(ASTContext &) override {
-        if (FrontendState *State = FrontendState::current())
+        if (FrontendState *State = FrontendState::current()) {
+          if (State->Late && isLateSplitPending(*State->Late)) {
+            DiagnosticsEngine &D = CI.getDiagnostics();
+            D.Report(D.getCustomDiagID(
+                DiagnosticsEngine::Error,
+                "fusionize: the optimization pipeline ended before the "
+                "group objects were split (no OptimizerLast extension "
+                "point ran); compile with -fno-lto or report this"));
+          }
           if (State->Compiler)
             State->Compiler->finish();
+        }
       }
 
     private:

@@ -69,6 +69,17 @@ void GroupCompiler::whenDone(std::function<void()> F) {
 
 std::string GroupCompiler::emit(llvm::Module &M, const std::string &Path,
                                 const std::string &Kind) {
+  return queue(M, Path, Kind, /*Optimized=*/false);
+}
+
+std::string GroupCompiler::emitOptimized(llvm::Module &M,
+                                         const std::string &Path,
+                                         const std::string &Kind) {
+  return queue(M, Path, Kind, /*Optimized=*/true);
+}
+
+std::string GroupCompiler::queue(llvm::Module &M, const std::string &Path,
+                                 const std::string &Kind, bool Optimized) {
   Job J;
   J.Group = M.getName().str();
   J.Output = Path;
@@ -108,6 +119,9 @@ std::string GroupCompiler::emit(llvm::Module &M, const std::string &Path,
   // Sections per function, so that a group's link drops what it never reaches.
   CG.FunctionSections = true;
   CG.DataSections = true;
+  // The target's code generation still runs at the compile's level.
+  if (Optimized)
+    CG.DisableLLVMPasses = true;
   // Files the main compile writes must not be overwritten by a group's.
   CG.OptRecordFile.clear();
   CG.CoverageDataFile.clear();

@@ -5,7 +5,8 @@
 // module as bitcode and compiles it in a clang -cc1 child process with the
 // compile's own options (the same target, optimization level and code
 // generation flags; no plugin, no dependency file, no remarks file), several
-// at once, while the main compile goes on with the monolith. finish(), called
+// at once, while the main compile goes on with the monolith (a module cloned
+// from the optimized monolith gets code generation only). finish(), called
 // once the monolith is written, waits for them and then runs what depends on
 // the group objects (the report).
 //
@@ -35,6 +36,8 @@ public:
 
   std::string emit(llvm::Module &M, const std::string &Path,
                    const std::string &Kind) override;
+  std::string emitOptimized(llvm::Module &M, const std::string &Path,
+                            const std::string &Kind) override;
   std::string defaultKind() const override;
   void error(const std::string &Message) override;
   void warning(const std::string &Message) override;
@@ -53,6 +56,10 @@ private:
     std::vector<std::string> Argv;
     pid_t Pid = -1;
   };
+  /// Queues the compile of `M` to `Path`; `Optimized`: no optimization
+  /// pipeline in the child, code generation only.
+  std::string queue(llvm::Module &M, const std::string &Path,
+                    const std::string &Kind, bool Optimized);
   bool start(Job &J);
   bool waitOne();
 

@@ -38,6 +38,21 @@ namespace fusionize {
 
 GroupEmitter::~GroupEmitter() = default;
 
+struct LateSplit {
+  bool Pending = false;
+  std::shared_ptr<const FrontendFacts> Facts;
+  Plan P;
+  std::string OutDir;
+  std::string Kind;
+  Json Report;
+};
+
+std::shared_ptr<LateSplit> makeLateSplit() {
+  return std::make_shared<LateSplit>();
+}
+
+bool isLateSplitPending(const LateSplit &L) { return L.Pending; }
+
 // --- Command-line options (-mllvm -fusion-... in clang, or opt) -------------
 static cl::opt<std::string>
     PlanOpt("fusion-plan",
@@ -185,6 +200,48 @@ void removeStaleOutputs(const std::string &Dir) {
         Ext == ".bc")
       sys::fs::remove(It->path());
   }
+}
+
+/// Writes the report once the group objects exist (an emitter may still be
+/// compiling them): it names their sizes.
+void writeReportWhenDone(const std::shared_ptr<GroupEmitter> &E,
+                         const std::string &Dir, Json Report) {
+  E->whenDone([E, Dir, Report]() mutable {
+    for (Json &JG : Report["groups"]) {
+      if (!JG.contains("object"))
+        continue;
+      SmallString<256> Obj(Dir);
+      sys::path::append(Obj, JG["object"].get<std::string>());
+      uint64_t Size = 0;
+      if (sys::fs::file_size(Obj, Size))
+        return; // the emitter reported why
+      JG["object_size"] = Size;
+    }
+    SmallString<256> Path(Dir);
+    sys::path::append(Path, "report.json");
+    try {
+      writeJsonFile(std::string(Path), Report);
+    } catch (const FormatError &Err) {
+      E->error(Err.what());
+    }
+  });
+}
+
+/// Emits group `Gr`'s module as `Dir/<group>.<ext>`; returns the file name,
+/// or "" after reporting an error.
+std::string emitGroup(GroupEmitter &E, Module &GM, const Group &Gr,
+                      const std::string &Dir, const std::string &Kind,
+                      bool Optimized) {
+  SmallString<256> Path(Dir);
+  sys::path::append(Path, Gr.Name + extensionFor(Kind));
+  std::string Err = Optimized ? E.emitOptimized(GM, std::string(Path), Kind)
+                              : E.emit(GM, std::string(Path), Kind);
+  if (!Err.empty()) {
+    E.error(Err);
+    return "";
+  }
+  ++NumGroups;
+  return sys::path::filename(Path).str();
 }
 
 std::string joinNames(const std::vector<const Group *> &Gs) {
@@ -385,17 +442,29 @@ PreservedAnalyses FusionPass::run(Module &M, ModuleAnalysisManager &MAM) {
   for (const Group &Gr : P.Groups) {
     if (!Split && !Print && !PrintOnly)
       break; // analysis only (fusionize analyze, no-split): no group modules
+    // The late split clones the group from the optimized module later:
+    // here it only needs what the group will contain.
     ValueToValueMapTy VMap;
     GroupSummary Sum;
-    std::unique_ptr<Module> GM = buildGroupModule(M, *FF, Gr, VMap, Sum);
+    std::set<const Function *> Live;
+    std::unique_ptr<Module> GM;
+    if (Split && Late)
+      summarizeGroup(M, *FF, Gr, Live, Sum);
+    else
+      GM = buildGroupModule(M, *FF, Gr, VMap, Sum);
+    auto InGroup = [&](const CallBase *Call) {
+      if (!GM)
+        return Live.count(Call->getFunction()) > 0;
+      auto It = VMap.find(Call);
+      return It != VMap.end() && It->second;
+    };
     Json JG{{"name", Gr.Name},          {"tasks", Gr.Tasks},
             {"memory_mb", Gr.MemoryMB}, {"timeout_s", Gr.TimeoutS},
             {"entries", Sum.Entries},   {"stubs", Sum.Stubs},
             {"kept", Sum.Kept},         {"dropped", Sum.Dropped}};
     // Decisions at the call sites that exist in this group.
     for (const TaskCallSite &S : Sites) {
-      auto It = VMap.find(S.Call);
-      if (It == VMap.end() || !It->second)
+      if (!InGroup(S.Call))
         continue;
       const std::string &Callee = S.Callee->name();
       bool Local = Gr.contains(Callee);
@@ -442,16 +511,11 @@ PreservedAnalyses FusionPass::run(Module &M, ModuleAnalysisManager &MAM) {
         });
       }
     }
-    if (Split) {
-      SmallString<256> Path(OutDir);
-      sys::path::append(Path, Gr.Name + extensionFor(Kind));
-      std::string Err = Emitter->emit(*GM, std::string(Path), Kind);
-      if (!Err.empty()) {
-        Emitter->error(Err);
+    if (Split && !Late) {
+      std::string Object = emitGroup(*Emitter, *GM, Gr, OutDir, Kind, false);
+      if (Object.empty())
         return PreservedAnalyses::all();
-      }
-      JG["object"] = sys::path::filename(Path).str();
-      ++NumGroups;
+      JG["object"] = Object;
     }
     JGroups.push_back(JG);
     if (Print) {
@@ -482,35 +546,51 @@ PreservedAnalyses FusionPass::run(Module &M, ModuleAnalysisManager &MAM) {
       *Print << "edge " << E.Caller << " -> " << E.Callee << " "
              << edgeKindName(E.Kind) << " calls " << E.Calls << "\n";
   }
-  if (Split) {
-    // The report names the objects' sizes, so it is written once the group
-    // objects exist (the emitter may still be compiling them).
-    std::shared_ptr<GroupEmitter> E = Emitter;
-    std::string Dir = OutDir;
-    Emitter->whenDone([E, Dir, Report]() mutable {
-      for (Json &JG : Report["groups"]) {
-        if (!JG.contains("object"))
-          continue;
-        SmallString<256> Obj(Dir);
-        sys::path::append(Obj, JG["object"].get<std::string>());
-        uint64_t Size = 0;
-        if (sys::fs::file_size(Obj, Size))
-          return; // the emitter reported why
-        JG["object_size"] = Size;
-      }
-      SmallString<256> Path(Dir);
-      sys::path::append(Path, "report.json");
-      try {
-        writeJsonFile(std::string(Path), Report);
-      } catch (const FormatError &Err) {
-        E->error(Err.what());
-      }
-    });
+  if (Split && Late) {
+    // The groups are cloned from the optimized module (FusionSplitPass).
+    Late->Pending = true;
+    Late->Facts = Facts ? Facts : std::make_shared<FrontendFacts>(*FF);
+    Late->P = P;
+    Late->OutDir = OutDir;
+    Late->Kind = Kind;
+    Late->Report = std::move(Report);
+    prepareLateSplit(M, *FF, P, &MAM);
+    return PreservedAnalyses::none();
   }
+  if (Split)
+    writeReportWhenDone(Emitter, OutDir, std::move(Report));
   if (PrintOnly)
     return PreservedAnalyses::all();
 
   finalizeMonolith(M, *FF, &MAM);
+  return PreservedAnalyses::none();
+}
+
+PreservedAnalyses FusionSplitPass::run(Module &M, ModuleAnalysisManager &MAM) {
+  if (!Late || !Late->Pending)
+    return PreservedAnalyses::all();
+  Late->Pending = false;
+  const FrontendFacts &FF = *Late->Facts;
+  if (!isPreparedForLateSplit(M)) {
+    Emitter->error("the module lost the fusion pass's preparation before "
+                   "the group objects could be written");
+    return PreservedAnalyses::all();
+  }
+  Json &Report = Late->Report;
+  for (const Group &Gr : Late->P.Groups) {
+    ValueToValueMapTy VMap;
+    GroupSummary Sum;
+    std::unique_ptr<Module> GM = buildGroupModule(M, FF, Gr, VMap, Sum);
+    std::string Object =
+        emitGroup(*Emitter, *GM, Gr, Late->OutDir, Late->Kind, true);
+    if (Object.empty())
+      return PreservedAnalyses::all();
+    for (Json &JG : Report["groups"])
+      if (JG["name"] == Gr.Name)
+        JG["object"] = Object;
+  }
+  writeReportWhenDone(Emitter, Late->OutDir, std::move(Report));
+  finalizeMonolith(M, FF, &MAM);
   return PreservedAnalyses::none();
 }
 

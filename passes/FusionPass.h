@@ -9,6 +9,11 @@
 // (X.o.fusion/report.json and optimization remarks named "fusionize"), and
 // leaves the main module as the monolith.
 //
+// Given a LateSplit (the clang plugin above -O0), it decides and reports at
+// the start but leaves the group modules to FusionSplitPass at the end of the
+// pipeline, which clones them from the optimized monolith: the program is
+// optimized once, and each group object costs a code generation only.
+//
 //   clang++ -fplugin=fusionize.so ...          (registered by the plugin)
 //   opt -load-pass-plugin=FusionizePass.so -passes=fusionize -fusion-plan=P
 //   opt ... -passes='print<fusionize>'         (decisions, nothing emitted)
@@ -46,18 +51,33 @@ public:
   /// Reports an error the pass cannot recover from (bad plan, ...).
   virtual void error(const std::string &Message) = 0;
   virtual void warning(const std::string &Message) = 0;
+  /// The same, for a module that was optimized already: code generation
+  /// only. The default ignores the difference.
+  virtual std::string emitOptimized(llvm::Module &M, const std::string &Path,
+                                    const std::string &Kind) {
+    return emit(M, Path, Kind);
+  }
   /// Runs `Then` once every emit() so far has produced its file. An emitter
   /// that compiles in the background defers it; the default runs it now.
   virtual void whenDone(std::function<void()> Then) { Then(); }
 };
 
+/// What FusionPass leaves to FusionSplitPass: the plan, where the group
+/// objects go, and the report to complete.
+struct LateSplit;
+std::shared_ptr<LateSplit> makeLateSplit();
+/// True if FusionPass left work that FusionSplitPass has not done.
+bool isLateSplitPending(const LateSplit &L);
+
 class FusionPass : public llvm::PassInfoMixin<FusionPass> {
 public:
   FusionPass(FusionOptions Opts, std::shared_ptr<const FrontendFacts> Facts,
              std::shared_ptr<GroupEmitter> Emitter, bool PrintOnly = false,
-             llvm::raw_ostream *Print = nullptr)
+             llvm::raw_ostream *Print = nullptr,
+             std::shared_ptr<LateSplit> Late = nullptr)
       : Opts(std::move(Opts)), Facts(std::move(Facts)),
-        Emitter(std::move(Emitter)), PrintOnly(PrintOnly), Print(Print) {}
+        Emitter(std::move(Emitter)), PrintOnly(PrintOnly), Print(Print),
+        Late(std::move(Late)) {}
 
   llvm::PreservedAnalyses run(llvm::Module &M,
                               llvm::ModuleAnalysisManager &MAM);
@@ -69,6 +89,27 @@ private:
   std::shared_ptr<GroupEmitter> Emitter;
   bool PrintOnly;
   llvm::raw_ostream *Print;
+  std::shared_ptr<LateSplit> Late;
+};
+
+/// The end of the pipeline: emits the group objects FusionPass left to it
+/// from the optimized module, then makes the module the monolith.
+class FusionSplitPass : public llvm::PassInfoMixin<FusionSplitPass> {
+public:
+  FusionSplitPass(std::shared_ptr<const FrontendFacts> Facts,
+                  std::shared_ptr<GroupEmitter> Emitter,
+                  std::shared_ptr<LateSplit> Late)
+      : Facts(std::move(Facts)), Emitter(std::move(Emitter)),
+        Late(std::move(Late)) {}
+
+  llvm::PreservedAnalyses run(llvm::Module &M,
+                              llvm::ModuleAnalysisManager &MAM);
+  static bool isRequired() { return true; }
+
+private:
+  std::shared_ptr<const FrontendFacts> Facts;
+  std::shared_ptr<GroupEmitter> Emitter;
+  std::shared_ptr<LateSplit> Late;
 };
 
 /// The -fusion-* command-line options (opt, and clang's -mllvm); plugin

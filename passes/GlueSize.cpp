@@ -56,6 +56,12 @@ unsigned optimizeGlueForSize(Module &M, const TaskModel &Model) {
     if (!F.isDeclaration() && !Heavy.count(&F) &&
         (!F.hasLocalLinkage() && !F.hasLinkOnceLinkage()))
       Work.push_back(&F);
+  // A fused call runs the user's code through the local glue, also where
+  // no call refers to it yet (the late split binds it after optimization).
+  for (const TaskIR &T : Model.Tasks)
+    for (const Function *F : {T.Local, T.LocalAsync})
+      if (F && F->getParent() == &M && !F->isDeclaration())
+        Work.push_back(F);
   for (const GlobalVariable &G : M.globals()) // vtables, ctors, used lists
     if (G.hasInitializer() && !G.getName().starts_with("llvm.compiler.used")) {
       std::vector<const Function *> Refs;

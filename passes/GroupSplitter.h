@@ -11,6 +11,17 @@
 //    with the runtime; everything else the group does not need is dropped,
 //    including the program's main() (the runtime provides one).
 //
+// Two ways to split. At -O0 (and in opt) the pass splits the module as the
+// frontend made it, and each group is compiled as the compile asks. Above
+// -O0 the clang plugin splits late: at the start of the pipeline,
+// prepareLateSplit() routes every use of a task outside its glue through an
+// opaque declaration (the task's dispatcher) and pins the glue the groups
+// need, so that the monolith is optimized once, as one module, without the
+// optimizer inlining or specializing a call that a group sends elsewhere. At
+// the end of the pipeline buildGroupModule() clones each group from the
+// optimized module, binding each dispatcher to the task, its local glue or
+// its remote stub, and a group object needs code generation only.
+//
 //===----------------------------------------------------------------------===//
 #ifndef FUSIONIZE_PASSES_GROUPSPLITTER_H
 #define FUSIONIZE_PASSES_GROUPSPLITTER_H
@@ -23,6 +34,7 @@
 #include "llvm/Transforms/Utils/ValueMapper.h"
 
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -38,9 +50,26 @@ struct GroupSummary {
 
 /// Clones `M` into the module of group `G`. `VMap` maps the monolith's
 /// values to the clone's (entries of dropped code are null afterwards).
+/// After prepareLateSplit() it binds the dispatchers instead.
 std::unique_ptr<llvm::Module>
 buildGroupModule(llvm::Module &M, const FrontendFacts &Facts, const Group &G,
                  llvm::ValueToValueMapTy &VMap, GroupSummary &Summary);
+
+/// What buildGroupModule() would keep of `M` for group `G`, found without
+/// cloning: the functions live in the group (those whose call sites the
+/// group object contains) and the summary. The late split reports from it.
+void summarizeGroup(llvm::Module &M, const FrontendFacts &Facts,
+                    const Group &G, std::set<const llvm::Function *> &Live,
+                    GroupSummary &Summary);
+
+/// Routes the uses of tasks through dispatchers and pins the glue the groups
+/// of `P` need (see above); the module stays the monolith to be optimized.
+void prepareLateSplit(llvm::Module &M, const FrontendFacts &Facts,
+                      const Plan &P, llvm::ModuleAnalysisManager *MAM);
+
+/// True once prepareLateSplit() ran on `M` (or on the module it was cloned
+/// from) and the dispatchers are not bound yet.
+bool isPreparedForLateSplit(const llvm::Module &M);
 
 /// Turns the monolith into what X.o should be: every call local and direct,
 /// the entry points of its tasks registered, the rest of the glue dropped.

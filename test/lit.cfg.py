@@ -12,6 +12,8 @@
 #   %fusionize          the fusionize command
 #   %python             python3 with jsonschema
 #   %validate <schema>  validates a JSON file against docs/schemas/<schema>
+#   %json_equal A B     two JSON documents are equal
+#   %report_equal A B   two fusion reports say the same about groups and calls
 #   %src_root, %build_root, %inputs
 import os
 import lit.formats
@@ -44,6 +46,7 @@ else:
                                  os.path.join(src, "test", "scripts", "validate.py")))
     scripts = os.path.join(src, "test", "scripts")
     config.substitutions.append(("%json_equal", config.python + " " + os.path.join(scripts, "json_equal.py")))
+    config.substitutions.append(("%report_equal", config.python + " " + os.path.join(scripts, "report_equal.py")))
     config.substitutions.append(("%check_groups", config.python + " " + os.path.join(scripts, "check_groups.py")))
     config.substitutions.append(("%plan_for", config.python + " " + os.path.join(scripts, "plan_for.py")))
     # `fusionize run` in the background for a test: start DIR [-- OPTIONS],
