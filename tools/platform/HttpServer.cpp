@@ -12,6 +12,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <climits>
 #include <cstring>
@@ -133,7 +134,7 @@ const char *reasonPhrase(int Code) {
 
 //===-- HttpRequest --------------------------------------------------------===//
 
-const std::string *HttpRequest::header(std::string_view Name) const {
+const std::string_view *HttpRequest::header(std::string_view Name) const {
   for (const auto &[K, V] : Headers)
     if (equalsIgnoreCase(K, Name))
       return &V;
@@ -141,8 +142,8 @@ const std::string *HttpRequest::header(std::string_view Name) const {
 }
 
 std::string_view HttpRequest::headerOr(std::string_view Name) const {
-  const std::string *V = header(Name);
-  return V ? std::string_view(*V) : std::string_view();
+  const std::string_view *V = header(Name);
+  return V ? *V : std::string_view();
 }
 
 //===-- Parsing ------------------------------------------------------------===//
@@ -152,7 +153,10 @@ std::string_view HttpRequest::headerOr(std::string_view Name) const {
 struct HttpConnection::Parser {
   http_parser P{};
   HttpConnection *C = nullptr;
-  size_t NHeaders = 0;   // headers of the current request
+  /// Headers of the current request: offsets into Req.HeadBytes of name
+  /// and value ({name, name length, value, value length}); the views are
+  /// made when the head is complete (HeadBytes may move while it grows).
+  std::vector<std::array<size_t, 4>> Spans;
   bool InValue = false;  // the last callback was a header value
   bool Complete = false; // a whole request is in C->Req
   int Refused = 0;       // a status to refuse the request with
@@ -172,7 +176,8 @@ struct HttpConnection::Parser {
     HttpRequest &R = S.C->Req;
     R.Target.clear();
     R.Body.clear();
-    S.NHeaders = 0;
+    S.Spans.clear();
+    R.HeadBytes.clear();
     S.InValue = false;
     return 0;
   }
@@ -182,22 +187,24 @@ struct HttpConnection::Parser {
   }
   static int onField(http_parser *HP, const char *At, size_t N) {
     Parser &S = of(HP);
-    HeaderList &H = S.C->Req.Headers;
-    if (S.NHeaders == 0 || S.InValue) {
-      if (S.NHeaders == H.size())
-        H.emplace_back();
-      H[S.NHeaders].first.assign(At, N);
-      H[S.NHeaders].second.clear();
-      ++S.NHeaders;
+    std::string &B = S.C->Req.HeadBytes;
+    if (S.Spans.empty() || S.InValue) {
+      S.Spans.push_back({B.size(), 0, 0, 0});
       S.InValue = false;
-    } else {
-      H[S.NHeaders - 1].first.append(At, N);
     }
+    // A name in pieces is contiguous: nothing else is appended meanwhile.
+    B.append(At, N);
+    S.Spans.back()[1] += N;
     return 0;
   }
   static int onValue(http_parser *HP, const char *At, size_t N) {
     Parser &S = of(HP);
-    S.C->Req.Headers[S.NHeaders - 1].second.append(At, N);
+    std::string &B = S.C->Req.HeadBytes;
+    std::array<size_t, 4> &Span = S.Spans.back();
+    if (!S.InValue)
+      Span[2] = B.size();
+    B.append(At, N);
+    Span[3] += N;
     S.InValue = true;
     return 0;
   }
@@ -205,10 +212,12 @@ struct HttpConnection::Parser {
     Parser &S = of(HP);
     HttpConnection &C = *S.C;
     HttpRequest &R = C.Req;
-    R.Headers.resize(S.NHeaders);
-    for (auto &[K, V] : R.Headers)
-      if (!V.empty() && (V.back() == ' ' || V.back() == '\t'))
-        V.assign(trimSpace(V));
+    R.Headers.clear();
+    const char *B = R.HeadBytes.data();
+    for (const auto &[NameAt, NameLen, ValueAt, ValueLen] : S.Spans)
+      R.Headers.emplace_back(
+          std::string_view(B + NameAt, NameLen),
+          trimSpace(std::string_view(B + ValueAt, ValueLen)));
     switch (HP->method) {
     case HTTP_GET:
       R.Method = HttpMethod::Get;
@@ -243,7 +252,7 @@ struct HttpConnection::Parser {
       return -1;
     }
     if (HasBody && HP->http_major == 1 && HP->http_minor >= 1)
-      if (const std::string *E = R.header("Expect")) {
+      if (const std::string_view *E = R.header("Expect")) {
         if (!equalsIgnoreCase(*E, "100-continue")) {
           S.Refused = 417;
           S.RefusedWhy = "unsupported expectation";
@@ -458,10 +467,12 @@ size_t HttpConnection::parsePlain(std::string_view Data) {
   unsigned short Minor = static_cast<unsigned short>(Q[Http1.size()] - '0');
   Q += Http1.size() + 3;
   // Header lines, NAME ":" OWS VALUE OWS CRLF, up to an empty line.
-  size_t NHeaders = 0;
   std::uint64_t ContentLength = 0;
   bool HaveLength = false, Close = false, KeepAlive = false;
-  HeaderList &H = R.Headers;
+  // Views into Data for now; moved onto the request's copy of the head at
+  // the end.
+  auto &H = R.Headers;
+  H.clear();
   for (;;) {
     if (Q == E)
       return Fallback;
@@ -530,18 +541,19 @@ size_t HttpConnection::parsePlain(std::string_view Data) {
         return Fallback;
       break;
     }
-    if (NHeaders == H.size())
-      H.emplace_back();
-    H[NHeaders].first.assign(N);
-    H[NHeaders].second.assign(Value);
-    ++NHeaders;
+    H.emplace_back(N, Value);
   }
   // Larger bodies, and bodies over the limit (413), are http-parser's.
   if (ContentLength > PlainBodyLimit || ContentLength > Server.L.MaxBody)
     return Fallback;
   if (static_cast<std::uint64_t>(E - Q) < ContentLength)
     return 0; // the body is still coming
-  H.resize(NHeaders);
+  R.HeadBytes.assign(B, static_cast<size_t>(Q - B));
+  const char *Copy = R.HeadBytes.data();
+  for (auto &[K, V] : H) {
+    K = std::string_view(Copy + (K.data() - B), K.size());
+    V = std::string_view(Copy + (V.data() - B), V.size());
+  }
   R.MethodName.assign(Method);
   R.Target.assign(Target);
   R.Body.assign(Q, static_cast<size_t>(ContentLength));

@@ -56,13 +56,16 @@ struct HttpRequest {
   std::string MethodName;
   std::string Target;  // as sent: "/path?query"
   std::string Path;    // decoded, without the query
-  HeaderList Headers;  // names as sent
+  /// Names as sent, and values, viewing HeadBytes (valid until the next
+  /// request on the connection is parsed).
+  std::vector<std::pair<std::string_view, std::string_view>> Headers;
+  std::string HeadBytes; // what Headers views
   std::string Body;    // de-chunked
   bool KeepAlive = true;
   unsigned short VersionMajor = 1, VersionMinor = 1;
 
-  /// The first header named `Name` (any case), or null.
-  const std::string *header(std::string_view Name) const;
+  /// The value of the first header named `Name` (any case), or null.
+  const std::string_view *header(std::string_view Name) const;
   /// The header's value, or "" when absent.
   std::string_view headerOr(std::string_view Name) const;
 };
