@@ -7,6 +7,7 @@
 #include <event2/event.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cerrno>
 #include <cmath>
 #include <csignal>
@@ -673,21 +674,6 @@ void Platform::Impl::schedule(FunctionState &F) {
     startInstance(F);
 }
 
-static void appendNumber(std::string &Out, std::int64_t V) {
-  char Buf[24];
-  char *P = Buf + sizeof Buf;
-  bool Negative = V < 0;
-  std::uint64_t U = Negative ? 0 - static_cast<std::uint64_t>(V)
-                             : static_cast<std::uint64_t>(V);
-  do {
-    *--P = static_cast<char>('0' + U % 10);
-    U /= 10;
-  } while (U);
-  if (Negative)
-    *--P = '-';
-  Out.append(P, static_cast<size_t>(Buf + sizeof Buf - P));
-}
-
 void Platform::Impl::dispatch(Invocation *Inv, Instance &I) {
   FunctionState &F = *Inv->Fn;
   std::int64_t Now = monoNs();
@@ -707,11 +693,16 @@ void Platform::Impl::dispatch(Invocation *Inv, Instance &I) {
   std::int64_t Deadline = wallMs() + static_cast<std::int64_t>(TimeoutS * 1000);
   std::string &H = Scratch;
   H.clear();
-  H.append("Lambda-Runtime-Aws-Request-Id: ").append(Inv->RequestId);
-  H.append("\r\nLambda-Runtime-Deadline-Ms: ");
-  appendNumber(H, Deadline);
-  H.append("\r\nLambda-Runtime-Invoked-Function-Arn: ").append(F.Arn);
-  H.append("\r\nLambda-Runtime-Trace-Id: ");
+  char DeadlineText[24];
+  char *DeadlineEnd =
+      std::to_chars(DeadlineText, DeadlineText + sizeof DeadlineText, Deadline)
+          .ptr;
+  std::string_view DeadlineMs(DeadlineText,
+                              static_cast<size_t>(DeadlineEnd - DeadlineText));
+  appendAll(H, {"Lambda-Runtime-Aws-Request-Id: ", Inv->RequestId,
+                "\r\nLambda-Runtime-Deadline-Ms: ", DeadlineMs,
+                "\r\nLambda-Runtime-Invoked-Function-Arn: ", F.Arn,
+                "\r\nLambda-Runtime-Trace-Id: "});
   appendXRay(H, Inv->TraceId, Inv->SpanId, Inv->Sampled);
   // Not in AWS's API; tells the Fusionize runtime that its SERVER span is
   // for an Event (fusion.sync = false).
@@ -777,8 +768,8 @@ void Platform::Impl::finish(Invocation *Inv, Outcome O, HttpConnection *Ack) {
     if (Inv->Sync && Inv->Caller) {
       std::string &H = Scratch;
       H.clear();
-      H.append("X-Amz-Executed-Version: $LATEST\r\nX-Amzn-RequestId: ");
-      H.append(Inv->RequestId).append("\r\nX-Amzn-Trace-Id: ");
+      appendAll(H, {"X-Amz-Executed-Version: $LATEST\r\nX-Amzn-RequestId: ",
+                    Inv->RequestId, "\r\nX-Amzn-Trace-Id: "});
       appendXRay(H, Inv->TraceId, Inv->SpanId, Inv->Sampled);
       H.append("\r\n");
       if (O.Error)

@@ -102,10 +102,19 @@ void Platform::Impl::logLine(FunctionState &F,
   timestamp(Stamp);
   Stamp[24] = ' ';
   std::string &B = F.LogBuf;
-  B.append(Stamp, sizeof Stamp);
+  size_t Add = sizeof Stamp + 1;
   for (std::string_view P : Parts)
-    B.append(P);
-  B.push_back('\n');
+    Add += P.size();
+  size_t Old = B.size();
+  B.resize(Old + Add);
+  char *D = B.data() + Old;
+  std::memcpy(D, Stamp, sizeof Stamp);
+  D += sizeof Stamp;
+  for (std::string_view P : Parts) {
+    std::memcpy(D, P.data(), P.size());
+    D += P.size();
+  }
+  *D = '\n';
   if (B.size() >= LogBufferSize)
     flushLog(F);
   LogsDirty = true;

@@ -103,13 +103,28 @@ std::optional<TraceContext> parseXRay(std::string_view Header) {
   return C;
 }
 
+void appendAll(std::string &Out,
+               std::initializer_list<std::string_view> Parts) {
+  size_t Add = 0;
+  for (std::string_view P : Parts)
+    Add += P.size();
+  size_t Old = Out.size();
+  Out.resize(Old + Add);
+  char *D = Out.data() + Old;
+  for (std::string_view P : Parts) {
+    std::memcpy(D, P.data(), P.size());
+    D += P.size();
+  }
+}
+
 void appendXRay(std::string &Out, std::string_view TraceId,
                 std::string_view SpanId, bool Sampled) {
-  Out.append("Root=1-").append(TraceId.substr(0, 8)).append("-");
-  Out.append(TraceId.substr(8));
-  if (!SpanId.empty())
-    Out.append(";Parent=").append(SpanId);
-  Out.append(Sampled ? ";Sampled=1" : ";Sampled=0");
+  std::string_view Trace8 = TraceId.substr(0, 8), Rest = TraceId.substr(8);
+  std::string_view Flag = Sampled ? ";Sampled=1" : ";Sampled=0";
+  if (SpanId.empty())
+    appendAll(Out, {"Root=1-", Trace8, "-", Rest, Flag});
+  else
+    appendAll(Out, {"Root=1-", Trace8, "-", Rest, ";Parent=", SpanId, Flag});
 }
 
 std::string formatXRay(const TraceContext &C) {

@@ -14,6 +14,7 @@
 #ifndef FUSIONIZE_PLATFORM_TRACECONTEXT_H
 #define FUSIONIZE_PLATFORM_TRACECONTEXT_H
 
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -43,6 +44,12 @@ std::string formatXRay(const TraceContext &C);
 /// formatXRay, appended to `Out`.
 void appendXRay(std::string &Out, std::string_view TraceId,
                 std::string_view SpanId, bool Sampled);
+
+/// Appends all of `Parts` to `Out`: one capacity check and a memcpy each,
+/// rather than an append call each (response heads and log lines on the
+/// hot paths).
+void appendAll(std::string &Out,
+               std::initializer_list<std::string_view> Parts);
 
 /// Random ids (lowercase hex, never all zero) and Lambda request ids (UUID v4).
 std::string newTraceId();
