@@ -66,6 +66,18 @@ std::string arguments(std::size_t n) {
 
 } // namespace
 
+std::string dump(const json &j) {
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+json parse_result(const task_info &task, std::string_view body) {
+  json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded())
+    throw remote_error(task.name, "InvalidResponse",
+                       "the result is not valid JSON");
+  return j;
+}
+
 json parse_payload(std::string_view payload, const task_registration &reg) {
   if (payload.find_first_not_of(" \t\r\n") == std::string_view::npos)
     return nullptr;

@@ -132,6 +132,11 @@ template <class T> std::string describe_type() {
     return std::string(type_name<T>());
 }
 
+/// Compact JSON, invalid UTF-8 replaced. Out of line (runtime/lib/codec.cpp)
+/// like the parsers below: nlohmann_json's serializer and parser are
+/// compiled once, in the runtime, not in every object with glue.
+std::string dump(const json &j);
+
 /// nlohmann_json's exception text without its "[json.exception.x.n] " tag.
 inline std::string json_error_text(const char *what) {
   std::string_view text = what;
@@ -181,7 +186,7 @@ template <class T> T decode_integer(const json &j, const char *what) {
     auto v = j.get<std::uint64_t>();
     if (v <= static_cast<std::uint64_t>(std::numeric_limits<T>::max()))
       return static_cast<T>(v);
-    value_error<T>(j, what, j.dump() + " is out of range");
+    value_error<T>(j, what, dump(j) + " is out of range");
   }
   if (j.is_number_integer()) {
     auto v = j.get<std::int64_t>();
@@ -192,7 +197,7 @@ template <class T> T decode_integer(const json &j, const char *what) {
                static_cast<std::uint64_t>(v) <=
                    static_cast<std::uint64_t>(std::numeric_limits<T>::max())))
       return static_cast<T>(v);
-    value_error<T>(j, what, j.dump() + " is out of range");
+    value_error<T>(j, what, dump(j) + " is out of range");
   }
   if (j.is_number_float()) {
     double d = j.get<double>();
@@ -201,7 +206,7 @@ template <class T> T decode_integer(const json &j, const char *what) {
         v >= static_cast<long double>(std::numeric_limits<T>::min()) &&
         v <= static_cast<long double>(std::numeric_limits<T>::max()))
       return static_cast<T>(d);
-    value_error<T>(j, what, j.dump() + " is not an integer in range");
+    value_error<T>(j, what, dump(j) + " is not an integer in range");
   }
   value_error<T>(j, what, "");
 }
@@ -218,7 +223,7 @@ template <class T> T decode_value(const json &j, const char *what) {
       for (const json &b : j) {
         if (!b.is_number_integer() || b.get<std::int64_t>() < 0 ||
             b.get<std::int64_t>() > 255)
-          value_error<T>(j, what, "element " + b.dump() + " is not a byte");
+          value_error<T>(j, what, "element " + dump(b) + " is not a byte");
         bytes.push_back(static_cast<std::uint8_t>(b.get<std::int64_t>()));
       }
       return bytes;
@@ -233,10 +238,6 @@ template <class T> T decode_value(const json &j, const char *what) {
       value_error<T>(j, what, json_error_text(e.what()));
     }
   }
-}
-
-inline std::string dump(const json &j) {
-  return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 // --- Arguments
@@ -299,12 +300,13 @@ template <class R> std::string encode_result(const R &r) {
 
 /// Decodes a remote result; a malformed one is a remote_error of type
 /// "InvalidResponse".
+/// Parses a remote result; malformed JSON is a remote_error of type
+/// "InvalidResponse".
+json parse_result(const task_info &task, std::string_view body);
+
 template <class R>
 R decode_result(const task_info &task, std::string_view body) {
-  json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded())
-    throw remote_error(task.name, "InvalidResponse",
-                       "the result is not valid JSON");
+  json j = parse_result(task, body);
   try {
     return decode_value<R>(j, "result");
   } catch (const payload_error &e) {
