@@ -6,6 +6,11 @@
 //       trips), then a closed loop with C connections for S seconds
 //       (throughput). The same minimal client measures every server, so the
 //       ratio between two URLs is the ratio of the servers' costs.
+//   fusionize-bench-platform interleave URL... [--requests N]
+//       One keep-alive connection per URL; N times, one round trip to each
+//       URL in turn, each timed. Per URL p50/p90/p99, and each p50 divided
+//       by the first URL's: load that comes and goes hits every server
+//       alike, request by request.
 //   fusionize-bench-platform coldstart MANIFEST FUNCTION [--runs N]
 //       Spawning /bin/true and waiting for it, against a cold start of
 //       FUNCTION in an in-process platform (--emulate none, idle timeout 0,
@@ -31,6 +36,7 @@
 #include <chrono>
 #include <cstring>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -188,6 +194,50 @@ int benchHttp(int Argc, char **Argv) {
   return 0;
 }
 
+int benchInterleave(int Argc, char **Argv) {
+  std::vector<std::string> Urls;
+  for (int I = 2; I < Argc && std::strncmp(Argv[I], "--", 2) != 0; ++I)
+    Urls.push_back(Argv[I]);
+  int Requests = std::atoi(arg(Argc, Argv, "--requests", "5000"));
+  if (Urls.empty() || Requests <= 0) {
+    std::cerr << "interleave: expected URLs and --requests N > 0\n";
+    return 2;
+  }
+  std::vector<std::unique_ptr<Conn>> Conns;
+  for (const std::string &U : Urls) {
+    Conns.push_back(std::make_unique<Conn>(parseUrl(U)));
+    for (int I = 0; I < 200; ++I) // warm up: instance, caches, connection
+      if (Conns.back()->roundTrip() != 200) {
+        std::cerr << "unexpected status from " << U << "\n";
+        return 1;
+      }
+  }
+  std::vector<std::vector<double>> Us(Urls.size());
+  for (auto &V : Us)
+    V.reserve(static_cast<size_t>(Requests));
+  for (int I = 0; I < Requests; ++I)
+    for (size_t K = 0; K < Conns.size(); ++K) {
+      auto T0 = Clock::now();
+      if (Conns[K]->roundTrip() != 200) {
+        std::cerr << "unexpected status from " << Urls[K] << "\n";
+        return 1;
+      }
+      Us[K].push_back(
+          std::chrono::duration<double, std::micro>(Clock::now() - T0).count());
+    }
+  Json Rows = Json::array();
+  double Base = pct(Us[0], 50);
+  for (size_t K = 0; K < Urls.size(); ++K)
+    Rows.push_back(Json{{"url", Urls[K]},
+                        {"p50_us", pct(Us[K], 50)},
+                        {"p90_us", pct(Us[K], 90)},
+                        {"p99_us", pct(Us[K], 99)},
+                        {"ratio", pct(Us[K], 50) / Base}});
+  std::cout << Json{{"requests", Requests}, {"rows", Rows}}.dump()
+            << std::endl;
+  return 0;
+}
+
 int benchColdStart(int Argc, char **Argv) {
   std::string ManifestPath = Argv[2], Function = Argv[3];
   int Runs = std::atoi(arg(Argc, Argv, "--runs", "100"));
@@ -271,10 +321,14 @@ int benchColdStart(int Argc, char **Argv) {
 int main(int Argc, char **Argv) {
   if (Argc >= 3 && !std::strcmp(Argv[1], "http"))
     return benchHttp(Argc, Argv);
+  if (Argc >= 3 && !std::strcmp(Argv[1], "interleave"))
+    return benchInterleave(Argc, Argv);
   if (Argc >= 4 && !std::strcmp(Argv[1], "coldstart"))
     return benchColdStart(Argc, Argv);
   std::cerr << "usage: fusionize-bench-platform http URL [--requests N] "
                "[--threads C] [--seconds S]\n"
+               "       fusionize-bench-platform interleave URL... "
+               "[--requests N]\n"
                "       fusionize-bench-platform coldstart MANIFEST FUNCTION "
                "[--runs N]\n";
   return 2;

@@ -9,13 +9,15 @@
 #   bench/platform/run.sh [BUILD_DIR]     (default: $FUSIONIZE_BUILD_DIR or build)
 #
 # Environment: REQUESTS (5000 per round), THREADS (4), SECONDS_EACH (3),
-# RUNS (100 cold starts), ROUNDS (5 interleaved rounds of the warm rows).
+# RUNS (100 cold starts), ROUNDS (5 interleaved rounds of the warm rows),
+# INTERLEAVED (20000: round trips per server alternating request by request,
+# the figure the p50 target is read from).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(cd "${1:-${FUSIONIZE_BUILD_DIR:-$root/build}}" && pwd)
 bench=$build/bin/fusionize-bench-platform
 requests=${REQUESTS:-5000} threads=${THREADS:-4} seconds=${SECONDS_EACH:-3} runs=${RUNS:-100}
-rounds=${ROUNDS:-5}
+rounds=${ROUNDS:-5} interleaved=${INTERLEAVED:-20000}
 for exe in "$bench" "$build/bin/fusionize" "$build/bin/fusionize-bench-minimal-runtime" \
            "$build/bin/fusionize-platform-testfn"; do
   [ -x "$exe" ] || { echo "run.sh: $exe is missing; build the benchmarks first" >&2; exit 1; }
@@ -151,6 +153,11 @@ nginx_json=$(echo "$warm_json" | python3 -c 'import json,sys; print(json.dumps(j
 proxy_json=$(echo "$warm_json" | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["proxy"]))')
 minimal_json=$(echo "$warm_json" | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["minimal"]))')
 noop_json=$(echo "$warm_json" | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["noop"]))')
+# Latency once more, request by request: one round trip to each server in
+# turn, so every server sees the same moments of the shared machine.
+urls=()
+for ((i = 1; i < ${#targets[@]}; i += 2)); do urls+=("${targets[i]}"); done
+inter_json=$("$bench" interleave "${urls[@]}" --requests "$interleaved")
 cold_minimal=$("$bench" coldstart "$tmp/manifest.json" minimal --runs "$runs")
 cold_noop=$("$bench" coldstart "$tmp/manifest.json" noop --runs "$runs")
 app_json=null cold_app=null
@@ -159,9 +166,9 @@ if [ -n "$app_port" ]; then
   cold_app=$("$bench" coldstart "$tmp/app/pfapp.fusion/manifest.json" whoami --runs "$runs")
 fi
 
-python3 - "$nginx_json" "$proxy_json" "$minimal_json" "$noop_json" "$cold_minimal" "$cold_noop" "$app_json" "$cold_app" <<'PY'
+python3 - "$nginx_json" "$proxy_json" "$minimal_json" "$noop_json" "$cold_minimal" "$cold_noop" "$app_json" "$cold_app" "$inter_json" <<'PY'
 import json, sys
-nginx, proxy, minimal, noop, cm, cn, app, ca = (json.loads(a) for a in sys.argv[1:])
+nginx, proxy, minimal, noop, cm, cn, app, ca, inter = (json.loads(a) for a in sys.argv[1:])
 print("\nwarm round trip (sequential, keep-alive; medians over rounds)  p50 us   p90 us   p99 us   x nginx p50 (per round)   throughput req/s")
 for name, r in (("nginx, raw loopback HTTP", nginx),
                 ("nginx reverse proxy -> nginx (a relay)", proxy),
@@ -172,6 +179,12 @@ for name, r in (("nginx, raw loopback HTTP", nginx),
         continue
     print("  %-45s %8.1f %8.1f %8.1f %8.2fx %-16s %12.0f" % (name, r["p50_us"], r["p90_us"], r["p99_us"],
           r["ratio"], str(r["ratios"]), r["throughput_rps"]))
+names = ["nginx, raw loopback HTTP", "nginx reverse proxy -> nginx (a relay)",
+         "platform, no-op (minimal C runtime)", "platform, no-op (cpp-httplib runtime)",
+         "platform, no-op task (Fusionize runtime)"]
+print("\ninterleaved request by request (%d round trips each)        p50 us   p90 us   p99 us   x nginx p50" % inter["requests"])
+for name, r in zip(names, inter["rows"]):
+    print("  %-45s %8.1f %8.1f %8.1f %8.2fx" % (name, r["p50_us"], r["p90_us"], r["p99_us"], r["ratio"]))
 print("\ncold start (spawn until ready)                   p50 ms   p90 ms   extra vs /bin/true (p50)")
 print("  %-46s %8.2f %8.2f" % ("/bin/true: spawn + exit + wait", cm["bin_true_p50_ms"], cm["bin_true_p90_ms"]))
 for name, r in (("platform, minimal C runtime", cm), ("platform, cpp-httplib runtime", cn),
