@@ -1,6 +1,8 @@
 //===- planner/Stats.cpp - Samples, quantiles and a portable RNG ----------===//
 #include "planner/Stats.h"
 
+#include "core/Xoshiro.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -18,19 +20,9 @@ Rng::Rng(std::uint64_t Seed) {
     W = splitmix(Seed);
 }
 
-static std::uint64_t rotl(std::uint64_t X, int K) {
-  return (X << K) | (X >> (64 - K));
-}
-
-std::uint64_t Rng::next() {
-  std::uint64_t Result = rotl(S[1] * 5, 7) * 9;
-  std::uint64_t T = S[1] << 17;
-  S[2] ^= S[0];
-  S[3] ^= S[1];
-  S[1] ^= S[2];
-  S[0] ^= S[3];
-  S[2] ^= T;
-  S[3] = rotl(S[3], 45);
+std::uint64_t Rng::next() { // xoshiro256**
+  std::uint64_t Result = rotl64(S[1] * 5, 7) * 9;
+  xoshiro256Advance(S);
   return Result;
 }
 

@@ -1,6 +1,8 @@
 //===- platform/TraceContext.cpp - W3C and AWS X-Ray trace context --------===//
 #include "platform/TraceContext.h"
 
+#include "core/Xoshiro.h"
+
 #include <cctype>
 #include <cstdint>
 #include <cstring>
@@ -148,18 +150,9 @@ struct IdSource {
     if (!(S[0] | S[1] | S[2] | S[3]))
       S[0] = 0x9e3779b97f4a7c15ULL;
   }
-  static std::uint64_t rotl(std::uint64_t X, int K) {
-    return (X << K) | (X >> (64 - K));
-  }
-  std::uint64_t next() {
-    std::uint64_t R = rotl(S[0] + S[3], 23) + S[0];
-    std::uint64_t T = S[1] << 17;
-    S[2] ^= S[0];
-    S[3] ^= S[1];
-    S[1] ^= S[2];
-    S[0] ^= S[3];
-    S[2] ^= T;
-    S[3] = rotl(S[3], 45);
+  std::uint64_t next() { // xoshiro256++
+    std::uint64_t R = rotl64(S[0] + S[3], 23) + S[0];
+    xoshiro256Advance(S);
     return R;
   }
 };
