@@ -91,6 +91,7 @@ struct local_record {
   std::uint64_t span, parent;
   std::uint64_t start, end; // fast_clock ticks
   std::uint64_t cpu_ns;     // when cpu_measured
+  std::uint64_t run_delay_ns; // when cpu_measured; no_run_delay: unknown
   bool sync, failed, cpu_measured;
   exception_description *error; // owned; rare (report_async_failure)
 };
@@ -228,6 +229,8 @@ void write_local(json_out &out, const local_record &r, const std::string &group,
       std::int64_t(r.cpu_measured ? r.cpu_ns : clock.to_ns(r.end - r.start)));
   if (!r.cpu_measured)
     out.raw(",").attr("fusion.cpu_estimated", true);
+  else if (r.run_delay_ns != no_run_delay)
+    out.raw(",").attr("fusion.run_delay_ns", std::int64_t(r.run_delay_ns));
   if (r.error) {
     out.raw(",").attr("exception.type", std::string_view(r.error->type));
     out.raw(",").attr("exception.message", std::string_view(r.error->message));
@@ -255,6 +258,7 @@ struct local_frame {
   trace_id trace;
   std::uint64_t span, parent;
   std::uint64_t start, cpu_start; // fast_clock ticks, CPU ns
+  std::uint64_t delay_start;      // run delay ns, or no_run_delay
   bool sync, measure_cpu, heap;
   exception_description *error;
 };
@@ -364,8 +368,10 @@ span_builder::span_builder(std::string name, span_kind kind,
   rec_.kind = kind;
   measure_cpu_ = measure_cpu;
   rec_.start_ns = wall_ns();
-  if (measure_cpu)
+  if (measure_cpu) {
+    delay_start_ = thread_run_delay_ns();
     cpu_start_ = cpu_ns();
+  }
 }
 
 span_builder::~span_builder() { end(); }
@@ -387,9 +393,16 @@ void span_builder::fail(const std::string &type, const std::string &message) {
 void span_builder::end() {
   if (!recording_ || ended_)
     return;
-  if (measure_cpu_)
+  if (measure_cpu_) {
+    std::uint64_t cpu_end = cpu_ns();
+    std::uint64_t delay_end =
+        delay_start_ != no_run_delay ? thread_run_delay_ns() : no_run_delay;
     rec_.attributes.push_back(
-        {"fusion.cpu_ns", std::int64_t(cpu_ns() - cpu_start_)});
+        {"fusion.cpu_ns", std::int64_t(cpu_end - cpu_start_)});
+    if (delay_end != no_run_delay && delay_end >= delay_start_)
+      rec_.attributes.push_back(
+          {"fusion.run_delay_ns", std::int64_t(delay_end - delay_start_)});
+  }
   rec_.end_ns = wall_ns();
   ended_ = true;
   record_span(std::move(rec_));
@@ -551,6 +564,7 @@ void *begin_local_span(const task_info &task, bool sync) noexcept {
   f->measure_cpu = hint.task != &task || hint.measure ||
                    g_cpu_threshold.load(std::memory_order_relaxed) == 0;
   f->start = fast_clock::now();
+  f->delay_start = f->measure_cpu ? thread_run_delay_ns() : no_run_delay;
   f->cpu_start = f->measure_cpu ? cpu_ns() : 0;
 
   t.trace.trace = trace;
@@ -565,6 +579,8 @@ void *begin_local_span(const task_info &task, bool sync) noexcept {
 void end_local_span(void *span, bool failed) noexcept {
   auto *f = static_cast<local_frame *>(span);
   std::uint64_t cpu_end = f->measure_cpu ? cpu_ns() : 0;
+  std::uint64_t delay_end =
+      f->delay_start != no_run_delay ? thread_run_delay_ns() : no_run_delay;
   std::uint64_t end = fast_clock::now();
   thread_hot_state &t = t_hot;
   t.trace = f->prev;
@@ -584,6 +600,9 @@ void end_local_span(void *span, bool failed) noexcept {
                    f->start,
                    end,
                    f->measure_cpu ? cpu_end - f->cpu_start : 0,
+                   delay_end != no_run_delay && delay_end >= f->delay_start
+                       ? delay_end - f->delay_start
+                       : no_run_delay,
                    f->sync,
                    failed || f->error,
                    f->measure_cpu,

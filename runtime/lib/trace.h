@@ -51,7 +51,9 @@ struct span_record {
 class span_builder {
 public:
   /// `parent` may be empty (a new trace). With `measure_cpu`, the span gets
-  /// fusion.cpu_ns: this thread's CPU time while it was open.
+  /// fusion.cpu_ns: this thread's CPU time while it was open, and
+  /// fusion.run_delay_ns: the time it was runnable but not running (waiting
+  /// for a CPU or throttled by the CPU quota), where the kernel tells.
   span_builder(std::string name, span_kind kind, const span_context &parent,
                bool measure_cpu);
   ~span_builder();
@@ -73,6 +75,7 @@ private:
   bool measure_cpu_ = false;
   bool ended_ = false;
   std::uint64_t cpu_start_ = 0;
+  std::uint64_t delay_start_ = 0;
 };
 
 // --- Configuration -----------------------------------------------------------

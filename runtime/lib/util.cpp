@@ -5,6 +5,7 @@
 #include <fusionize/errors.h>
 
 #include <cxxabi.h>
+#include <fcntl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -57,6 +58,46 @@ std::int64_t now_unix_ms() noexcept {
 }
 std::uint64_t thread_cpu_ns() noexcept {
   return clock_ns(CLOCK_THREAD_CPUTIME_ID);
+}
+
+namespace {
+/// This thread's /proc/thread-self/schedstat, opened on first use (the path
+/// resolves to the opening thread, so the descriptor is per thread) and
+/// closed when the thread exits.
+struct schedstat_file {
+  int fd = -2; // -2: not opened yet, -1: unavailable
+  ~schedstat_file() {
+    if (fd >= 0)
+      ::close(fd);
+  }
+};
+thread_local schedstat_file t_schedstat;
+} // namespace
+
+std::uint64_t thread_run_delay_ns() noexcept {
+  schedstat_file &f = t_schedstat;
+  if (f.fd == -2)
+    f.fd = ::open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
+  if (f.fd < 0)
+    return no_run_delay;
+  // "<cpu ns> <run delay ns> <timeslices>\n"
+  char buf[96];
+  ssize_t n = ::pread(f.fd, buf, sizeof buf - 1, 0);
+  if (n <= 0)
+    return no_run_delay;
+  buf[n] = '\0';
+  const char *p = buf;
+  while (*p >= '0' && *p <= '9')
+    ++p;
+  if (*p != ' ')
+    return no_run_delay;
+  ++p;
+  if (*p < '0' || *p > '9')
+    return no_run_delay;
+  std::uint64_t v = 0;
+  for (; *p >= '0' && *p <= '9'; ++p)
+    v = v * 10 + std::uint64_t(*p - '0');
+  return v;
 }
 
 void log_line(std::string_view text) noexcept {

@@ -29,6 +29,13 @@ std::int64_t now_unix_ms() noexcept;
 /// CPU time of the calling thread in nanoseconds (CLOCK_THREAD_CPUTIME_ID,
 /// a system call on Linux: ~0.3 us).
 std::uint64_t thread_cpu_ns() noexcept;
+/// Time the calling thread was runnable but not running, in nanoseconds:
+/// the second field of /proc/thread-self/schedstat, which counts both
+/// waiting for a CPU and being throttled by a CPU quota. Each thread keeps
+/// the file open (a read costs ~2 us). Returns `no_run_delay` when the
+/// kernel does not provide it (no /proc, no CONFIG_SCHED_INFO).
+std::uint64_t thread_run_delay_ns() noexcept;
+inline constexpr std::uint64_t no_run_delay = ~std::uint64_t(0);
 
 /// Writes "fusionize: <text>\n" to stderr in one write (lines of concurrent
 /// threads and processes do not interleave).

@@ -27,14 +27,28 @@ double Model::cpuShare(unsigned MemoryMB) const {
 double Model::cpuWallMs(double CpuMs, unsigned MemoryMB) const {
   if (!Emulation.Enabled)
     return CpuMs;
-  return fusionize::cpuWallMs(CpuMs, cpuShare(MemoryMB), CpuPeriodMs);
+  return fusionize::cpuWallMeanMs(CpuMs, cpuShare(MemoryMB), CpuPeriodMs);
+}
+
+double Model::cpuWallMs(double CpuMs, unsigned MemoryMB, double Phase) const {
+  if (!Emulation.Enabled)
+    return CpuMs;
+  return fusionize::cpuWallAtMs(CpuMs, cpuShare(MemoryMB), CpuPeriodMs, Phase);
 }
 
 double Model::cpuBoundMs(double CpuMs, unsigned MemoryMB) const {
   double S = cpuShare(MemoryMB);
   if (!Emulation.Enabled || S <= 0)
     return CpuMs;
-  return S >= 1 ? CpuMs / S : fusionize::cpuWallMs(CpuMs, S, CpuPeriodMs);
+  return S >= 1 ? CpuMs / S : fusionize::cpuWallMeanMs(CpuMs, S, CpuPeriodMs);
+}
+
+double Model::cpuBoundMs(double CpuMs, unsigned MemoryMB, double Phase) const {
+  double S = cpuShare(MemoryMB);
+  if (!Emulation.Enabled || S <= 0)
+    return CpuMs;
+  return S >= 1 ? CpuMs / S
+                : fusionize::cpuWallAtMs(CpuMs, S, CpuPeriodMs, Phase);
 }
 
 double Model::cpuStretch(unsigned MemoryMB) const {
@@ -701,10 +715,18 @@ public:
     double Warm = F.PWarmup[size_t(V)];
     double Idle = std::max(0.0, F.PCold[size_t(V)] - Warm);
     bool Cold = RequestU < Warm || R.uniform() < Idle;
+    // The instance's CPU quota: the invocation starts anywhere in a quota
+    // period, and its activations use the quota one after another (a
+    // remote callee runs on an instance of its own).
+    double SavedPhase = Phase, SavedCursor = CpuCursor;
+    Phase = R.uniform();
+    CpuCursor = 0;
     Out A = run(V, B, Depth + 1);
     unsigned Mem = L.Memory[size_t(B)];
     Inv I;
-    I.Ms = std::max(A.Tail, M.cpuBoundMs(A.Cpu, Mem));
+    I.Ms = std::max(A.Tail, M.cpuBoundMs(A.Cpu, Mem, Phase));
+    Phase = SavedPhase;
+    CpuCursor = SavedCursor;
     I.Done = std::max(A.Done, I.Ms);
     I.ColdMs = Cold ? M.ColdStartMs : 0;
     const PriceModel &Pr = M.Emulation.Price;
@@ -722,6 +744,10 @@ public:
   }
 
 private:
+  /// The running invocation's start in its quota period (0..1) and the
+  /// CPU time its activations have used so far.
+  double Phase = 0, CpuCursor = 0;
+
   unsigned count(const Model::Edge &E) {
     if (E.CallsWhenCalled.empty()) {
       double Fl = std::floor(E.Calls);
@@ -759,7 +785,12 @@ private:
     }
     Out A;
     A.Cpu = Cpu;
-    double Self = M.cpuWallMs(Cpu, L.Memory[size_t(B)]) + Wait;
+    // This activation's CPU continues the instance's run: the wall time
+    // from the CPU used before it to the CPU used after it.
+    unsigned Mem = L.Memory[size_t(B)];
+    double Self = M.cpuWallMs(CpuCursor + Cpu, Mem, Phase) -
+                  M.cpuWallMs(CpuCursor, Mem, Phase) + Wait;
+    CpuCursor += Cpu;
     if (Depth > 64 || ++Activations > 200000) {
       A.Own = A.Tail = A.Done = Self;
       return A;

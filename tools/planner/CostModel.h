@@ -111,11 +111,14 @@ public:
   double cpuStretch(unsigned MemoryMB) const;
   double cpuShare(unsigned MemoryMB) const;
   /// Wall-clock time of one thread's `CpuMs` at `MemoryMB` (the CPU quota,
-  /// cpuWallMs in Profile.h).
+  /// cpuWallMeanMs in Profile.h: the mean over where in a quota period the
+  /// run starts), or at a given `Phase` of the period (cpuWallAtMs).
   double cpuWallMs(double CpuMs, unsigned MemoryMB) const;
+  double cpuWallMs(double CpuMs, unsigned MemoryMB, double Phase) const;
   /// The least wall-clock time an instance at `MemoryMB` needs for
-  /// `CpuMs` of work on all its threads together.
+  /// `CpuMs` of work on all its threads together (mean, or at `Phase`).
   double cpuBoundMs(double CpuMs, unsigned MemoryMB) const;
+  double cpuBoundMs(double CpuMs, unsigned MemoryMB, double Phase) const;
 
   static Model build(const Graph &G, const Profile &P,
                      const CostModelOptions &O);

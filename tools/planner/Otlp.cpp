@@ -733,6 +733,8 @@ private:
         S.BytesReq = float(V.N);
       else if (K == "bytes_resp")
         S.BytesResp = float(V.N);
+      else if (K == "run_delay_ns")
+        S.RunDelayMs = float(V.N / 1e6);
       else if (K == "billed_ms")
         S.BilledMs = float(V.N);
       else if (K == "memory_mb")

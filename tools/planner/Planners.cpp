@@ -326,14 +326,25 @@ void searchComponent(Layout &L, int Comp, CompEval &Eval) {
       bool Found = false;
       Score BestS = Best;
       for (int B : Targets) {
+        // At the target's size, and at every size worth trying for the
+        // block it makes: under a CPU quota a move may pay off only at
+        // another size (memory descent alone never finds it, since the
+        // move is not made at the old size).
         L.Home[size_t(T)] = B;
         auto &Cp = L.Copies[size_t(T)];
         Cp.erase(std::remove(Cp.begin(), Cp.end(), B), Cp.end());
-        Score S = Eval(L, Comp);
-        if (S.better(BestS)) {
-          BestS = S;
-          BestSnap.take(L, Tasks);
-          Found = true;
+        std::vector<unsigned> Sizes = usefulSizes(M, L, B, Tasks, Eval.C);
+        unsigned Was = L.Memory[size_t(B)];
+        if (std::find(Sizes.begin(), Sizes.end(), Was) == Sizes.end())
+          Sizes.push_back(Was);
+        for (unsigned Mem : Sizes) {
+          L.Memory[size_t(B)] = Mem;
+          Score S = Eval(L, Comp);
+          if (S.better(BestS)) {
+            BestS = S;
+            BestSnap.take(L, Tasks);
+            Found = true;
+          }
         }
         Keep.restore(L, Tasks);
       }

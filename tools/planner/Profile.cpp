@@ -32,6 +32,31 @@ double cpuOfWallMs(double WallMs, double Share, double PeriodMs) {
   return Periods * Q + std::min(Q, WallMs - Periods * PeriodMs);
 }
 
+double cpuWallAtMs(double CpuMs, double Share, double PeriodMs,
+                   double Phase) {
+  if (CpuMs <= 0 || Share >= 1 || Share <= 0 || PeriodMs <= 0)
+    return std::max(0.0, CpuMs);
+  double Q = Share * PeriodMs;
+  double Rest = PeriodMs * (1 - std::clamp(Phase, 0.0, 1.0));
+  if (CpuMs <= std::min(Q, Rest))
+    return CpuMs;
+  // Rest >= Q: the quota runs out, throttled until the period ends.
+  // Rest < Q: the period ends first and a fresh quota follows at once.
+  double First = std::min(Q, Rest);
+  return Rest + cpuWallMs(CpuMs - First, Share, PeriodMs);
+}
+
+double cpuWallMeanMs(double CpuMs, double Share, double PeriodMs) {
+  if (CpuMs <= 0 || Share >= 1 || Share <= 0 || PeriodMs <= 0)
+    return std::max(0.0, CpuMs);
+  double Q = Share * PeriodMs;
+  if (CpuMs <= Q)
+    return CpuMs;
+  double P = Q / PeriodMs, K = std::floor(CpuMs / Q), F = CpuMs - K * Q;
+  double Periods = (1 - P) * (std::ceil(CpuMs / Q) - 1.5) + P * (K - 1 + F / Q);
+  return CpuMs + (PeriodMs - Q) * Periods;
+}
+
 const TaskProfile *Profile::task(const std::string &Name) const {
   auto It = Tasks.find(Name);
   return It == Tasks.end() ? nullptr : &It->second;
@@ -489,7 +514,7 @@ void Builder::activation(size_t A) {
   std::vector<std::pair<std::int64_t, std::int64_t>> SyncIv;
   std::int64_t LastSyncEnd = Start, LastAsyncStart = Start;
   bool Held = false;
-  double ChildCpu = 0;
+  double ChildCpu = 0, ChildDelay = 0;
   // Count calls per edge for this activation.
   std::vector<std::pair<size_t, int>> Calls;
   std::vector<std::pair<size_t, std::int64_t>> AsyncStarts;
@@ -526,6 +551,8 @@ void Builder::activation(size_t A) {
       LastSyncEnd = std::max(LastSyncEnd, K.EndNs);
       if (!Remote && K.CpuNs >= 0)
         ChildCpu += double(K.CpuNs);
+      if (!Remote && K.RunDelayMs > 0)
+        ChildDelay += double(K.RunDelayMs) * NsPerMs;
     } else {
       LastAsyncStart = std::max(LastAsyncStart, K.StartNs);
       AsyncStarts.emplace_back(EI, K.StartNs);
@@ -541,6 +568,13 @@ void Builder::activation(size_t A) {
 
   double SelfCpuNs = S.CpuNs >= 0 ? std::max(0.0, double(S.CpuNs) - ChildCpu)
                                   : -1;
+  // The time this thread was runnable but not running (throttled by the
+  // quota, or waiting for a CPU) when the runtime measured it; else the
+  // throttling is estimated from the CPU time with cpuWallMs.
+  double SelfDelayNs =
+      SelfCpuNs >= 0 && S.RunDelayMs >= 0
+          ? std::max(0.0, double(S.RunDelayMs) * NsPerMs - ChildDelay)
+          : -1;
   double Share = share(Memory[A]);
   std::sort(SyncIv.begin(), SyncIv.end());
   auto SyncTimeUntil = [&](std::int64_t Until) {
@@ -562,7 +596,8 @@ void Builder::activation(size_t A) {
     // its last synchronous call, its last dispatch and its own CPU time.
     double ByCpu =
         double(Start) + SyncTimeUntil(End) +
-        (SelfCpuNs > 0
+        (SelfDelayNs >= 0 ? SelfCpuNs + SelfDelayNs
+         : SelfCpuNs > 0
              ? cpuWallMs(SelfCpuNs / NsPerMs, Share, O.CpuPeriodMs) * NsPerMs
              : 0);
     OwnEnd = std::max({LastSyncEnd, LastAsyncStart, std::int64_t(ByCpu)});
@@ -584,9 +619,14 @@ void Builder::activation(size_t A) {
   }
   ++Acc.P.CpuMeasured;
   double CpuMs = SelfCpuNs / NsPerMs;
-  double CpuWall = cpuWallMs(CpuMs, Share, O.CpuPeriodMs);
+  double CpuWall = SelfDelayNs >= 0 ? CpuMs + SelfDelayNs / NsPerMs
+                                    : cpuWallMs(CpuMs, Share, O.CpuPeriodMs);
   double WaitMs = SelfMs - CpuWall;
-  if (WaitMs < 0) { // clocks disagree slightly, or less throttling happened
+  if (WaitMs < 0 && SelfDelayNs >= 0) { // clocks disagree slightly
+    CpuMs = std::min(CpuMs, SelfMs);
+    CpuWall = SelfMs;
+    WaitMs = 0;
+  } else if (WaitMs < 0) { // less throttling happened than estimated
     CpuMs = cpuOfWallMs(SelfMs, Share, O.CpuPeriodMs);
     CpuWall = SelfMs;
     WaitMs = 0;

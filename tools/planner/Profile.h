@@ -149,6 +149,17 @@ struct Profile {
 double cpuWallMs(double CpuMs, double Share, double PeriodMs);
 /// The inverse: the CPU work that takes `WallMs` of wall-clock time.
 double cpuOfWallMs(double WallMs, double Share, double PeriodMs);
+/// The same work started when `Phase` (0 <= Phase < 1) of the current
+/// period has passed, with that period's whole quota unused (an instance
+/// that was idle): it runs min(Q, rest of the period) at once, then as
+/// cpuWallMs from the next period's start. The kernel's period timer is not
+/// aligned with requests, so the phase of a run is uniform.
+double cpuWallAtMs(double CpuMs, double Share, double PeriodMs, double Phase);
+/// cpuWallAtMs averaged over a uniform phase (docs/planning.md gives the
+/// closed form). With c > Q, p = Q / Period, k = floor(c / Q), f = c - k Q:
+///   c + (Period - Q) ((1 - p)(ceil(c / Q) - 1.5) + p (k - 1 + f / Q))
+/// which is about half a period less than cpuWallMs.
+double cpuWallMeanMs(double CpuMs, double Share, double PeriodMs);
 
 /// The period of the platform's CFS quota (tools/platform/CpuLimiter).
 inline constexpr double DefaultCpuPeriodMs = 100;

@@ -71,7 +71,7 @@ public:
 
 private:
   struct Ret {
-    std::int64_t OwnEnd = 0, Tail = 0, CpuNs = 0;
+    std::int64_t OwnEnd = 0, Tail = 0, CpuNs = 0, DelayNs = 0;
   };
 
   const Group &home(const std::string &T) const { return *S.P.homeOf(T); }
@@ -114,6 +114,11 @@ private:
            "\",\"attributes\":[" + Attrs + "]}";
     ++Spans;
     return Id;
+  }
+  /// fusion.run_delay_ns: the time the activation's thread was throttled.
+  std::string delay(const Ret &A) const {
+    return S.RunDelayAttribute ? integer("fusion.run_delay_ns", A.DelayNs)
+                               : std::string();
   }
   static std::string str(const char *K, const std::string &V) {
     return std::string("{\"key\":\"") + K + "\",\"value\":{\"stringValue\":\"" +
@@ -185,7 +190,7 @@ private:
                          num("fusion.bytes_req", S.BytesPerCall / 2) +
                          num("fusion.bytes_resp", S.BytesPerCall / 2);
     std::string Runtime = Common + str("faas.trigger", "other") +
-                          integer("fusion.cpu_ns", A.CpuNs);
+                          integer("fusion.cpu_ns", A.CpuNs) + delay(A);
     if (!S.CpuAttribute)
       Runtime = Common + str("faas.trigger", "other");
     spanWithId(RId, T.c_str(), "", 2, PId ? PId : Client, RunStart, RunEnd,
@@ -217,9 +222,10 @@ private:
     SyntheticTask Tr = truth(T);
     double Cpu = Tr.CpuMs * jitter(Tr.Sigma);
     double Wait = Tr.WaitMs * jitter(Tr.Sigma);
-    // The platform's CPU quota (Profile.h), each activation on a fresh one.
-    double Self = cpuWallMs(Cpu, S.E.Enabled ? S.E.cpuShare(G.MemoryMB) : 1,
-                            DefaultCpuPeriodMs) +
+    // The platform's CPU quota (Profile.h), each activation on a fresh one
+    // starting anywhere in a quota period.
+    double Self = cpuWallAtMs(Cpu, S.E.Enabled ? S.E.cpuShare(G.MemoryMB) : 1,
+                              DefaultCpuPeriodMs, R.uniform()) +
                   Wait;
     const auto Out = S.G->outgoing(T);
     std::vector<std::pair<const Edge *, unsigned>> Calls;
@@ -237,6 +243,7 @@ private:
     std::int64_t Pos = Start;
     Ret Res;
     Res.CpuNs = ns(Cpu);
+    Res.DelayNs = ns(std::max(0.0, Self - Wait - Cpu)); // throttled
     std::int64_t Tail = 0;
     for (auto &[E, K] : Calls) {
       if (E->Kind != EdgeKind::Sync)
@@ -251,8 +258,9 @@ private:
                           str("fusion.caller", T) +
                           str("fusion.group", G.Name) +
                           boolean("fusion.sync", true) +
-                          integer("fusion.cpu_ns", C.CpuNs)));
+                          integer("fusion.cpu_ns", C.CpuNs) + delay(C)));
           Res.CpuNs += C.CpuNs;
+          Res.DelayNs += C.DelayNs;
           Tail = std::max(Tail, C.Tail);
           Pos = C.OwnEnd;
         } else {
@@ -288,7 +296,7 @@ private:
                           str("fusion.caller", T) +
                           str("fusion.group", G.Name) +
                           boolean("fusion.sync", false) +
-                          integer("fusion.cpu_ns", C.CpuNs)));
+                          integer("fusion.cpu_ns", C.CpuNs) + delay(C)));
           Tail = std::max({Tail, C.Tail, C.OwnEnd});
           continue;
         }

@@ -42,6 +42,7 @@ struct SyntheticSpec {
   double AsyncStartFraction = 0.5;
   double SpawnMs = 3; // real process start, beyond the emulation
   bool CpuAttribute = true;
+  bool RunDelayAttribute = true; // fusion.run_delay_ns: the throttled time
   bool PlatformSpans = true;
 };
 

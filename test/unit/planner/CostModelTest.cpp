@@ -116,13 +116,27 @@ TEST(CostModel, SyncCallRemoteVersusFused) {
   // period: the 30 ms fit in it and run at full speed (latency 40).
   Prediction Half = predict(M, Layout::fromPlan(M, plan({{"A", "B"}}, 512)), O);
   EXPECT_NEAR(Half.P50Ms, 40, 1e-9);
-  // At 256 MB a quarter: 25 ms at full speed, throttled for the rest of
-  // the period (75 ms), then the other 5 ms: 105 ms, latency 115; cost
-  // 0.105 s * 0.25 GB * 1e-5 + 1e-7.
+  // At 256 MB a quarter, Q = 25 ms, and where in the quota period the run
+  // starts decides. With r ms of the period left: r >= 25 (3/4 of the
+  // starts) runs 25 ms, is throttled until the period ends and runs 5 ms
+  // more: r + 5, uniform over 30..105 ms; 5 <= r < 25 (1/5) never waits:
+  // 30 ms; r < 5 (1/20) runs r, then 25, throttled, then 5 - r: 105 ms.
+  // Median: 30 + (0.5 - 0.2) / (0.75 / 75 ms) = 60 ms, latency 70 ms;
+  // mean 0.2 * 30 + 0.05 * 105 + 0.75 * 67.5 = 61.875 ms, cost about
+  // 0.0624 s (1 ms billing) * 0.25 GB * 1e-5 + 1e-7.
+  CostModelOptions Many = O; // a median of a spread, not of a constant
+  Many.Samples = 20000;
   Prediction Quarter =
-      predict(M, Layout::fromPlan(M, plan({{"A", "B"}}, 256)), O);
-  EXPECT_NEAR(Quarter.P50Ms, 115, 1e-9);
-  EXPECT_NEAR(Quarter.CostUsd, 0.105 * 0.25 * 1e-5 + 1e-7, 1e-15);
+      predict(M, Layout::fromPlan(M, plan({{"A", "B"}}, 256)), Many);
+  EXPECT_NEAR(Quarter.P50Ms, 70, 1.5);
+  EXPECT_NEAR(Quarter.CostUsd, 0.0624 * 0.25 * 1e-5 + 1e-7,
+              0.002 * 0.25 * 1e-5);
+  {
+    FastEval F(M, O);
+    FastEval::Result R;
+    F.evaluate(Layout::fromPlan(M, plan({{"A", "B"}}, 256)), R);
+    EXPECT_NEAR(R.EntryMs[0], 10 + 61.875, 1e-9);
+  }
 
   // The expected-value evaluator agrees (it adds half a millisecond of
   // rounding to each billed duration): 30.5 ms at 1 GB + 1e-7.
@@ -139,12 +153,19 @@ TEST(CostModel, WaitingDoesNotScaleWithMemory) {
   CostModelOptions O = opts();
   Model M = Model::build(G, P, O);
   // 128 MB = 1/8 vCPU, a quota of 12.5 ms per 100 ms: 20 ms of CPU take
-  // one throttled period and 7.5 ms, 107.5 ms, + 30 ms waiting = 137.5 ms;
-  // latency 147.5 ms; cost 0.138 s (billed in whole ms) * 0.125 GB * 1e-5
-  // + 1e-7.
-  Prediction Small = predict(M, Layout::fromPlan(M, plan({{"A"}}, 128)), O);
-  EXPECT_NEAR(Small.P50Ms, 147.5, 1e-9);
-  EXPECT_NEAR(Small.CostUsd, 0.138 * 0.125 * 1e-5 + 1e-7, 1e-15); // 1 ms billing
+  // 20 ms when the run starts with 7.5..12.5 ms of the period left (1/20
+  // of the starts), 107.5 ms with less (3/40), and r + 7.5 with r >= 12.5
+  // ms left (7/8, uniform over 20..107.5 ms): median 20 + (0.5 - 0.05) /
+  // 0.01 = 65 ms, mean 64.84 ms. With 30 ms of waiting: median latency
+  // 65 + 30 + 10 = 105 ms; cost about 0.0953 s (1 ms billing) * 0.125 GB
+  // * 1e-5 + 1e-7.
+  CostModelOptions Many = O;
+  Many.Samples = 20000;
+  Prediction Small =
+      predict(M, Layout::fromPlan(M, plan({{"A"}}, 128)), Many);
+  EXPECT_NEAR(Small.P50Ms, 105, 1.5);
+  EXPECT_NEAR(Small.CostUsd, 0.0953 * 0.125 * 1e-5 + 1e-7,
+              0.002 * 0.125 * 1e-5);
   // 2048 MB: capped at one thread's worth: 20 + 30 = 50 ms.
   Prediction Big = predict(M, Layout::fromPlan(M, plan({{"A"}}, 2048)), O);
   EXPECT_NEAR(Big.P50Ms, 60, 1e-9);

@@ -234,7 +234,8 @@ TEST(Planners, SearchMatchesExhaustiveOnSmallPrograms) {
     F.evaluate(Layout::fromPlan(M, RX.CurrentPlan), FR);
     Sc.calibrate(RX.CurrentPredicted, FR);
     double VX = Sc.score(RX.Predicted).Value, VY = Sc.score(RY.Predicted).Value;
-    EXPECT_LE(VY, VX * 1.03) << joined(RY.Explanation);
+    EXPECT_LE(VY, VX * 1.03) << joined(RY.Explanation) << "exhaustive:\n"
+                             << joined(RX.Explanation);
     // Both beat (or keep) the current plan.
     EXPECT_LE(VX, Sc.score(RX.CurrentPredicted).Value * 1.0001);
   }

@@ -183,6 +183,76 @@ TEST(Profile, CpuBandwidthModel) {
   EXPECT_DOUBLE_EQ(cpuWallMs(30, 2, 100), 30);
 }
 
+TEST(Profile, CpuBandwidthByPhase) {
+  // Q = 25 ms per 100 ms. Started at the period's start: cpuWallMs.
+  EXPECT_DOUBLE_EQ(cpuWallAtMs(30, 0.25, 100, 0), cpuWallMs(30, 0.25, 100));
+  // 40 ms into the period: 25 ms run, throttled until 100, 5 ms more.
+  EXPECT_DOUBLE_EQ(cpuWallAtMs(30, 0.25, 100, 0.4), 60 + 5);
+  // 90 ms in: the period ends before the quota does (10 ms run), a fresh
+  // quota follows at once: 20 ms more without a pause.
+  EXPECT_DOUBLE_EQ(cpuWallAtMs(30, 0.25, 100, 0.9), 30);
+  // 98 ms in: 2 ms, then 25 ms, throttled 75 ms, then 3 ms.
+  EXPECT_DOUBLE_EQ(cpuWallAtMs(30, 0.25, 100, 0.98), 2 + 100 + 3);
+  EXPECT_DOUBLE_EQ(cpuWallAtMs(20, 0.25, 100, 0.7), 20); // fits the quota
+  EXPECT_DOUBLE_EQ(cpuWallAtMs(30, 1, 100, 0.5), 30);
+  // The closed-form mean is the average over the phase.
+  for (double Share : {0.072, 0.125, 0.25, 0.6})
+    for (double Cpu : {1.0, 7.2, 10.0, 25.0, 30.0, 50.0, 123.4}) {
+      SCOPED_TRACE(testing::Message() << Share << " " << Cpu);
+      double Sum = 0;
+      const int N = 200000;
+      for (int I = 0; I < N; ++I)
+        Sum += cpuWallAtMs(Cpu, Share, 100, (I + 0.5) / N);
+      EXPECT_NEAR(cpuWallMeanMs(Cpu, Share, 100), Sum / N, 1e-3);
+      EXPECT_LE(cpuWallMeanMs(Cpu, Share, 100), cpuWallMs(Cpu, Share, 100));
+    }
+  // 30 ms at Q = 25: 0.75 of the phases give 30..105 ms uniformly, 0.2
+  // give 30 ms, 0.05 give 105 ms: mean 61.875 ms.
+  EXPECT_NEAR(cpuWallMeanMs(30, 0.25, 100), 61.875, 1e-9);
+}
+
+TEST(Profile, RunDelaySeparatesThrottlingFromWaiting) {
+  Graph G = graph({"A~B", "A~C"});
+  EmulationProfile E; // the AWS emulation: 128 MB = 0.072 vCPU
+  // A at 128 MB ran 0..300 ms with 10 ms of CPU; its thread was runnable
+  // but not running for 200 ms of it (the quota, used up by B and C on
+  // other threads of the instance): 90 ms of its own waiting. Without
+  // fusion.run_delay_ns the same span reads as 10 ms of CPU (cpuWallMs:
+  // 100 + 2.8 ms) and 197.2 ms of waiting.
+  double Share = E.cpuShare(128);
+  auto Trace = [](bool Delay) {
+    std::vector<std::string> A = {str("fusion.task", "A"),
+                                  num("fusion.cpu_ns", 10e6),
+                           num("fusion.memory_mb", 128)};
+    if (Delay)
+      A.push_back(num("fusion.run_delay_ns", 200e6));
+    return doc({{"1", "", "A", 2, 0, 300, A}});
+  };
+  Profile With = profileOf(G, Trace(true), E);
+  EXPECT_NEAR(With.task("A")->CpuMs.mean(), 10, 1e-6);
+  EXPECT_NEAR(With.task("A")->WaitMs.mean(), 90, 1e-6);
+  Profile Without = profileOf(G, Trace(false), E);
+  EXPECT_NEAR(Without.task("A")->WaitMs.mean(),
+              300 - cpuWallMs(10, Share, 100), 1e-6);
+  // A fused synchronous child's delay is its own, as its CPU time is.
+  Graph G2 = graph({"A>B"});
+  std::string Nested = doc({
+      {"1", "", "A", 2, 0, 300,
+       {str("fusion.task", "A"), num("fusion.cpu_ns", 30e6),
+        num("fusion.run_delay_ns", 150e6), num("fusion.memory_mb", 128)}},
+      {"2", "1", "local B", 1, 100, 250,
+       {str("fusion.task", "B"), str("fusion.caller", "A"),
+        flag("fusion.sync", true), num("fusion.cpu_ns", 20e6),
+        num("fusion.run_delay_ns", 120e6)}},
+  });
+  Profile PN = profileOf(G2, Nested, E);
+  // A: self 150 ms, CPU 10 ms, delay 30 ms: waiting 110 ms.
+  EXPECT_NEAR(PN.task("A")->CpuMs.mean(), 10, 1e-6);
+  EXPECT_NEAR(PN.task("A")->WaitMs.mean(), 110, 1e-6);
+  // B: 150 ms, CPU 20, delay 120: waiting 10 ms.
+  EXPECT_NEAR(PN.task("B")->WaitMs.mean(), 10, 1e-6);
+}
+
 TEST(Profile, JsonLinesAndSeveralDocuments) {
   Graph G = graph({"A>B"});
   std::string T = syncRemoteTrace() + "\n" +

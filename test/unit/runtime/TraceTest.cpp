@@ -9,11 +9,16 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <pthread.h>
+#include <sched.h>
+
+#include <atomic>
 #include <fstream>
 #include <map>
 #include <memory>
 #include <set>
 #include <sstream>
+#include <thread>
 
 using namespace fusionize::detail;
 using nlohmann::json;
@@ -163,6 +168,8 @@ TEST_F(Tracing, InvocationWithFusedCalls) {
   EXPECT_EQ(a["fusion.bytes_req"], 4);
   EXPECT_EQ(a["fusion.bytes_resp"], out.body.size());
   EXPECT_GE(a["fusion.cpu_ns"].get<std::int64_t>(), 0);
+  if (thread_run_delay_ns() != no_run_delay)
+    EXPECT_GE(a["fusion.run_delay_ns"].get<std::int64_t>(), 0);
   EXPECT_EQ((*server)["resource"]["service.name"], "tests");
   EXPECT_LE(std::stoull((*server)["startTimeUnixNano"].get<std::string>()),
             std::stoull((*server)["endTimeUnixNano"].get<std::string>()));
@@ -194,6 +201,43 @@ TEST_F(Tracing, InvocationWithFusedCalls) {
   }
   EXPECT_LE(ns(*add, "endTimeUnixNano"),
             ns(*greet, "startTimeUnixNano") + slack);
+}
+
+// The run delay counts the time a thread was runnable but not running: two
+// threads that spin on one CPU each wait while the other runs.
+TEST(RunDelay, CountsTimeWaitingForTheCpu) {
+  if (thread_run_delay_ns() == no_run_delay)
+    GTEST_SKIP() << "no /proc/thread-self/schedstat here";
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  if (sched_getaffinity(0, sizeof one, &one) != 0)
+    GTEST_SKIP() << "no CPU affinity";
+  int cpu = 0;
+  while (cpu < CPU_SETSIZE && !CPU_ISSET(cpu, &one))
+    ++cpu;
+  CPU_ZERO(&one);
+  CPU_SET(cpu, &one);
+  std::uint64_t delay[2] = {0, 0};
+  std::atomic<int> ready{0};
+  auto spin = [&](int i) {
+    if (pthread_setaffinity_np(pthread_self(), sizeof one, &one) != 0)
+      return;
+    ++ready;
+    while (ready.load() < 2) {
+    }
+    std::uint64_t d0 = thread_run_delay_ns(), c0 = thread_cpu_ns();
+    while (thread_cpu_ns() - c0 < 40000000) { // 40 ms of CPU each
+    }
+    delay[i] = thread_run_delay_ns() - d0;
+  };
+  std::thread a(spin, 0), b(spin, 1);
+  a.join();
+  b.join();
+  ASSERT_EQ(ready.load(), 2) << "could not pin both threads";
+  // Sharing one CPU, each ran while the other waited: ~40 ms each (more on
+  // a busy machine, never much less).
+  EXPECT_GE(delay[0] + delay[1], 40000000u);
+  EXPECT_GE(std::min(delay[0], delay[1]), 5000000u);
 }
 
 TEST_F(Tracing, NestedFusedCallsAndFailures) {
