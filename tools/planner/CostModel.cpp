@@ -92,6 +92,7 @@ Model Model::build(const Graph &G, const Profile &P,
     T.CpuMs = TP->CpuMs.mean();
     T.WaitMs = TP->WaitMs.mean();
     T.Joint = TP->Joint;
+    T.ColdExtraCpuMs = TP->ColdExtraCpuMs;
     double S = T.CpuMs + T.WaitMs;
     MeasuredMeans.push_back(S);
     CpuWall += T.CpuMs;
@@ -719,14 +720,17 @@ public:
     // period, and its activations use the quota one after another (a
     // remote callee runs on an instance of its own).
     double SavedPhase = Phase, SavedCursor = CpuCursor;
+    bool SavedCold = InCold;
     Phase = R.uniform();
     CpuCursor = 0;
+    InCold = Cold;
     Out A = run(V, B, Depth + 1);
     unsigned Mem = L.Memory[size_t(B)];
     Inv I;
     I.Ms = std::max(A.Tail, M.cpuBoundMs(A.Cpu, Mem, Phase));
     Phase = SavedPhase;
     CpuCursor = SavedCursor;
+    InCold = SavedCold;
     I.Done = std::max(A.Done, I.Ms);
     I.ColdMs = Cold ? M.ColdStartMs : 0;
     const PriceModel &Pr = M.Emulation.Price;
@@ -747,6 +751,9 @@ private:
   /// The running invocation's start in its quota period (0..1) and the
   /// CPU time its activations have used so far.
   double Phase = 0, CpuCursor = 0;
+  /// The running invocation is its instance's first: every activation in
+  /// it runs its task's cold extra CPU time too.
+  bool InCold = false;
 
   unsigned count(const Model::Edge &E) {
     if (E.CallsWhenCalled.empty()) {
@@ -783,6 +790,8 @@ private:
       Cpu = J.first;
       Wait = J.second;
     }
+    if (InCold)
+      Cpu += Task.ColdExtraCpuMs;
     Out A;
     A.Cpu = Cpu;
     // This activation's CPU continues the instance's run: the wall time

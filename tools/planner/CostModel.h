@@ -54,6 +54,7 @@ public:
   struct Task {
     std::string Name;
     double CpuMs = 0, WaitMs = 0; // means of self time
+    double ColdExtraCpuMs = 0;    // more CPU in a cold invocation
     std::vector<std::pair<float, float>> Joint; // (cpu, wait) samples
     bool Measured = false;
     bool ReturnsVoid = false;

@@ -108,6 +108,8 @@ private:
 
   void trace(size_t Begin, size_t End);
   void activation(size_t A);
+  /// Adds a measured run's times to its task's distributions.
+  void addRun(TaskAcc &Acc, double SelfMs, double CpuMs, double WaitMs);
   void invocation(size_t P, size_t Act); // P: platform span or -1
   void request(size_t Root);
   EdgeKind kindOf(int Caller, int Callee, std::int8_t SyncAttr);
@@ -137,6 +139,7 @@ private:
   std::vector<int> ChildStart, ChildList;     // CSR children
   std::vector<Role> Roles;
   std::vector<float> Memory;                  // effective memory size
+  std::vector<char> InCold;                   // in a cold invocation
   std::vector<int> Eff;                       // effective children scratch
 
   // Aggregates.
@@ -145,6 +148,11 @@ private:
   std::vector<EdgeAcc> EdgeAccs;
   std::unordered_map<int, FuncAcc> FuncAccs;
   std::vector<Deferred> NoCpu;
+  struct ColdRun { // an activation in a cold invocation, with CPU measured
+    int Task;
+    double SelfMs, CpuMs, WaitMs;
+  };
+  std::vector<ColdRun> ColdRuns;
   double CpuWallSum = 0, SelfSum = 0;
   std::vector<std::pair<std::int64_t, std::int64_t>> RootTimes;
   std::map<int, EntryProfile> Entries;
@@ -234,6 +242,30 @@ Profile Builder::run() {
     I = J;
   }
   Out.Traces = Traces;
+
+  // Runs in cold invocations: a task's samples are its warm runs when it
+  // had any, and the cold runs' extra CPU time is kept apart (the model
+  // adds it to a task's activations in cold invocations of any plan).
+  {
+    std::unordered_map<int, std::pair<double, std::uint64_t>> ColdCpu;
+    for (const ColdRun &C : ColdRuns) {
+      auto &[Sum, N] = ColdCpu[C.Task];
+      Sum += C.CpuMs;
+      ++N;
+    }
+    for (auto &[Task, SN] : ColdCpu) {
+      TaskAcc &T = TaskAccs[Task];
+      T.P.ColdRuns = SN.second;
+      if (T.P.CpuMs.count() > 0)
+        T.P.ColdExtraCpuMs =
+            std::max(0.0, SN.first / double(SN.second) - T.P.CpuMs.mean());
+    }
+    for (const ColdRun &C : ColdRuns) {
+      TaskAcc &T = TaskAccs[C.Task];
+      if (T.P.CpuMeasured == T.P.ColdRuns)
+        addRun(T, C.SelfMs, C.CpuMs, C.WaitMs); // no warm run to compare
+    }
+  }
 
   // Activations without fusion.cpu_ns: split their self time with the
   // CPU fraction of those that had it (all CPU when none had it).
@@ -453,6 +485,18 @@ void Builder::trace(size_t Begin, size_t End) {
       M = Memory[size_t(Parent[I])];
     Memory[I] = M;
   }
+  // In a cold invocation: the runtime's or the platform's span says so,
+  // and fused calls below it inherit it (a remote call starts anew).
+  InCold.assign(N, 0);
+  for (size_t I = 0; I < N; ++I) {
+    const RawSpan &S = TS.Spans[Idx[I]];
+    int P = Parent[I];
+    if (S.Kind == SpanKind::Server)
+      InCold[I] = S.Cold == 1 || (P >= 0 && Roles[size_t(P)] == Role::Platform &&
+                                  InCold[size_t(P)]);
+    else if (P >= 0 && Roles[size_t(P)] != Role::Client)
+      InCold[I] = InCold[size_t(P)];
+  }
 
   for (size_t I = 0; I < N; ++I) {
     if (Roles[I] == Role::Activation)
@@ -612,8 +656,8 @@ void Builder::activation(size_t A) {
         Own > 0 ? std::clamp(double(SNs - Start) / Own, 0.0, 1.0) : 0.0;
     ++E.StartFracN;
   }
-  Acc.P.SelfMs.add(SelfMs, R);
   if (SelfCpuNs < 0) {
+    Acc.P.SelfMs.add(SelfMs, R);
     NoCpu.push_back({T, SelfMs, Share});
     return;
   }
@@ -633,11 +677,21 @@ void Builder::activation(size_t A) {
   }
   CpuWallSum += CpuWall;
   SelfSum += SelfMs;
+  if (InCold[A]) { // kept apart until the warm runs are known
+    ColdRuns.push_back({T, SelfMs, CpuMs, WaitMs});
+    return;
+  }
+  addRun(Acc, SelfMs, CpuMs, WaitMs);
+}
+
+void Builder::addRun(TaskAcc &Acc, double SelfMs, double CpuMs,
+                     double WaitMs) {
+  Acc.P.SelfMs.add(SelfMs, R);
   Acc.P.CpuMs.add(CpuMs, R);
   Acc.P.WaitMs.add(WaitMs, R);
   if (Acc.P.Joint.size() < 1024)
     Acc.P.Joint.emplace_back(float(CpuMs), float(WaitMs));
-  else if (std::uint64_t J = R.below(Acc.P.CpuMeasured); J < 1024)
+  else if (std::uint64_t J = R.below(Acc.P.CpuMs.count()); J < 1024)
     Acc.P.Joint[J] = {float(CpuMs), float(WaitMs)};
 }
 

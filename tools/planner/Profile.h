@@ -44,6 +44,12 @@ struct TaskProfile {
   Distribution SelfMs; // wall-clock self time as measured
   /// Joint (cpu, wait) samples, so Monte Carlo keeps their correlation.
   std::vector<std::pair<float, float>> Joint;
+  /// Activations in the first invocation of an instance (a cold start) run
+  /// slower: the process touches its memory and code for the first time.
+  /// The distributions above are of warm runs (when there were any), and
+  /// this is the extra CPU time of a cold one (mean cold - mean warm, >= 0).
+  std::uint64_t ColdRuns = 0;
+  double ColdExtraCpuMs = 0;
   std::map<unsigned, std::uint64_t> MemoryMB; // memory size -> activations
 };
 

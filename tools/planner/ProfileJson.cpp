@@ -46,6 +46,8 @@ Json Profile::toJson() const {
                       {"local", T.Local},
                       {"remote", T.Remote},
                       {"cpu_measured", T.CpuMeasured},
+                      {"cold_runs", T.ColdRuns},
+                      {"cold_extra_cpu_ms", r3(T.ColdExtraCpuMs)},
                       {"cpu_ms", T.CpuMs.toJson()},
                       {"wait_ms", T.WaitMs.toJson()},
                       {"self_ms", T.SelfMs.toJson()},

@@ -253,6 +253,44 @@ TEST(Profile, RunDelaySeparatesThrottlingFromWaiting) {
   EXPECT_NEAR(PN.task("B")->WaitMs.mean(), 10, 1e-6);
 }
 
+TEST(Profile, ColdRunsAreKeptApart) {
+  Graph G = graph({"A>B", "C"});
+  // Three requests; the first invocation is its instance's first. A calls
+  // B as a fused call in each; C runs only once, cold.
+  auto Req = [](const char *Trace, bool Cold, double ACpu, double BCpu) {
+    return doc({{"1", "", "A", 2, 0, 50,
+                 {str("fusion.task", "A"), flag("faas.coldstart", Cold),
+                  num("fusion.cpu_ns", ACpu * 1e6),
+                  num("fusion.run_delay_ns", 0)}},
+                {"2", "1", "local B", 1, 10, 40,
+                 {str("fusion.task", "B"), str("fusion.caller", "A"),
+                  flag("fusion.sync", true), num("fusion.cpu_ns", BCpu * 1e6),
+                  num("fusion.run_delay_ns", 0)}}},
+               Trace);
+  };
+  std::string T = Req("1", true, 35, 25) + "\n" + Req("2", false, 15, 5) +
+                  "\n" + Req("3", false, 15, 5) + "\n" +
+                  doc({{"9", "", "C", 2, 100, 130,
+                        {str("fusion.task", "C"), flag("faas.coldstart", true),
+                         num("fusion.cpu_ns", 20e6)}}},
+                      "4");
+  Profile P = profileOf(G, T, none());
+  // A's own CPU: 35 - 25 = 10 cold, 15 - 5 = 10 warm: no extra. B: 25
+  // cold (inherited from the invocation), 5 warm: 20 ms extra, and its
+  // distributions hold the warm runs only.
+  EXPECT_EQ(P.task("A")->ColdRuns, 1u);
+  EXPECT_NEAR(P.task("A")->ColdExtraCpuMs, 0, 1e-9);
+  EXPECT_EQ(P.task("B")->ColdRuns, 1u);
+  EXPECT_NEAR(P.task("B")->ColdExtraCpuMs, 20, 1e-6);
+  EXPECT_EQ(P.task("B")->CpuMs.count(), 2u);
+  EXPECT_NEAR(P.task("B")->CpuMs.mean(), 5, 1e-6);
+  EXPECT_EQ(P.task("B")->Activations, 3u);
+  // C was never warm: its cold run is all there is.
+  EXPECT_EQ(P.task("C")->CpuMs.count(), 1u);
+  EXPECT_NEAR(P.task("C")->CpuMs.mean(), 20, 1e-6);
+  EXPECT_NEAR(P.task("C")->ColdExtraCpuMs, 0, 1e-9);
+}
+
 TEST(Profile, JsonLinesAndSeveralDocuments) {
   Graph G = graph({"A>B"});
   std::string T = syncRemoteTrace() + "\n" +
