@@ -92,6 +92,7 @@ struct local_record {
   std::uint64_t start, end; // fast_clock ticks
   std::uint64_t cpu_ns;     // when cpu_measured
   std::uint64_t run_delay_ns; // when cpu_measured; no_run_delay: unknown
+  std::uint64_t throttled_ns; // the same, the cgroup's throttled time
   bool sync, failed, cpu_measured;
   exception_description *error; // owned; rare (report_async_failure)
 };
@@ -231,6 +232,8 @@ void write_local(json_out &out, const local_record &r, const std::string &group,
     out.raw(",").attr("fusion.cpu_estimated", true);
   else if (r.run_delay_ns != no_run_delay)
     out.raw(",").attr("fusion.run_delay_ns", std::int64_t(r.run_delay_ns));
+  if (r.cpu_measured && r.throttled_ns != no_run_delay)
+    out.raw(",").attr("fusion.throttled_ns", std::int64_t(r.throttled_ns));
   if (r.error) {
     out.raw(",").attr("exception.type", std::string_view(r.error->type));
     out.raw(",").attr("exception.message", std::string_view(r.error->message));
@@ -259,6 +262,7 @@ struct local_frame {
   std::uint64_t span, parent;
   std::uint64_t start, cpu_start; // fast_clock ticks, CPU ns
   std::uint64_t delay_start;      // run delay ns, or no_run_delay
+  std::uint64_t throttled_start;  // cgroup throttled ns, or no_run_delay
   bool sync, measure_cpu, heap;
   exception_description *error;
 };
@@ -370,6 +374,7 @@ span_builder::span_builder(std::string name, span_kind kind,
   rec_.start_ns = wall_ns();
   if (measure_cpu) {
     delay_start_ = thread_run_delay_ns();
+    throttled_start_ = cgroup_throttled_ns();
     cpu_start_ = cpu_ns();
   }
 }
@@ -397,11 +402,17 @@ void span_builder::end() {
     std::uint64_t cpu_end = cpu_ns();
     std::uint64_t delay_end =
         delay_start_ != no_run_delay ? thread_run_delay_ns() : no_run_delay;
+    std::uint64_t throttled_end = throttled_start_ != no_run_delay
+                                      ? cgroup_throttled_ns()
+                                      : no_run_delay;
     rec_.attributes.push_back(
         {"fusion.cpu_ns", std::int64_t(cpu_end - cpu_start_)});
     if (delay_end != no_run_delay && delay_end >= delay_start_)
       rec_.attributes.push_back(
           {"fusion.run_delay_ns", std::int64_t(delay_end - delay_start_)});
+    if (throttled_end != no_run_delay && throttled_end >= throttled_start_)
+      rec_.attributes.push_back({"fusion.throttled_ns",
+                                 std::int64_t(throttled_end - throttled_start_)});
   }
   rec_.end_ns = wall_ns();
   ended_ = true;
@@ -565,6 +576,7 @@ void *begin_local_span(const task_info &task, bool sync) noexcept {
                    g_cpu_threshold.load(std::memory_order_relaxed) == 0;
   f->start = fast_clock::now();
   f->delay_start = f->measure_cpu ? thread_run_delay_ns() : no_run_delay;
+  f->throttled_start = f->measure_cpu ? cgroup_throttled_ns() : no_run_delay;
   f->cpu_start = f->measure_cpu ? cpu_ns() : 0;
 
   t.trace.trace = trace;
@@ -581,6 +593,9 @@ void end_local_span(void *span, bool failed) noexcept {
   std::uint64_t cpu_end = f->measure_cpu ? cpu_ns() : 0;
   std::uint64_t delay_end =
       f->delay_start != no_run_delay ? thread_run_delay_ns() : no_run_delay;
+  std::uint64_t throttled_end = f->throttled_start != no_run_delay
+                                    ? cgroup_throttled_ns()
+                                    : no_run_delay;
   std::uint64_t end = fast_clock::now();
   thread_hot_state &t = t_hot;
   t.trace = f->prev;
@@ -602,6 +617,10 @@ void end_local_span(void *span, bool failed) noexcept {
                    f->measure_cpu ? cpu_end - f->cpu_start : 0,
                    delay_end != no_run_delay && delay_end >= f->delay_start
                        ? delay_end - f->delay_start
+                       : no_run_delay,
+                   throttled_end != no_run_delay &&
+                           throttled_end >= f->throttled_start
+                       ? throttled_end - f->throttled_start
                        : no_run_delay,
                    f->sync,
                    failed || f->error,

@@ -53,7 +53,8 @@ public:
   /// `parent` may be empty (a new trace). With `measure_cpu`, the span gets
   /// fusion.cpu_ns: this thread's CPU time while it was open, and
   /// fusion.run_delay_ns: the time it was runnable but not running (waiting
-  /// for a CPU or throttled by the CPU quota), where the kernel tells.
+  /// for a CPU or throttled by the CPU quota), where the kernel tells, and
+  /// fusion.throttled_ns: the time the process's CPU cgroup was throttled.
   span_builder(std::string name, span_kind kind, const span_context &parent,
                bool measure_cpu);
   ~span_builder();
@@ -76,6 +77,7 @@ private:
   bool ended_ = false;
   std::uint64_t cpu_start_ = 0;
   std::uint64_t delay_start_ = 0;
+  std::uint64_t throttled_start_ = 0;
 };
 
 // --- Configuration -----------------------------------------------------------

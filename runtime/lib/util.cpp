@@ -100,6 +100,81 @@ std::uint64_t thread_run_delay_ns() noexcept {
   return v;
 }
 
+namespace {
+/// The cpu.stat of the process's CPU cgroup, opened once: -1 when there is
+/// none; `v2` selects the field.
+struct cgroup_stat {
+  int fd = -1;
+  bool v2 = false;
+  cgroup_stat() {
+    int f = ::open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
+    if (f < 0)
+      return;
+    char buf[4096];
+    ssize_t n = ::read(f, buf, sizeof buf - 1);
+    ::close(f);
+    if (n <= 0)
+      return;
+    buf[n] = '\0';
+    // Lines "<id>:<controllers>:<path>"; v1's cpu controller first, else
+    // the v2 line ("0::<path>").
+    std::string v1_path, v2_path;
+    for (char *line = buf; *line;) {
+      char *end = std::strchr(line, '\n');
+      if (end)
+        *end = '\0';
+      char *c1 = std::strchr(line, ':');
+      char *c2 = c1 ? std::strchr(c1 + 1, ':') : nullptr;
+      if (c1 && c2) {
+        std::string_view controllers(c1 + 1, std::size_t(c2 - c1 - 1));
+        bool cpu = false;
+        for (std::size_t i = 0; i <= controllers.size();) {
+          std::size_t j = controllers.find(',', i);
+          if (j == std::string_view::npos)
+            j = controllers.size();
+          cpu |= controllers.substr(i, j - i) == "cpu";
+          i = j + 1;
+        }
+        if (cpu)
+          v1_path = std::string("/sys/fs/cgroup/") + std::string(controllers) +
+                    (c2 + 1);
+        else if (controllers.empty())
+          v2_path = std::string("/sys/fs/cgroup") + (c2 + 1);
+      }
+      if (!end)
+        break;
+      line = end + 1;
+    }
+    if (!v1_path.empty())
+      fd = ::open((v1_path + "/cpu.stat").c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0 && !v2_path.empty()) {
+      fd = ::open((v2_path + "/cpu.stat").c_str(), O_RDONLY | O_CLOEXEC);
+      v2 = fd >= 0;
+    }
+  }
+};
+} // namespace
+
+std::uint64_t cgroup_throttled_ns() noexcept {
+  static cgroup_stat stat;
+  if (stat.fd < 0)
+    return no_run_delay;
+  char buf[1024];
+  ssize_t n = ::pread(stat.fd, buf, sizeof buf - 1, 0);
+  if (n <= 0)
+    return no_run_delay;
+  buf[n] = '\0';
+  const char *key = stat.v2 ? "\nthrottled_usec " : "\nthrottled_time ";
+  const char *p = std::strstr(buf, key);
+  if (!p)
+    return no_run_delay;
+  p += std::strlen(key);
+  std::uint64_t v = 0;
+  for (; *p >= '0' && *p <= '9'; ++p)
+    v = v * 10 + std::uint64_t(*p - '0');
+  return stat.v2 ? v * 1000 : v;
+}
+
 void log_line(std::string_view text) noexcept {
   std::string line;
   try {

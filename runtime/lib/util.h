@@ -36,6 +36,14 @@ std::uint64_t thread_cpu_ns() noexcept;
 /// kernel does not provide it (no /proc, no CONFIG_SCHED_INFO).
 std::uint64_t thread_run_delay_ns() noexcept;
 inline constexpr std::uint64_t no_run_delay = ~std::uint64_t(0);
+/// Time the process's CPU cgroup has spent throttled by its CPU quota, in
+/// nanoseconds: `throttled_time` (cgroup v1) or `throttled_usec` (v2) of
+/// its cpu.stat. While the cgroup is throttled no thread of the instance
+/// runs, so a thread blocked on another (a lock, a new thread's stack) waits
+/// for the quota too, which its run delay does not show. The file is found
+/// once (/proc/self/cgroup) and kept open. Returns `no_run_delay` when there
+/// is no readable cpu.stat.
+std::uint64_t cgroup_throttled_ns() noexcept;
 
 /// Writes "fusionize: <text>\n" to stderr in one write (lines of concurrent
 /// threads and processes do not interleave).
