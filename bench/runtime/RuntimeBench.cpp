@@ -58,8 +58,9 @@ const task_info glue_of<&checksum, decltype(&checksum)>::type::info = {
 /// Tracing off, or on with every span kept (always_on) for a sink that
 /// costs nothing (/dev/null). Export is not measured here: spans are
 /// buffered, and the benchmark exports them with the timer paused.
-static void tracing(bool on) {
+static void tracing(bool on, std::uint64_t cpu_threshold_ns = 50000) {
   trace_config c;
+  c.cpu_threshold_ns = cpu_threshold_ns;
   if (on) {
     c.file = "/dev/null";
     c.sampler = sampler_kind::always_on;
@@ -85,8 +86,11 @@ static void BM_FusedCall_TracingOff(benchmark::State &state) {
 }
 BENCHMARK(BM_FusedCall_TracingOff);
 
+/// state.range(0) = 1: every call reads the thread's CPU clock (a task
+/// whose previous call took at least FUSIONIZE_TRACE_CPU_THRESHOLD_US);
+/// 0: the short-call path.
 static void BM_FusedCall_TracingOn(benchmark::State &state) {
-  tracing(true);
+  tracing(true, state.range(0) ? 0 : 50000);
   std::uint64_t x = 0;
   std::size_t n = 0;
   for (auto _ : state) {
@@ -101,7 +105,20 @@ static void BM_FusedCall_TracingOn(benchmark::State &state) {
   flush_traces();
   tracing(false);
 }
-BENCHMARK(BM_FusedCall_TracingOn);
+BENCHMARK(BM_FusedCall_TracingOn)->ArgName("measured")->Arg(0)->Arg(1);
+
+/// What a SERVER span, or a fused call of at least 1 ms, adds on top: the
+/// run delay (/proc/thread-self/schedstat) and the cgroup's throttled time
+/// (cpu.stat), each read at both ends.
+static void BM_RunDelayAndThrottledReads(benchmark::State &state) {
+  std::uint64_t x = 0;
+  for (auto _ : state) {
+    x += thread_run_delay_ns() + cgroup_throttled_ns();
+    x += thread_run_delay_ns() + cgroup_throttled_ns();
+  }
+  benchmark::DoNotOptimize(x);
+}
+BENCHMARK(BM_RunDelayAndThrottledReads);
 
 /// What the exporter spends per INTERNAL span (serializing OTLP/JSON and
 /// writing it to /dev/null), off the calling thread.

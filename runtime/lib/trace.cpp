@@ -143,6 +143,11 @@ std::atomic<int> g_sampler{int(sampler_kind::always_on)};
 std::atomic<std::uint64_t> g_ratio_bound{~std::uint64_t(0)};
 std::atomic<std::uint64_t> g_cpu_threshold{50000};
 std::atomic<std::uint64_t> g_cpu_threshold_ticks{50000}; // in fast_clock ticks
+/// Calls at least this long (and a task's first call on a thread) also get
+/// the run delay and the cgroup's throttled time: four file reads, ~10 us,
+/// 1 % of such a call at most; the quota works in milliseconds anyway.
+constexpr std::uint64_t kDelayThresholdNs = 1000000;
+std::atomic<std::uint64_t> g_delay_threshold_ticks{kDelayThresholdNs};
 std::atomic<std::size_t> g_max_buffered{65536};
 std::atomic<std::size_t> g_batch{4096};
 
@@ -274,7 +279,8 @@ thread_local local_frame t_frames[kFrames];
 /// enough that reading the CPU clock is worth it?
 struct cpu_hint {
   const task_info *task;
-  bool measure;
+  bool measure;       // the CPU clock
+  bool measure_delay; // run delay and throttled time
 };
 thread_local cpu_hint t_cpu_hints[64];
 
@@ -480,11 +486,17 @@ void configure_tracing(trace_config config) {
     g_ratio_bound.store(bound, std::memory_order_relaxed);
     g_cpu_threshold.store(config.cpu_threshold_ns, std::memory_order_relaxed);
     // Calibrating the clock takes up to 20 us once: only when it is used.
-    if (exporting)
+    if (exporting) {
       g_cpu_threshold_ticks.store(
           std::uint64_t(double(config.cpu_threshold_ns) /
                         fast_clock::ns_per_tick()),
           std::memory_order_relaxed);
+      g_delay_threshold_ticks.store(
+          std::uint64_t(double(std::max(config.cpu_threshold_ns,
+                                        kDelayThresholdNs)) /
+                        fast_clock::ns_per_tick()),
+          std::memory_order_relaxed);
+    }
     g_max_buffered.store(config.max_buffered, std::memory_order_relaxed);
     g_batch.store(config.batch, std::memory_order_relaxed);
     t.cfg = std::move(config);
@@ -574,9 +586,10 @@ void *begin_local_span(const task_info &task, bool sync) noexcept {
   cpu_hint &hint = hint_for(&task);
   f->measure_cpu = hint.task != &task || hint.measure ||
                    g_cpu_threshold.load(std::memory_order_relaxed) == 0;
+  bool delay = hint.task != &task || hint.measure_delay;
   f->start = fast_clock::now();
-  f->delay_start = f->measure_cpu ? thread_run_delay_ns() : no_run_delay;
-  f->throttled_start = f->measure_cpu ? cgroup_throttled_ns() : no_run_delay;
+  f->delay_start = delay ? thread_run_delay_ns() : no_run_delay;
+  f->throttled_start = delay ? cgroup_throttled_ns() : no_run_delay;
   f->cpu_start = f->measure_cpu ? cpu_ns() : 0;
 
   t.trace.trace = trace;
@@ -605,7 +618,8 @@ void end_local_span(void *span, bool failed) noexcept {
 
   std::uint64_t ticks = end - f->start;
   hint_for(f->task) = {
-      f->task, ticks >= g_cpu_threshold_ticks.load(std::memory_order_relaxed)};
+      f->task, ticks >= g_cpu_threshold_ticks.load(std::memory_order_relaxed),
+      ticks >= g_delay_threshold_ticks.load(std::memory_order_relaxed)};
 
   local_record rec{f->task,
                    f->prev_task,
