@@ -558,7 +558,7 @@ void Builder::activation(size_t A) {
   std::vector<std::pair<std::int64_t, std::int64_t>> SyncIv;
   std::int64_t LastSyncEnd = Start, LastAsyncStart = Start;
   bool Held = false;
-  double ChildCpu = 0, ChildDelay = 0, ChildThrottled = 0;
+  double ChildCpu = 0, ChildDelay = 0;
   // Count calls per edge for this activation.
   std::vector<std::pair<size_t, int>> Calls;
   std::vector<std::pair<size_t, std::int64_t>> AsyncStarts;
@@ -597,8 +597,6 @@ void Builder::activation(size_t A) {
         ChildCpu += double(K.CpuNs);
       if (!Remote && K.RunDelayMs > 0)
         ChildDelay += double(K.RunDelayMs) * NsPerMs;
-      if (!Remote && K.ThrottledMs > 0)
-        ChildThrottled += double(K.ThrottledMs) * NsPerMs;
     } else {
       LastAsyncStart = std::max(LastAsyncStart, K.StartNs);
       AsyncStarts.emplace_back(EI, K.StartNs);
@@ -621,14 +619,10 @@ void Builder::activation(size_t A) {
       SelfCpuNs >= 0 && S.RunDelayMs >= 0
           ? std::max(0.0, double(S.RunDelayMs) * NsPerMs - ChildDelay)
           : -1;
-  // While the instance's cgroup was throttled no thread of it ran: a thread
-  // blocked on another (a lock, the stack of a new thread) waited for the
-  // quota as well, without being runnable. Time the activation was not on
-  // the CPU is throttling up to the cgroup's throttled time.
-  if (SelfDelayNs >= 0 && S.ThrottledMs >= 0)
-    SelfDelayNs = std::max(
-        SelfDelayNs,
-        std::max(0.0, double(S.ThrottledMs) * NsPerMs - ChildThrottled));
+  // fusion.throttled_ns (the cgroup's throttled time) is not used: it
+  // covers a thread blocked behind a throttled one, but just as well one
+  // that sleeps or waits for I/O while other threads use up the quota
+  // (docs/planning.md).
   double Share = share(Memory[A]);
   std::sort(SyncIv.begin(), SyncIv.end());
   auto SyncTimeUntil = [&](std::int64_t Until) {
