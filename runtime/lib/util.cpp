@@ -61,6 +61,24 @@ std::uint64_t thread_cpu_ns() noexcept {
 }
 
 namespace {
+/// Reads a small /proc or cgroupfs file from its start into `buf` (NUL
+/// terminated); false when nothing could be read.
+bool read_at_start(int fd, char *buf, std::size_t size) noexcept {
+  ssize_t n = ::pread(fd, buf, size - 1, 0);
+  if (n <= 0)
+    return false;
+  buf[n] = '\0';
+  return true;
+}
+
+/// The decimal number at `p` (0 when there are no digits); `p` moves past it.
+std::uint64_t parse_decimal(const char *&p) noexcept {
+  std::uint64_t v = 0;
+  for (; *p >= '0' && *p <= '9'; ++p)
+    v = v * 10 + std::uint64_t(*p - '0');
+  return v;
+}
+
 /// This thread's /proc/thread-self/schedstat, opened on first use (the path
 /// resolves to the opening thread, so the descriptor is per thread) and
 /// closed when the thread exits.
@@ -82,22 +100,14 @@ std::uint64_t thread_run_delay_ns() noexcept {
     return no_run_delay;
   // "<cpu ns> <run delay ns> <timeslices>\n"
   char buf[96];
-  ssize_t n = ::pread(f.fd, buf, sizeof buf - 1, 0);
-  if (n <= 0)
+  if (!read_at_start(f.fd, buf, sizeof buf))
     return no_run_delay;
-  buf[n] = '\0';
   const char *p = buf;
-  while (*p >= '0' && *p <= '9')
-    ++p;
-  if (*p != ' ')
+  parse_decimal(p);
+  if (p[0] != ' ' || p[1] < '0' || p[1] > '9')
     return no_run_delay;
   ++p;
-  if (*p < '0' || *p > '9')
-    return no_run_delay;
-  std::uint64_t v = 0;
-  for (; *p >= '0' && *p <= '9'; ++p)
-    v = v * 10 + std::uint64_t(*p - '0');
-  return v;
+  return parse_decimal(p);
 }
 
 namespace {
@@ -160,18 +170,14 @@ std::uint64_t cgroup_throttled_ns() noexcept {
   if (stat.fd < 0)
     return no_run_delay;
   char buf[1024];
-  ssize_t n = ::pread(stat.fd, buf, sizeof buf - 1, 0);
-  if (n <= 0)
+  if (!read_at_start(stat.fd, buf, sizeof buf))
     return no_run_delay;
-  buf[n] = '\0';
   const char *key = stat.v2 ? "\nthrottled_usec " : "\nthrottled_time ";
   const char *p = std::strstr(buf, key);
   if (!p)
     return no_run_delay;
   p += std::strlen(key);
-  std::uint64_t v = 0;
-  for (; *p >= '0' && *p <= '9'; ++p)
-    v = v * 10 + std::uint64_t(*p - '0');
+  std::uint64_t v = parse_decimal(p);
   return stat.v2 ? v * 1000 : v;
 }
 
