@@ -240,6 +240,43 @@ TEST(RunDelay, CountsTimeWaitingForTheCpu) {
   EXPECT_GE(std::min(delay[0], delay[1]), 5000000u);
 }
 
+// The cgroup's throttled time is the cpu.stat field of the process's own
+// CPU cgroup, found through /proc/self/cgroup.
+TEST(RunDelay, ThrottledTimeIsTheCgroupsCpuStat) {
+  std::ifstream cg("/proc/self/cgroup");
+  std::string line, path, field = "throttled_time";
+  double scale = 1;
+  while (std::getline(cg, line)) {
+    auto c1 = line.find(':'), c2 = line.find(':', c1 + 1);
+    if (c1 == std::string::npos || c2 == std::string::npos)
+      continue;
+    std::string controllers = "," + line.substr(c1 + 1, c2 - c1 - 1) + ",";
+    if (controllers.find(",cpu,") != std::string::npos)
+      path = "/sys/fs/cgroup/" + line.substr(c1 + 1, c2 - c1 - 1) +
+             line.substr(c2 + 1) + "/cpu.stat";
+    else if (controllers == ",," && path.empty()) {
+      path = "/sys/fs/cgroup" + line.substr(c2 + 1) + "/cpu.stat";
+      field = "throttled_usec";
+      scale = 1000;
+    }
+  }
+  std::ifstream stat(path);
+  std::string key;
+  std::uint64_t value = 0;
+  bool found = false;
+  while (stat >> key >> value)
+    if (key == field) {
+      found = true;
+      break;
+    }
+  if (!found) {
+    EXPECT_EQ(cgroup_throttled_ns(), no_run_delay);
+    GTEST_SKIP() << "no readable cpu.stat with " << field << " at " << path;
+  }
+  // This test process is not throttled: the figure stays put.
+  EXPECT_EQ(cgroup_throttled_ns(), std::uint64_t(double(value) * scale));
+}
+
 TEST_F(Tracing, NestedFusedCallsAndFailures) {
   using fusionize::detail::task_glue;
   // A root span outside any invocation (plain program), with a child that
