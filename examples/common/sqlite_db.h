@@ -21,10 +21,13 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <initializer_list>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <type_traits>
 #include <utility>
 #include <variant>
@@ -57,9 +60,12 @@ public:
     }
     // Other processes may hold the write lock for a while under load.
     sqlite3_busy_timeout(handle_, 30000);
-    execute("PRAGMA journal_mode=WAL");
+    // Switching a new database to WAL and creating its tables take locks
+    // that SQLite may refuse at once, without its busy handler, while
+    // other processes open the same file: retry those for a while.
+    executeWhileBusy("PRAGMA journal_mode=WAL");
     execute("PRAGMA synchronous=NORMAL");
-    execute(schemaSql);
+    executeWhileBusy(schemaSql);
   }
 
   ~Database() { sqlite3_close(handle_); }
@@ -74,6 +80,25 @@ public:
       std::string message = error ? error : sqlite3_errmsg(handle_);
       sqlite3_free(error);
       throw DatabaseError(message + " in: " + sql);
+    }
+  }
+
+  /// execute(), retried for up to 30 s while the database is busy.
+  void executeWhileBusy(const std::string &sql) {
+    auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    for (int attempt = 0;; ++attempt) {
+      char *error = nullptr;
+      int rc = sqlite3_exec(handle_, sql.c_str(), nullptr, nullptr, &error);
+      if (rc == SQLITE_OK)
+        return;
+      std::string message = error ? error : sqlite3_errmsg(handle_);
+      sqlite3_free(error);
+      if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) ||
+          std::chrono::steady_clock::now() >= deadline)
+        throw DatabaseError(message + " in: " + sql);
+      std::this_thread::sleep_for(
+          std::chrono::milliseconds(std::min(1 << std::min(attempt, 6), 50)));
     }
   }
 
