@@ -144,10 +144,18 @@ std::atomic<std::uint64_t> g_ratio_bound{~std::uint64_t(0)};
 std::atomic<std::uint64_t> g_cpu_threshold{50000};
 std::atomic<std::uint64_t> g_cpu_threshold_ticks{50000}; // in fast_clock ticks
 /// Calls at least this long (and a task's first call on a thread) also get
-/// the run delay and the cgroup's throttled time: four file reads, ~10 us,
-/// 1 % of such a call at most; the quota works in milliseconds anyway.
+/// the run delay: two file reads, ~4 us, 0.4 % of such a call at most; the
+/// quota works in milliseconds anyway.
 constexpr std::uint64_t kDelayThresholdNs = 1000000;
 std::atomic<std::uint64_t> g_delay_threshold_ticks{kDelayThresholdNs};
+/// FUSIONIZE_TRACE_THROTTLED: the cgroup's throttled time with the run
+/// delay (two more reads; a diagnostic, the planner does not use it).
+std::atomic<bool> g_throttled{false};
+
+std::uint64_t throttled_now() noexcept {
+  return g_throttled.load(std::memory_order_relaxed) ? cgroup_throttled_ns()
+                                                      : no_run_delay;
+}
 std::atomic<std::size_t> g_max_buffered{65536};
 std::atomic<std::size_t> g_batch{4096};
 
@@ -380,7 +388,7 @@ span_builder::span_builder(std::string name, span_kind kind,
   rec_.start_ns = wall_ns();
   if (measure_cpu) {
     delay_start_ = thread_run_delay_ns();
-    throttled_start_ = cgroup_throttled_ns();
+    throttled_start_ = throttled_now();
     cpu_start_ = cpu_ns();
   }
 }
@@ -497,6 +505,7 @@ void configure_tracing(trace_config config) {
                         fast_clock::ns_per_tick()),
           std::memory_order_relaxed);
     }
+    g_throttled.store(config.cgroup_throttled, std::memory_order_relaxed);
     g_max_buffered.store(config.max_buffered, std::memory_order_relaxed);
     g_batch.store(config.batch, std::memory_order_relaxed);
     t.cfg = std::move(config);
@@ -589,7 +598,7 @@ void *begin_local_span(const task_info &task, bool sync) noexcept {
   bool delay = hint.task != &task || hint.measure_delay;
   f->start = fast_clock::now();
   f->delay_start = delay ? thread_run_delay_ns() : no_run_delay;
-  f->throttled_start = delay ? cgroup_throttled_ns() : no_run_delay;
+  f->throttled_start = delay ? throttled_now() : no_run_delay;
   f->cpu_start = f->measure_cpu ? cpu_ns() : 0;
 
   t.trace.trace = trace;

@@ -92,6 +92,9 @@ struct trace_config {
   /// Fused calls of tasks whose previous call took less than this get
   /// fusion.cpu_ns = their wall duration instead of a CPU clock reading.
   std::uint64_t cpu_threshold_ns = 50000;
+  /// FUSIONIZE_TRACE_THROTTLED=1: fusion.throttled_ns where the run delay
+  /// is measured (two more file reads per such span).
+  bool cgroup_throttled = false;
   std::size_t max_buffered = 65536;     // spans held between flushes
   std::size_t batch = 4096;             // buffered spans that wake the exporter
   std::vector<span_attribute> resource; // service.name, faas.*, fusion.group

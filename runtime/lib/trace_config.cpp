@@ -3,7 +3,7 @@
 // FUSIONIZE_TRACE_FILE, FUSIONIZE_TRACE, OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT,
 // OTEL_TRACES_SAMPLER(_ARG), OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES,
 // OTEL_SDK_DISABLED, FUSIONIZE_TRACE_CPU_THRESHOLD_US,
-// FUSIONIZE_TRACE_MAX_SPANS (docs/runtime.md), and the resource that
+// FUSIONIZE_TRACE_THROTTLED, FUSIONIZE_TRACE_MAX_SPANS (docs/runtime.md), and the resource that
 // describes this process.
 //
 //===----------------------------------------------------------------------===//
@@ -84,6 +84,11 @@ trace_config trace_config::from_env() {
       std::uint64_t(std::max<std::int64_t>(
           0, env_int("FUSIONIZE_TRACE_CPU_THRESHOLD_US", 50))) *
       1000u;
+  std::string throttled = env_or("FUSIONIZE_TRACE_THROTTLED", "0");
+  c.cgroup_throttled = throttled == "1" || throttled == "true";
+  if (!c.cgroup_throttled && throttled != "0" && throttled != "false")
+    log_line("FUSIONIZE_TRACE_THROTTLED='" + throttled +
+             "' is not 1 or 0; not recording fusion.throttled_ns");
   c.max_buffered = std::size_t(
       std::max<std::int64_t>(1, env_int("FUSIONIZE_TRACE_MAX_SPANS", 65536)));
   c.batch =

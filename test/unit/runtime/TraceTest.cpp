@@ -35,12 +35,14 @@ protected:
   void TearDown() override { configure_tracing(trace_config{}); }
 
   void configure(sampler_kind sampler, double ratio = 1.0,
-                 std::uint64_t cpu_threshold_ns = 50000) {
+                 std::uint64_t cpu_threshold_ns = 50000,
+                 bool cgroup_throttled = false) {
     trace_config c;
     c.file = file.path();
     c.sampler = sampler;
     c.ratio = ratio;
     c.cpu_threshold_ns = cpu_threshold_ns;
+    c.cgroup_throttled = cgroup_throttled;
     c.resource = {{"service.name", std::string("tests")},
                   {"fusion.group", std::string("g1")}};
     configure_tracing(c);
@@ -275,6 +277,53 @@ TEST(RunDelay, ThrottledTimeIsTheCgroupsCpuStat) {
   }
   // This test process is not throttled: the figure stays put.
   EXPECT_EQ(cgroup_throttled_ns(), std::uint64_t(double(value) * scale));
+}
+
+// The cgroup's throttled time is a diagnostic, recorded only when asked for
+// (FUSIONIZE_TRACE_THROTTLED=1), on the spans that get the run delay.
+TEST_F(Tracing, ThrottledTimeOnlyWhenAsked) {
+  auto run = [&] {
+    invocation_request req;
+    req.payload = "[20]";
+    req.request_id = "req-t";
+    // On a new thread: a task's first call there measures the run delay.
+    invocation_outcome out;
+    std::thread([&] {
+      out = run_invocation(*find_task("fused_chain"), req);
+    }).join();
+    EXPECT_TRUE(out.ok) << out.body;
+    auto all = spans();
+    const json *server = find(all, "fused_chain");
+    const json *add = find(all, "local add");
+    EXPECT_TRUE(server && add) << file.read();
+    return server && add ? std::make_pair((*server)["attrs"], (*add)["attrs"])
+                         : std::make_pair(json(), json());
+  };
+  auto [server, add] = run();
+  EXPECT_TRUE(add.contains("fusion.cpu_ns"));
+  EXPECT_FALSE(server.contains("fusion.throttled_ns"));
+  EXPECT_FALSE(add.contains("fusion.throttled_ns"));
+
+  configure(sampler_kind::always_on, 1.0, 50000, /*cgroup_throttled=*/true);
+  std::tie(server, add) = run();
+  if (cgroup_throttled_ns() == no_run_delay)
+    GTEST_SKIP() << "no readable cpu.stat for this process's CPU cgroup";
+  EXPECT_GE(server["fusion.throttled_ns"].get<std::int64_t>(), 0);
+  EXPECT_GE(add["fusion.throttled_ns"].get<std::int64_t>(), 0);
+}
+
+TEST(TraceConfig, ThrottledFromTheEnvironment) {
+  ::unsetenv("FUSIONIZE_TRACE_THROTTLED");
+  EXPECT_FALSE(trace_config::from_env().cgroup_throttled);
+  for (const char *on : {"1", "true"}) {
+    ::setenv("FUSIONIZE_TRACE_THROTTLED", on, 1);
+    EXPECT_TRUE(trace_config::from_env().cgroup_throttled) << on;
+  }
+  for (const char *off : {"0", "false", "yes"}) {
+    ::setenv("FUSIONIZE_TRACE_THROTTLED", off, 1);
+    EXPECT_FALSE(trace_config::from_env().cgroup_throttled) << off;
+  }
+  ::unsetenv("FUSIONIZE_TRACE_THROTTLED");
 }
 
 TEST_F(Tracing, NestedFusedCallsAndFailures) {
