@@ -147,6 +147,7 @@ struct RunOutcome {
   platform::LoadResult Load;
   std::string CpuLimit;
   size_t Undelivered = 0;
+  bool Abandoned = false; // in-flight invocations stopped after the drain
 };
 
 RunOutcome runOnPlatform(const OptimizeOptions &O, const std::string &Manifest,
@@ -200,7 +201,17 @@ RunOutcome runOnPlatform(const OptimizeOptions &O, const std::string &Manifest,
   // The runtime exports its spans right after it answers: give the last
   // exports a moment to arrive before the platform closes its receiver.
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  P.stop(true);
+  // What still runs now (an invocation whose caller gave up, a stuck
+  // instance) gets what is left of the drain time, at least 30 s, and is
+  // then stopped: the loop goes on with the traces it has.
+  double Grace = std::max(30.0, O.DrainTimeoutS - since(Start));
+  if (!P.stopWithin(Grace)) {
+    R.Abandoned = true;
+    if (Progress)
+      *Progress << Prefix << "invocations still running " << int(Grace)
+                << " s after the workload: stopped (see " << Dir
+                << "/platform.log)\n";
+  }
   R.Summary = P.summary();
   return R;
 }
@@ -426,6 +437,8 @@ OptimizeResult runOptimize(const OptimizeOptions &O) {
       It["measured"] = measuredFigures(Run.Summary, Run.Load);
       if (Run.Undelivered)
         It["undelivered_events"] = Run.Undelivered;
+      if (Run.Abandoned)
+        It["abandoned_invocations"] = true;
       It["trace"] = "iter-" + std::to_string(I) + "/trace.jsonl";
       It["summary"] = "iter-" + std::to_string(I) + "/summary.json";
       if (Run.Summary.RootRequests == 0 ||

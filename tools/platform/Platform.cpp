@@ -176,6 +176,22 @@ void Platform::stop(bool Drain) {
     writeJsonFile(I->Opts.SummaryFile, summary().toJson());
 }
 
+bool Platform::stopWithin(double GraceS) {
+  if (!I->Loop.joinable())
+    return true;
+  requestStop(true);
+  bool Drained;
+  {
+    std::unique_lock<std::mutex> G(I->StopLock);
+    auto Until = std::chrono::steady_clock::now() +
+                 std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                     std::chrono::duration<double>(std::max(0.0, GraceS)));
+    Drained = I->StopCv.wait_until(G, Until, [&] { return I->Finished; });
+  }
+  stop(Drained);
+  return Drained;
+}
+
 RunSummary Platform::summary() const {
   std::lock_guard<std::mutex> G(I->StatsLock);
   std::int64_t End = I->StopMono ? I->StopMono : monoNs();
@@ -391,8 +407,8 @@ void Platform::Impl::onStopRequest() {
   int Req = StopRequest.load();
   if (Req >= 2 && !Forced) {
     Forced = Draining = true;
-    say("stopping now: in-flight invocations are abandoned, their events "
-        "stay queued");
+    say("stopping now: " + std::to_string(Invocations.size()) +
+        " in-flight invocation(s) abandoned, their events stay queued");
     std::vector<Invocation *> All;
     for (auto &[Seq, Inv] : Invocations)
       All.push_back(Inv.get());

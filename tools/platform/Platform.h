@@ -98,6 +98,10 @@ public:
   /// requestStop(Drain) and wait until the loop has ended; writes the
   /// summary file.
   void stop(bool Drain = true);
+  /// stop(true) for at most `GraceS` seconds, then stop(false): what is
+  /// still in flight is abandoned (and said so in the diagnostics). Returns
+  /// whether the drain finished in time.
+  bool stopWithin(double GraceS);
   bool stopped() const;
   /// Blocks until stopped (by requestStop from another thread).
   void wait();

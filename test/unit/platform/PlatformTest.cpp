@@ -206,3 +206,37 @@ TEST_F(PlatformTest, LoadInProcess) {
   EXPECT_GE(S.ColdStarts, 1u);
   EXPECT_EQ(S.RootRequests, 20u);
 }
+
+// stopWithin(): a drain that does not finish in time becomes a forced stop
+// (the caller still waiting gets the platform's 503); one that finishes in
+// time is an ordinary drain.
+TEST_F(PlatformTest, StopWithinAbandonsWhatOutlastsTheGrace) {
+  {
+    Platform P(options());
+    P.start();
+    int Status = 0;
+    std::string Body;
+    std::thread Caller(
+        [&] { Body = invoke(P, "sleep", R"({"ms": 20000})", "RequestResponse",
+                            &Status); });
+    ASSERT_TRUE(eventually([&] { return inUse(P, "sleep") == 1; }));
+    auto T0 = std::chrono::steady_clock::now();
+    EXPECT_FALSE(P.stopWithin(0.5));
+    Caller.join();
+    // Well before the 20 s sleep ended (a sanity bound, not a timing check).
+    EXPECT_LT(std::chrono::steady_clock::now() - T0, std::chrono::seconds(15));
+    EXPECT_TRUE(P.stopped());
+    EXPECT_EQ(Status, 503);
+    EXPECT_NE(Body.find("stopped before the invocation finished"),
+              std::string::npos)
+        << Body;
+  }
+  Platform P(options());
+  P.start();
+  std::thread Caller([&] { invoke(P, "sleep", R"({"ms": 300})"); });
+  ASSERT_TRUE(eventually([&] { return inUse(P, "sleep") == 1; }));
+  EXPECT_TRUE(P.stopWithin(60));
+  Caller.join();
+  EXPECT_EQ(P.summary().Invocations, 1u);
+  EXPECT_EQ(P.summary().Errors, 0u);
+}
