@@ -14,6 +14,9 @@
 #   %validate <schema>  validates a JSON file against docs/schemas/<schema>
 #   %json_equal A B     two JSON documents are equal
 #   %report_equal A B   two fusion reports say the same about groups and calls
+#   %watchdog S LOG [DIR...] -- CMD
+#                       CMD with a time limit, output in LOG; on failure it
+#                       prints LOG's end, DIR's logs and (timeout) the processes
 #   %src_root, %build_root, %inputs
 import os
 import lit.formats
@@ -47,6 +50,9 @@ else:
     scripts = os.path.join(src, "test", "scripts")
     config.substitutions.append(("%json_equal", config.python + " " + os.path.join(scripts, "json_equal.py")))
     config.substitutions.append(("%report_equal", config.python + " " + os.path.join(scripts, "report_equal.py")))
+    # %watchdog SECONDS LOG [LOGDIR...] -- CMD: a long command with a time
+    # limit whose failure prints its output and logs (test/scripts/watchdog.sh).
+    config.substitutions.append(("%watchdog", "bash " + os.path.join(scripts, "watchdog.sh")))
     config.substitutions.append(("%check_groups", config.python + " " + os.path.join(scripts, "check_groups.py")))
     config.substitutions.append(("%plan_for", config.python + " " + os.path.join(scripts, "plan_for.py")))
     # `fusionize run` in the background for a test: start DIR [-- OPTIONS],
