@@ -318,10 +318,20 @@ void Platform::Impl::onInstanceTimer(Instance &I) {
     // An invocation's timeout: the one running now, if any, may have a
     // later deadline than the one the timer was armed for.
     I.DeadlineTimerAtMono = 0;
-    if (I.State != InstanceState::Busy || !I.Current)
+    bool Answered = I.State == InstanceState::Finishing && !I.Current;
+    if (!Answered && (I.State != InstanceState::Busy || !I.Current))
       return;
     if (monoNs() < I.DeadlineMono)
       return armDeadline(I);
+    if (Answered) {
+      // It answered but has not asked for the next invocation by the end of
+      // the last one's timeout: it would hold its slot (and the invocations
+      // waiting for one) forever. Lambda ends such a sandbox too.
+      logLine(*I.Fn, "instance " + I.Name +
+                         " did not ask for its next invocation within the "
+                         "timeout after answering: stopped");
+      return stopInstance(I, SIGKILL, "no next invocation after answering");
+    }
     return onTimeout(I.Current);
   }
   switch (I.State) {

@@ -5,6 +5,7 @@
 // handler, chosen by _HANDLER, does one thing a test needs:
 //
 //   echo noop pid sleep{ms} block{until,max_ms} fail crash print{lines}
+//   linger{ms} (answers at once, then waits before asking for the next)
 //   memhog{mb} big{bytes}
 //   call{function,payload,type,delay_ms,until} record{file,value}
 //   flaky{file,fail_times}
@@ -28,6 +29,7 @@
 #include <string>
 #include <sys/file.h>
 #include <thread>
+#include <utility>
 #include <unistd.h>
 #include <vector>
 
@@ -115,6 +117,8 @@ void exportSpan(const std::string &Name, int Kind, const std::string &Trace,
 
 // The current invocation's context, for `call`.
 std::string CurTrace, CurSpan;
+// `linger`: how long to wait after answering before the next /next.
+int LingerMs = 0;
 
 std::string handle(const std::string &Handler, const std::string &Body) {
   json In = Body.empty() ? json() : json::parse(Body, nullptr, false);
@@ -125,6 +129,10 @@ std::string handle(const std::string &Handler, const std::string &Body) {
   if (Handler == "pid") {
     const char *Inst = std::getenv("FUSIONIZE_INSTANCE");
     return json{{"pid", getpid()}, {"instance", Inst ? Inst : ""}}.dump();
+  }
+  if (Handler == "linger") {
+    LingerMs = In.is_object() ? In.value("ms", 0) : 0;
+    return json{{"linger_ms", LingerMs}}.dump();
   }
   if (Handler == "sleep" || Handler == "slow") {
     int Ms = In.is_object() ? In.value("ms", 100) : 100;
@@ -287,5 +295,8 @@ int main() {
              "application/json");
     else
       C.Post(Base + "invocation/" + Id + "/response", Out, "application/json");
+    if (LingerMs > 0)
+      std::this_thread::sleep_for(
+          std::chrono::milliseconds(std::exchange(LingerMs, 0)));
   }
 }

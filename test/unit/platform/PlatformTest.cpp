@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <sstream>
 #include <thread>
 #include <unistd.h>
 
@@ -31,6 +32,10 @@ protected:
     for (const char *F : {"echo", "pid", "sleep", "record", "flaky"})
       Functions.push_back(
           Json{{"name", F}, {"group", "testfn"}, {"handler", F}});
+    Functions.push_back(Json{{"name", "linger"},
+                             {"group", "testfn"},
+                             {"handler", "linger"},
+                             {"timeout_s", 1}});
     Json M{{"format", "fusionize-manifest/1"},
            {"application", "unit"},
            {"groups", Json::array({Json{{"name", "testfn"},
@@ -239,4 +244,37 @@ TEST_F(PlatformTest, StopWithinAbandonsWhatOutlastsTheGrace) {
   Caller.join();
   EXPECT_EQ(P.summary().Invocations, 1u);
   EXPECT_EQ(P.summary().Errors, 0u);
+}
+
+// An instance that answers but does not ask for its next invocation holds
+// its slot; at the end of the invocation's timeout it is stopped, and the
+// invocation waiting for an instance gets a new one (not the 60 s later
+// the lingering one would have been back).
+TEST_F(PlatformTest, AnInstanceThatDoesNotComeBackIsStopped) {
+  Platform P(options());
+  P.start();
+  int Status = 0;
+  EXPECT_EQ(invoke(P, "linger", R"({"ms": 60000})", "RequestResponse",
+                   &Status),
+            R"({"linger_ms":60000})");
+  EXPECT_EQ(Status, 200);
+  Status = 0;
+  auto T0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(invoke(P, "linger", R"({"ms": 0})", "RequestResponse", &Status),
+            R"({"linger_ms":0})");
+  EXPECT_EQ(Status, 200);
+  // A sanity bound far below the 60 s linger, not a timing check.
+  EXPECT_LT(std::chrono::steady_clock::now() - T0, std::chrono::seconds(30));
+  P.stop();
+  RunSummary S = P.summary();
+  EXPECT_EQ(S.Invocations, 2u);
+  EXPECT_EQ(S.ColdStarts, 2u);
+  EXPECT_EQ(S.Errors, 0u);
+  std::ifstream In(Dir + "/state/logs/linger.log");
+  std::string Text((std::istreambuf_iterator<char>(In)),
+                   std::istreambuf_iterator<char>());
+  EXPECT_NE(Text.find("did not ask for its next invocation within the "
+                      "timeout after answering: stopped"),
+            std::string::npos)
+      << Text;
 }
