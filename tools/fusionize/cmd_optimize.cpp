@@ -12,6 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Command.h"
+#include "PlanningArgs.h"
 
 #include "core/CommandLine.h"
 #include "core/Plan.h"
@@ -85,24 +86,11 @@ int runOptimizeCommand(int Argc, char **Argv) {
                             "memory size of the groups of one-per-task and "
                             "static",
                             "128");
-  auto &PlannerA = P.option("planner", "NAME",
-                            "fusionize (the published heuristic: one change "
-                            "per iteration), exhaustive, search or auto",
-                            "auto");
-  auto &Obj = P.option("objective", "GOAL",
-                       "latency, cost or weighted:W (W = latency's share, "
-                       "relative to the first iteration)",
-                       "weighted:0.5");
-  auto &MaxLat = P.option("max-latency-ms", "N",
-                          "bound on every entry's latency (with --objective "
-                          "cost: minimum cost under the bound)");
-  auto &Pct = P.option("percentile", "P", "latency percentile: p50 or p99",
-                       "p50");
-  auto &LatKind = P.option("latency", "KIND", "response or completion",
-                           "response");
-  auto &Sizes = P.option("memory-sizes", "LIST",
-                         "memory sizes to choose from, MB",
-                         "128,256,512,1024,1769,3008,10240");
+  PlanningArgs Planning(P, "weighted:0.5",
+                        "latency, cost or weighted:W (W = latency's share, "
+                        "relative to the first iteration)",
+                        "fusionize (the published heuristic: one change "
+                        "per iteration), exhaustive, search or auto");
   auto &Emu = P.option("emulate", "PROFILE",
                        "emulation profile for the platform and the planner: "
                        "aws-lambda-x86, none or a fusionize-emulation/1 file",
@@ -122,9 +110,6 @@ int runOptimizeCommand(int Argc, char **Argv) {
   auto &Jobs = P.option("jobs", "N", "compiles and links at once", "2", 'j');
   auto &Plugin = P.option("plugin", "FILE",
                           "fusionize.so (default: the one the build used)");
-  auto &Samples = P.option("samples", "N",
-                           "Monte Carlo requests per entry task", "2000");
-  auto &Seed = P.option("seed", "N", "Monte Carlo seed", "42");
   auto &NoHtml = P.flag("no-html", "do not write report.html");
   auto &Quiet = P.flag("quiet", "no progress lines", 'q');
   P.epilog(
@@ -171,35 +156,9 @@ int runOptimizeCommand(int Argc, char **Argv) {
     O.IdleTimeoutS = unsigned(N);
   }
   PlanOptions &PO = O.Planning;
-  PO.Planner = PlannerA.value();
-  if (PO.Planner != "fusionize" && PO.Planner != "exhaustive" &&
-      PO.Planner != "search" && PO.Planner != "auto")
-    return P.error("--planner: expected fusionize, exhaustive, search or "
-                   "auto, got \"" + PO.Planner + "\"");
-  std::string Err;
-  if (!parseMemorySizes(Sizes.value(), PO.Settings.MemorySizes, Err))
-    return P.error(Err);
-  if (!P.getUnsigned(Samples, N))
-    return 2;
-  PO.Cost.Samples = unsigned(std::max(1ULL, N));
-  if (!P.getUnsigned(Seed, N))
-    return 2;
-  PO.Cost.Seed = N;
   try {
-    PO.Obj = Objective::parse(Obj.value());
-    PO.Obj.Quantile = Objective::parseQuantile(Pct.value());
-    if (LatKind.value() == "completion")
-      PO.Obj.Latency = LatencyKind::Completion;
-    else if (LatKind.value() != "response")
-      return P.error("--latency: expected response or completion");
-    if (MaxLat) {
-      double V = 0;
-      if (!P.getDouble(MaxLat, V))
-        return 2;
-      if (V <= 0)
-        return P.error("--max-latency-ms: must be positive");
-      PO.Obj.MaxLatencyMs = V;
-    }
+    if (int Rc = Planning.read(PO); Rc >= 0)
+      return Rc;
     PO.Cost.Emulation = EmulationProfile::load(Emu.value());
     PO.Cost.TraceEmulation = PO.Cost.Emulation;
   } catch (const FormatError &E) {

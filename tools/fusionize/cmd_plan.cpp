@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Command.h"
+#include "PlanningArgs.h"
 
 #include "core/CommandLine.h"
 #include "core/Plan.h"
@@ -55,27 +56,10 @@ static int runPlan(int Argc, char **Argv) {
   auto &Current = P.option("current", "PLAN",
                            "the plan the traces ran under (default: the "
                            "grouping the traces show)");
-  auto &Obj = P.option("objective", "GOAL",
-                       "latency, cost or weighted:W (W = latency share)",
-                       "cost");
-  auto &MaxLat = P.option("max-latency-ms", "N",
-                          "bound on every entry's latency (with --objective "
-                          "cost: minimum cost under the bound)");
-  auto &Pct = P.option("percentile", "P",
-                       "latency percentile for the objective and the bound: "
-                       "p50 or p99",
-                       "p50");
-  auto &LatKind = P.option("latency", "KIND",
-                           "response (the caller's wait) or completion "
-                           "(until the last task finishes)",
-                           "response");
-  auto &Planner = P.option("planner", "NAME",
-                           "fusionize (published heuristic, one change), "
-                           "exhaustive, search or auto",
-                           "auto");
-  auto &Sizes = P.option("memory-sizes", "LIST",
-                         "memory sizes to choose from, MB",
-                         "128,256,512,1024,1769,3008,10240");
+  PlanningArgs Planning(P, "cost",
+                        "latency, cost or weighted:W (W = latency share)",
+                        "fusionize (published heuristic, one change), "
+                        "exhaustive, search or auto");
   auto &Emu = P.option("emulation", "PROFILE",
                        "platform to plan for: aws-lambda-x86, none or a "
                        "fusionize-emulation/1 file",
@@ -85,9 +69,6 @@ static int runPlan(int Argc, char **Argv) {
                             "--emulation)");
   auto &Scope = P.option("scope", "SCOPE",
                          "program or translation-unit", "program");
-  auto &Samples = P.option("samples", "N",
-                           "Monte Carlo requests per entry task", "2000");
-  auto &Seed = P.option("seed", "N", "Monte Carlo seed", "42");
   auto &Output = P.option("output", "FILE", "write the plan here", "", 'o');
   auto &Evaluate = P.option("evaluate", "PLAN",
                             "only predict this plan's latency and cost");
@@ -113,41 +94,14 @@ static int runPlan(int Argc, char **Argv) {
                    "--dump-profile FILE)");
   try {
     PlanOptions O;
-    O.Obj = Objective::parse(Obj.value());
-    O.Obj.Quantile = Objective::parseQuantile(Pct.value());
-    if (LatKind.value() == "completion")
-      O.Obj.Latency = LatencyKind::Completion;
-    else if (LatKind.value() != "response")
-      return P.error("--latency: expected response or completion");
-    if (MaxLat) {
-      double V = 0;
-      if (!P.getDouble(MaxLat, V))
-        return 2;
-      if (V <= 0)
-        return P.error("--max-latency-ms: must be positive");
-      O.Obj.MaxLatencyMs = V;
-    }
-    std::string Err;
-    if (!parseMemorySizes(Sizes.value(), O.Settings.MemorySizes, Err))
-      return P.error(Err);
-    O.Planner = Planner.value();
-    if (O.Planner != "fusionize" && O.Planner != "exhaustive" &&
-        O.Planner != "search" && O.Planner != "auto")
-      return P.error("--planner: expected fusionize, exhaustive, search or "
-                     "auto, got \"" + O.Planner + "\"");
+    if (int Rc = Planning.read(O); Rc >= 0)
+      return Rc;
     if (Scope.value() != "program" && Scope.value() != "translation-unit")
       return P.error("--scope: expected program or translation-unit");
     O.Scope = Scope.value();
     O.Cost.Emulation = EmulationProfile::load(Emu.value());
     O.Cost.TraceEmulation =
         TraceEmu ? EmulationProfile::load(TraceEmu.value()) : O.Cost.Emulation;
-    unsigned long long N = 0;
-    if (!P.getUnsigned(Samples, N))
-      return 2;
-    O.Cost.Samples = unsigned(std::max(1ULL, N));
-    if (!P.getUnsigned(Seed, N))
-      return 2;
-    O.Cost.Seed = N;
 
     Graph G = Graph::load(GraphA.value());
     ProfileOptions PO;
