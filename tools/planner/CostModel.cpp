@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 #include <functional>
 #include <map>
 #include <numeric>
@@ -30,25 +31,11 @@ double Model::cpuWallMs(double CpuMs, unsigned MemoryMB) const {
   return fusionize::cpuWallMeanMs(CpuMs, cpuShare(MemoryMB), CpuPeriodMs);
 }
 
-double Model::cpuWallMs(double CpuMs, unsigned MemoryMB, double Phase) const {
-  if (!Emulation.Enabled)
-    return CpuMs;
-  return fusionize::cpuWallAtMs(CpuMs, cpuShare(MemoryMB), CpuPeriodMs, Phase);
-}
-
 double Model::cpuBoundMs(double CpuMs, unsigned MemoryMB) const {
   double S = cpuShare(MemoryMB);
   if (!Emulation.Enabled || S <= 0)
     return CpuMs;
   return S >= 1 ? CpuMs / S : fusionize::cpuWallMeanMs(CpuMs, S, CpuPeriodMs);
-}
-
-double Model::cpuBoundMs(double CpuMs, unsigned MemoryMB, double Phase) const {
-  double S = cpuShare(MemoryMB);
-  if (!Emulation.Enabled || S <= 0)
-    return CpuMs;
-  return S >= 1 ? CpuMs / S
-                : fusionize::cpuWallAtMs(CpuMs, S, CpuPeriodMs, Phase);
 }
 
 double Model::cpuStretch(unsigned MemoryMB) const {
@@ -526,7 +513,17 @@ static int blockOfSlot(const Layout &L, int T, int S) {
 const FastEval::Act &FastEval::act(const Layout &L, int T, int B) {
   const Model::Task &Task = M.Tasks[size_t(T)];
   unsigned Mem = L.Memory[size_t(B)];
-  double Self = M.cpuWallMs(Task.CpuMs, Mem) + Task.WaitMs;
+  // Monte Carlo runs half the CPU before the waiting and half after; a
+  // quota period that ends before the second half refills the quota (the
+  // more likely the longer the first half and the wait): between one
+  // throttled run and two.
+  double CpuWall = M.cpuWallMs(Task.CpuMs, Mem);
+  if (Task.WaitMs > 0 && CpuWall > Task.CpuMs) {
+    double Half = M.cpuWallMs(Task.CpuMs / 2, Mem);
+    double Refill = std::min(1.0, (Task.WaitMs + Half) / M.CpuPeriodMs);
+    CpuWall = (1 - Refill) * CpuWall + Refill * 2 * Half;
+  }
+  double Self = CpuWall + Task.WaitMs;
   Act A;
   A.Cpu = Task.CpuMs;
   unsigned SyncEdges = 0;
@@ -716,22 +713,27 @@ public:
     double Warm = F.PWarmup[size_t(V)];
     double Idle = std::max(0.0, F.PCold[size_t(V)] - Warm);
     bool Cold = RequestU < Warm || R.uniform() < Idle;
-    // The instance's CPU quota: the invocation starts anywhere in a quota
-    // period, and its activations use the quota one after another (a
-    // remote callee runs on an instance of its own).
-    double SavedPhase = Phase, SavedCursor = CpuCursor;
-    bool SavedCold = InCold;
-    Phase = R.uniform();
-    CpuCursor = 0;
-    InCold = Cold;
-    Out A = run(V, B, Depth + 1);
     unsigned Mem = L.Memory[size_t(B)];
-    Inv I;
-    I.Ms = std::max(A.Tail, M.cpuBoundMs(A.Cpu, Mem, Phase));
-    Phase = SavedPhase;
-    CpuCursor = SavedCursor;
+    // The invocation's threads (its fused asynchronous calls run on threads
+    // of their own) share the instance's CPU quota in time; the invocation
+    // starts anywhere in a quota period. A remote callee runs on an
+    // instance of its own (simulated while this one is built).
+    bool SavedCold = InCold;
+    InCold = Cold;
+    // Programs are reused (an invocation's build invokes its remote
+    // callees, which build theirs: one program per nesting level).
+    if (Nesting == Programs.size())
+      Programs.emplace_back();
+    Program &P = Programs[Nesting++];
+    P.N = 0;
+    P.add();
+    build(P, 0, V, B, Depth + 1);
     InCold = SavedCold;
-    I.Done = std::max(A.Done, I.Ms);
+    Timing Tm = simulate(P, Mem, R.uniform());
+    --Nesting;
+    Inv I;
+    I.Ms = Tm.End;
+    I.Done = std::max(Tm.Done, I.Ms);
     I.ColdMs = Cold ? M.ColdStartMs : 0;
     const PriceModel &Pr = M.Emulation.Price;
     double Billed = Pr.billedMs(I.Ms + M.BillExtraMs +
@@ -748,9 +750,362 @@ public:
   }
 
 private:
-  /// The running invocation's start in its quota period (0..1) and the
-  /// CPU time its activations have used so far.
-  double Phase = 0, CpuCursor = 0;
+  /// One step of a thread of an invocation: CPU to run (ms at full speed),
+  /// a wait (sleep, I/O, a remote call: no CPU), or an asynchronous call:
+  /// a fused one starts another thread, a remote one holds the invocation
+  /// open for Ms more (its acknowledgement or answer). A wait for a remote
+  /// call, and a remote asynchronous call, also tell where the work they
+  /// started ends: the invocation's completion is at least their end +
+  /// DoneExtra.
+  struct Step {
+    enum Kind : std::uint8_t { Cpu, Wait, Spawn } K;
+    double Ms;
+    double DoneExtra;
+    int Thread;
+  };
+  using Thread = std::vector<Step>;
+  static constexpr double NoDone = -1e300;
+  /// The threads of one invocation: T[0, N), their storage kept.
+  struct Program {
+    std::vector<Thread> T;
+    size_t N = 0;
+    int add() {
+      if (N == T.size())
+        T.emplace_back();
+      T[N].clear();
+      return int(N++);
+    }
+    Thread &operator[](size_t I) { return T[I]; }
+    const Thread &operator[](size_t I) const { return T[I]; }
+    size_t size() const { return N; }
+  };
+  std::deque<Program> Programs; // stable: a nested invoke() may add one
+  size_t Nesting = 0;
+  /// simulate()'s scratch: where each thread is, and threads to settle.
+  struct ThreadState {
+    size_t Idx = 0;
+    double Rem = 0, WakeAt = 0;
+    bool Live = false, OnCpu = false;
+  };
+  std::vector<ThreadState> States;
+  std::vector<std::size_t> Stack, Running;
+
+  static void push(Thread &X, Step::Kind K, double Ms,
+                   double DoneExtra = NoDone) {
+    if (Ms > 0 || DoneExtra > NoDone)
+      X.push_back({K, std::max(0.0, Ms), DoneExtra, -1});
+  }
+
+  /// A step's duration when the instance is not shared: CPU at the
+  /// memory size's speed (1/share of full speed), waits as they are.
+  static double nominal(const Step &S, double Stretch) {
+    return S.K == Step::Cpu ? S.Ms * Stretch : S.K == Step::Wait ? S.Ms : 0;
+  }
+  double stretch(unsigned Mem) const {
+    double S = M.cpuShare(Mem);
+    return M.Emulation.Enabled && S > 0 ? 1 / S : 1;
+  }
+
+  /// Starts thread `NT` `Offset` ms (nominal) into the steps of thread
+  /// `Th` from `Begin` on, splitting the step that spans that moment.
+  static void spawnAt(Program &P, int Th, size_t Begin,
+                      double Offset, const Step &Sp, double Stretch) {
+    Thread &X = P[size_t(Th)];
+    double Acc = 0;
+    size_t I = Begin;
+    for (; I < X.size(); ++I) {
+      double N = nominal(X[I], Stretch);
+      if (Acc + N > Offset) {
+        double Part = Offset - Acc;
+        if (Part > 0 && N > 0) {
+          Step Rest = X[I];
+          double Fr = Part / N;
+          X[I].Ms *= Fr;
+          X[I].DoneExtra = NoDone; // the end of the step is Rest's
+          Rest.Ms *= 1 - Fr;
+          X.insert(X.begin() + long(I) + 1, Rest);
+          ++I;
+        }
+        break;
+      }
+      Acc += N;
+    }
+    X.insert(X.begin() + long(I), Sp);
+  }
+
+  /// Appends the activation of task `T` in block `B` to thread `Th`: its
+  /// CPU and waiting spread between its synchronous calls (half the CPU of
+  /// each stretch before the wait, half after: a thread that wakes up
+  /// needs the CPU again), local synchronous callees inline, a remote
+  /// call as a wait; each asynchronous call starts a thread of its own at
+  /// its measured start fraction of this activation.
+  /// Returns the nominal duration of what it appended to `Th`.
+  double build(Program &P, int Th, int T, int B, unsigned Depth) {
+    const Model::Task &Task = M.Tasks[size_t(T)];
+    double Cpu = Task.CpuMs, Wait = Task.WaitMs;
+    if (!Task.Joint.empty()) {
+      auto &J = Task.Joint[R.below(Task.Joint.size())];
+      Cpu = J.first;
+      Wait = J.second;
+    }
+    if (InCold)
+      Cpu += Task.ColdExtraCpuMs;
+    size_t Begin = P[size_t(Th)].size();
+    double Stretch = stretch(L.Memory[size_t(B)]);
+    if (Depth > 64 || ++Activations > 200000) {
+      push(P[size_t(Th)], Step::Cpu, Cpu);
+      push(P[size_t(Th)], Step::Wait, Wait);
+      return Cpu * Stretch + Wait;
+    }
+    // Draw the call counts first: self time is spread between the calls.
+    // The draws live on a stack shared by the recursion (no allocation per
+    // activation); this activation's are [Mark, End).
+    size_t Mark = Scratch.size();
+    unsigned SyncCalls = 0;
+    for (int EI : Task.Out) {
+      const Model::Edge &E = M.Edges[size_t(EI)];
+      if (E.Back)
+        continue;
+      unsigned K = count(E);
+      if (!K)
+        continue;
+      Scratch.emplace_back(EI, K);
+      if (E.Kind == EdgeKind::Sync)
+        SyncCalls += K;
+    }
+    size_t End = Scratch.size();
+    double CpuGap = Cpu / double(SyncCalls + 1),
+           WaitGap = Wait / double(SyncCalls + 1);
+    double Own = 0; // nominal
+    auto gap = [&] {
+      Thread &X = P[size_t(Th)];
+      push(X, Step::Cpu, CpuGap / 2);
+      push(X, Step::Wait, WaitGap);
+      push(X, Step::Cpu, CpuGap / 2);
+      Own += CpuGap * Stretch + WaitGap;
+    };
+    for (size_t CI = Mark; CI < End; ++CI) {
+      auto [EI, K] = Scratch[CI];
+      const Model::Edge &E = M.Edges[size_t(EI)];
+      if (E.Kind != EdgeKind::Sync)
+        continue;
+      for (unsigned I = 0; I < K; ++I) {
+        gap();
+        if (L.in(E.Callee, B)) {
+          Own += build(P, Th, E.Callee, B, Depth + 1);
+        } else {
+          double Ovh = syncOverhead(E);
+          Inv V = invoke(E.Callee, Depth);
+          push(P[size_t(Th)], Step::Wait, Ovh + V.ColdMs + V.Ms,
+               V.Done - V.Ms);
+          Own += Ovh + V.ColdMs + V.Ms;
+        }
+      }
+    }
+    gap();
+    for (size_t CI = Mark; CI < End; ++CI) {
+      auto [EI, K] = Scratch[CI];
+      const Model::Edge &E = M.Edges[size_t(EI)];
+      if (E.Kind != EdgeKind::Async)
+        continue;
+      double Start = E.StartFraction * Own;
+      for (unsigned I = 0; I < K; ++I) {
+        // A remote call needs no CPU here: no thread, only the times it
+        // ends (its acknowledgement or answer) and completes.
+        Step Sp{Step::Spawn, 0, NoDone, -1};
+        if (L.in(E.Callee, B)) {
+          Sp.Thread = P.add();
+          build(P, Sp.Thread, E.Callee, B, Depth + 1);
+        } else if (E.Event) {
+          Sp.Ms = draw(M.AckMs, M.AckResidual);
+          Inv V = invoke(E.Callee, Depth);
+          Sp.DoneExtra = draw(M.EventDelayMs, M.EventResidual) + V.ColdMs +
+                         V.Done - Sp.Ms;
+        } else {
+          double Ovh = syncOverhead(E);
+          Inv V = invoke(E.Callee, Depth);
+          Sp.Ms = Ovh + V.ColdMs + V.Ms;
+          Sp.DoneExtra = V.Done - V.Ms;
+        }
+        spawnAt(P, Th, Begin, Start, Sp, Stretch);
+      }
+    }
+    Scratch.resize(Mark);
+    return Own;
+  }
+
+  struct Timing {
+    double End = 0;  // every thread of the invocation finished
+    double Done = 0; // and the work it started elsewhere
+  };
+
+  /// Runs the threads of one invocation against the instance's CPU, a
+  /// fluid model (runnable threads share the CPUs evenly, none faster than
+  /// full speed). Below one vCPU: at most InstanceCpus at once, and a
+  /// quota of share x period per period for all of them, after which every
+  /// thread waits for the next period; the invocation starts `Phase`
+  /// (0..1) into a period with its quota unused. From one vCPU on: `share`
+  /// CPUs (one without emulation).
+  Timing simulate(const Program &P, unsigned Mem, double Phase) {
+    double S = M.Emulation.Enabled ? M.cpuShare(Mem) : 1;
+    bool Quota = S > 0 && S < 1;
+    double Per = M.CpuPeriodMs, Q = S * Per;
+    double Cpus = Quota ? std::max(1.0, M.InstanceCpus) : std::max(S, 1e-9);
+    double Left = Q, Boundary = Per * (1 - std::clamp(Phase, 0.0, 1.0));
+    Timing Out;
+    double Now = 0;
+    constexpr double Eps = 1e-9;
+    if (P.size() == 1) {
+      // One thread: step by step, a CPU step period by period.
+      double Speed = std::min(1.0, Cpus);
+      for (const Step &St : P[0]) {
+        if (St.K == Step::Wait) {
+          Now += St.Ms;
+          Out.Done = std::max(Out.Done, Now + St.DoneExtra);
+          if (Quota && Now >= Boundary - Eps) {
+            Boundary += Per * (1 + std::floor((Now - Boundary + Eps) / Per));
+            Left = Q;
+          }
+          continue;
+        }
+        if (St.K == Step::Spawn) { // a remote asynchronous call
+          Out.End = std::max(Out.End, Now + St.Ms);
+          Out.Done = std::max(Out.Done, Now + St.Ms + St.DoneExtra);
+          continue;
+        }
+        if (!Quota) {
+          Now += St.Ms / Speed;
+          continue;
+        }
+        for (double C = St.Ms; C > Eps;) {
+          if (Left <= Eps) { // throttled until the period ends
+            Now = Boundary;
+            Boundary += Per;
+            Left = Q;
+          }
+          double Run = std::min({C, Left, Boundary - Now});
+          Now += Run;
+          C -= Run;
+          Left -= Run;
+          if (Now >= Boundary - Eps) {
+            Boundary += Per;
+            Left = Q;
+          }
+        }
+      }
+      Out.End = std::max(Out.End, Now);
+      Out.Done = std::max(Out.Done, Out.End);
+      return Out;
+    }
+    std::vector<ThreadState> &Ts = States;
+    Ts.assign(P.size(), ThreadState());
+    std::vector<size_t> &Todo = Stack, &Active = Running;
+    Active.clear();
+    // Moves the threads on Todo past their finished and zero-length steps
+    // at Now (a Spawn puts the new thread on Todo); a thread that starts
+    // joins Active.
+    auto Settle = [&] {
+      while (!Todo.empty()) {
+        size_t I = Todo.back();
+        Todo.pop_back();
+        ThreadState &X = Ts[I];
+        if (!X.Live && X.Idx == 0)
+          Active.push_back(I);
+        X.Live = true;
+        while (true) {
+          if (X.Idx == P[I].size()) {
+            X.Live = false;
+            Out.End = std::max(Out.End, Now);
+            break;
+          }
+          const Step &St = P[I][X.Idx];
+          if (St.K == Step::Spawn) {
+            ++X.Idx;
+            if (St.Thread >= 0) {
+              Todo.push_back(size_t(St.Thread));
+            } else { // a remote asynchronous call
+              Out.End = std::max(Out.End, Now + St.Ms);
+              Out.Done = std::max(Out.Done, Now + St.Ms + St.DoneExtra);
+            }
+            continue;
+          }
+          if (St.Ms > 0) {
+            X.OnCpu = St.K == Step::Cpu;
+            X.Rem = St.Ms;
+            X.WakeAt = Now + St.Ms;
+            break;
+          }
+          if (St.K == Step::Wait)
+            Out.Done = std::max(Out.Done, Now + St.DoneExtra);
+          ++X.Idx;
+        }
+      }
+    };
+    Todo.assign(1, 0);
+    Settle();
+    for (unsigned Guard = 0; Guard < 1000000; ++Guard) {
+      size_t Run = 0;
+      double MinRem = 1e300, Wake = 1e300;
+      for (size_t I : Active) {
+        const ThreadState &X = Ts[I];
+        if (!X.Live)
+          continue;
+        if (X.OnCpu) {
+          ++Run;
+          MinRem = std::min(MinRem, X.Rem);
+        } else {
+          Wake = std::min(Wake, X.WakeAt);
+        }
+      }
+      if (!Run && Wake >= 1e300)
+        break;
+      double Busy = std::min(double(Run), Cpus); // CPUs in use
+      double Each = Run ? Busy / double(Run) : 0;
+      bool Throttled = Quota && Left <= Eps;
+      double Dt = Wake - Now;
+      if (Run && !Throttled) {
+        Dt = std::min(Dt, MinRem / Each);
+        if (Quota)
+          Dt = std::min(Dt, Left / Busy);
+      }
+      if (Quota)
+        Dt = std::min(Dt, Boundary - Now);
+      Dt = std::max(Dt, 0.0);
+      if (Run && !Throttled) {
+        for (size_t I : Active)
+          if (Ts[I].Live && Ts[I].OnCpu)
+            Ts[I].Rem -= Each * Dt;
+        if (Quota)
+          Left -= Busy * Dt;
+      }
+      Now += Dt;
+      if (Quota && Now >= Boundary - Eps) {
+        Left = Q;
+        Boundary += Per;
+      }
+      for (size_t K = 0; K < Active.size();) {
+        size_t I = Active[K];
+        ThreadState &X = Ts[I];
+        if (X.Live && (X.OnCpu ? X.Rem <= Eps : X.WakeAt <= Now + Eps)) {
+          const Step &St = P[I][X.Idx];
+          if (St.K == Step::Wait)
+            Out.Done = std::max(Out.Done, Now + St.DoneExtra);
+          ++X.Idx;
+          Todo.push_back(I);
+          Settle();
+        }
+        if (Ts[I].Live) {
+          ++K;
+          continue;
+        }
+        Active[K] = Active.back(); // finished: out of the scans
+        Active.pop_back();
+      }
+    }
+    Out.Done = std::max(Out.Done, Out.End);
+    return Out;
+  }
+
   /// The running invocation is its instance's first: every activation in
   /// it runs its task's cold extra CPU time too.
   bool InCold = false;
@@ -780,103 +1135,6 @@ public:
 private:
   double syncOverhead(const Model::Edge &E) {
     return draw(M.syncOverheadMs(E), M.SyncResidual);
-  }
-
-  Out run(int T, int B, unsigned Depth) {
-    const Model::Task &Task = M.Tasks[size_t(T)];
-    double Cpu = Task.CpuMs, Wait = Task.WaitMs;
-    if (!Task.Joint.empty()) {
-      auto &J = Task.Joint[R.below(Task.Joint.size())];
-      Cpu = J.first;
-      Wait = J.second;
-    }
-    if (InCold)
-      Cpu += Task.ColdExtraCpuMs;
-    Out A;
-    A.Cpu = Cpu;
-    // This activation's CPU continues the instance's run: the wall time
-    // from the CPU used before it to the CPU used after it.
-    unsigned Mem = L.Memory[size_t(B)];
-    double Self = M.cpuWallMs(CpuCursor + Cpu, Mem, Phase) -
-                  M.cpuWallMs(CpuCursor, Mem, Phase) + Wait;
-    CpuCursor += Cpu;
-    if (Depth > 64 || ++Activations > 200000) {
-      A.Own = A.Tail = A.Done = Self;
-      return A;
-    }
-    // Draw the call counts first: self time is spread between the calls.
-    // The draws live on a stack shared by the recursion (no allocation per
-    // activation); this activation's are [Mark, End).
-    size_t Mark = Scratch.size();
-    unsigned SyncCalls = 0;
-    for (int EI : Task.Out) {
-      const Model::Edge &E = M.Edges[size_t(EI)];
-      if (E.Back)
-        continue;
-      unsigned K = count(E);
-      if (!K)
-        continue;
-      Scratch.emplace_back(EI, K);
-      if (E.Kind == EdgeKind::Sync)
-        SyncCalls += K;
-    }
-    size_t End = Scratch.size();
-    double Gap = Self / double(SyncCalls + 1), Pos = 0, TailEnd = 0,
-           DoneEnd = 0;
-    for (size_t CI = Mark; CI < End; ++CI) {
-      auto [EI, K] = Scratch[CI];
-      const Model::Edge &E = M.Edges[size_t(EI)];
-      if (E.Kind != EdgeKind::Sync)
-        continue;
-      for (unsigned I = 0; I < K; ++I) {
-        Pos += Gap;
-        if (L.in(E.Callee, B)) {
-          Out C = run(E.Callee, B, Depth + 1);
-          Pos += C.Own;
-          A.Cpu += C.Cpu;
-          TailEnd = std::max(TailEnd, Pos + C.Tail - C.Own);
-          DoneEnd = std::max(DoneEnd, Pos + C.Done - C.Own);
-        } else {
-          double Ovh = syncOverhead(E);
-          Inv V = invoke(E.Callee, Depth);
-          Pos += Ovh + V.ColdMs + V.Ms;
-          DoneEnd = std::max(DoneEnd, Pos + V.Done - V.Ms);
-        }
-      }
-    }
-    Pos += Gap;
-    A.Own = Pos;
-    A.Tail = std::max(TailEnd, Pos);
-    A.Done = std::max(DoneEnd, Pos);
-    for (size_t CI = Mark; CI < End; ++CI) {
-      auto [EI, K] = Scratch[CI];
-      const Model::Edge &E = M.Edges[size_t(EI)];
-      if (E.Kind != EdgeKind::Async)
-        continue;
-      double Start = E.StartFraction * A.Own;
-      for (unsigned I = 0; I < K; ++I) {
-        if (L.in(E.Callee, B)) {
-          Out C = run(E.Callee, B, Depth + 1);
-          A.Cpu += C.Cpu;
-          A.Tail = std::max(A.Tail, Start + C.Tail);
-          A.Done = std::max(A.Done, Start + C.Done);
-        } else if (E.Event) {
-          A.Tail = std::max(A.Tail, Start + draw(M.AckMs, M.AckResidual));
-          Inv V = invoke(E.Callee, Depth);
-          A.Done = std::max(A.Done, Start +
-                                        draw(M.EventDelayMs, M.EventResidual) +
-                                        V.ColdMs + V.Done);
-        } else {
-          double Ovh = syncOverhead(E);
-          Inv V = invoke(E.Callee, Depth);
-          A.Tail = std::max(A.Tail, Start + Ovh + V.ColdMs + V.Ms);
-          A.Done = std::max(A.Done, Start + Ovh + V.ColdMs + V.Done);
-        }
-      }
-    }
-    A.Done = std::max(A.Done, A.Tail);
-    Scratch.resize(Mark);
-    return A;
   }
 
   const Model &M;

@@ -97,6 +97,9 @@ public:
   /// Monte Carlo draws them instead of adding their means.
   std::vector<float> RootResidual, AckResidual, EventResidual;
   double CpuPeriodMs = DefaultCpuPeriodMs;
+  /// CPUs an instance's threads can run on at once (under its quota): the
+  /// platform's machines and Lambda's small sizes have two.
+  double InstanceCpus = 2;
   double BillExtraMs = 0;
   bool BillsInit = false;
   /// Measured / predicted cold starts on the traced plan (1: none known).
@@ -113,13 +116,11 @@ public:
   double cpuShare(unsigned MemoryMB) const;
   /// Wall-clock time of one thread's `CpuMs` at `MemoryMB` (the CPU quota,
   /// cpuWallMeanMs in Profile.h: the mean over where in a quota period the
-  /// run starts), or at a given `Phase` of the period (cpuWallAtMs).
+  /// run starts).
   double cpuWallMs(double CpuMs, unsigned MemoryMB) const;
-  double cpuWallMs(double CpuMs, unsigned MemoryMB, double Phase) const;
   /// The least wall-clock time an instance at `MemoryMB` needs for
-  /// `CpuMs` of work on all its threads together (mean, or at `Phase`).
+  /// `CpuMs` of work on all its threads together (the mean).
   double cpuBoundMs(double CpuMs, unsigned MemoryMB) const;
-  double cpuBoundMs(double CpuMs, unsigned MemoryMB, double Phase) const;
 
   static Model build(const Graph &G, const Profile &P,
                      const CostModelOptions &O);

@@ -213,7 +213,14 @@ struct Snapshot {
     for (auto &[B, Mem] : Memory)
       L.Memory[size_t(B)] = Mem;
   }
+  bool operator==(const Snapshot &O) const {
+    return Blocks == O.Blocks && Home == O.Home && Copies == O.Copies &&
+           Memory == O.Memory;
+  }
 };
+
+/// Programs this small get Monte Carlo's word at the end of a search.
+constexpr size_t SmallProgramTasks = 64;
 
 void searchComponent(Layout &L, int Comp, CompEval &Eval) {
   const Model &M = Eval.C.M;
@@ -252,6 +259,20 @@ void searchComponent(Layout &L, int Comp, CompEval &Eval) {
     return WA != WB ? WA > WB : A < B;
   });
   Snapshot Keep, BestSnap;
+  // The last layouts the search accepted. Its estimate (FastEval) does not
+  // run an instance's threads against the CPU quota in time as Monte Carlo
+  // does: where a prediction is cheap, Monte Carlo picks among them at the
+  // end, as the exhaustive planner does among its best.
+  std::vector<Snapshot> Accepted;
+  auto Remember = [&] {
+    Snapshot Now;
+    Now.take(L, Tasks);
+    if (!Accepted.empty() && Accepted.back() == Now)
+      return;
+    if (Accepted.size() == 4)
+      Accepted.erase(Accepted.begin());
+    Accepted.push_back(std::move(Now));
+  };
   auto MoveBlock = [&](int From, int To) {
     for (int T : Tasks)
       if (L.Home[size_t(T)] == From)
@@ -303,10 +324,12 @@ void searchComponent(Layout &L, int Comp, CompEval &Eval) {
         BestSnap.restore(L, Tasks);
         Best = BestS;
         Any = true;
+        Remember();
       }
     }
     // Memory after the grouping moved.
     descendMemory(L, blocksOf(L, Tasks), Comp, Eval, Best, 2);
+    Remember();
     if (!Any)
       break;
   }
@@ -365,11 +388,26 @@ void searchComponent(Layout &L, int Comp, CompEval &Eval) {
         BestSnap.restore(L, Tasks);
         Best = BestS;
         Any = true;
+        Remember();
       }
     }
     descendMemory(L, blocksOf(L, Tasks), Comp, Eval, Best, 2);
+    Remember();
     if (!Any)
       break;
+  }
+  if (Accepted.size() > 1 && M.Tasks.size() <= SmallProgramTasks) {
+    Score BestMC;
+    size_t Pick = 0;
+    for (size_t I = 0; I < Accepted.size(); ++I) {
+      Accepted[I].restore(L, Tasks);
+      Score S = Eval.C.S.score(predict(M, L, Eval.C.CO));
+      if (I == 0 || S.better(BestMC)) {
+        BestMC = S;
+        Pick = I;
+      }
+    }
+    Accepted[Pick].restore(L, Tasks);
   }
 }
 

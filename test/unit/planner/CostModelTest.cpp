@@ -152,19 +152,23 @@ TEST(CostModel, WaitingDoesNotScaleWithMemory) {
   Profile P = profile({{"A", 20, 30}}, {}, "A");
   CostModelOptions O = opts();
   Model M = Model::build(G, P, O);
-  // 128 MB = 1/8 vCPU, a quota of 12.5 ms per 100 ms: 20 ms of CPU take
-  // 20 ms when the run starts with 7.5..12.5 ms of the period left (1/20
-  // of the starts), 107.5 ms with less (3/40), and r + 7.5 with r >= 12.5
-  // ms left (7/8, uniform over 20..107.5 ms): median 20 + (0.5 - 0.05) /
-  // 0.01 = 65 ms, mean 64.84 ms. With 30 ms of waiting: median latency
-  // 65 + 30 + 10 = 105 ms; cost about 0.0953 s (1 ms billing) * 0.125 GB
-  // * 1e-5 + 1e-7.
+  // 128 MB = 1/8 vCPU, a quota of 12.5 ms per 100 ms. Monte Carlo runs A
+  // as 10 ms of CPU, the 30 ms wait, 10 ms of CPU, starting with r ms of
+  // the period left (uniform over 0..100) and the quota unused. r < 7.5
+  // (3/40): the quota runs out in the second half: 107.5 ms. 7.5 <= r <=
+  // 40 (13/40): the period ends during the wait, which refills the quota:
+  // 10 + 30 + 10 = 50 ms. r > 40 (3/5): 2.5 ms of quota are left after
+  // the wait, then throttled until r, then 7.5 ms: r + 7.5, uniform over
+  // 47.5..107.5. Median: P(<= 50) = 0.35, then 1 % per ms: 65 ms, latency
+  // 75 ms; mean 0.075 * 107.5 + 0.325 * 50 + 0.6 * 77.5 = 70.8 ms, cost
+  // about 0.0713 s (1 ms billing) * 0.125 GB * 1e-5 + 1e-7. The waiting
+  // is not scaled, and lets the quota refill.
   CostModelOptions Many = O;
   Many.Samples = 20000;
   Prediction Small =
       predict(M, Layout::fromPlan(M, plan({{"A"}}, 128)), Many);
-  EXPECT_NEAR(Small.P50Ms, 105, 1.5);
-  EXPECT_NEAR(Small.CostUsd, 0.0953 * 0.125 * 1e-5 + 1e-7,
+  EXPECT_NEAR(Small.P50Ms, 75, 1.5);
+  EXPECT_NEAR(Small.CostUsd, 0.0713 * 0.125 * 1e-5 + 1e-7,
               0.002 * 0.125 * 1e-5);
   // 2048 MB: capped at one thread's worth: 20 + 30 = 50 ms.
   Prediction Big = predict(M, Layout::fromPlan(M, plan({{"A"}}, 2048)), O);
@@ -201,6 +205,48 @@ TEST(CostModel, AsyncEventOffTheCriticalPathButBilled) {
   Prediction Two = predict(M, Layout::fromPlan(M, plan({{"A", "C"}}, 2048)), O);
   EXPECT_NEAR(Two.P50Ms, 65, 1e-9);
   EXPECT_NEAR(Two.CostUsd, 1.2e-6, 1e-15);
+}
+
+// Monte Carlo runs an invocation's threads against the instance's CPU in
+// time: two CPUs at once, one quota per period for all of them.
+TEST(CostModel, ThreadsShareTheQuotaInTime) {
+  Graph G = graph({"A~C"});
+  // 512 MB: Q = 50 ms per period, never spent here. A runs 10 ms and
+  // starts C (20 ms) halfway: A alone 0..5, A and C on two CPUs 5..10, C
+  // alone 10..25. The invocation ends at 25 (latency 35) whatever the
+  // phase; FastEval's bound, which runs all 30 ms one after another, says
+  // 30.
+  Profile P = profile({{"A", 10, 0}, {"C", 20, 0}},
+                      {{"A", "C", EdgeKind::Async, 1}}, "A");
+  CostModelOptions O = opts();
+  Model M = Model::build(G, P, O);
+  Prediction Half =
+      predict(M, Layout::fromPlan(M, plan({{"A", "C"}}, 512)), O);
+  EXPECT_NEAR(Half.P50Ms, 35, 1e-9);
+  EXPECT_NEAR(Half.P99Ms, 35, 1e-9);
+  {
+    FastEval F(M, O);
+    FastEval::Result R;
+    F.evaluate(Layout::fromPlan(M, plan({{"A", "C"}}, 512)), R);
+    EXPECT_NEAR(R.EntryMs[0], 40, 1e-9);
+  }
+
+  // 256 MB: Q = 25. A (20 ms) starts C (20 ms) at once, r ms of the
+  // period left. r >= 12.5 (7/8): both run until the quota is spent at
+  // 12.5, wait until r, and end at r + 7.5 (uniform over 20..107.5);
+  // 7.5 <= r < 12.5 (1/20): the period ends first, the next quota covers
+  // the rest: 20; r < 7.5 (3/40): the next quota runs out too: 107.5.
+  // Median 20 + (0.5 - 0.05) / 0.01 = 65, latency 75; mean 64.84.
+  Profile P2 = profile({{"A", 20, 0}, {"C", 20, 0}},
+                       {{"A", "C", EdgeKind::Async, 1}}, "A");
+  P2.Edges[0].StartFraction = 0;
+  Model M2 = Model::build(G, P2, O);
+  CostModelOptions Many = O;
+  Many.Samples = 20000;
+  Prediction Quarter =
+      predict(M2, Layout::fromPlan(M2, plan({{"A", "C"}}, 256)), Many);
+  EXPECT_NEAR(Quarter.P50Ms, 75, 1.5);
+  EXPECT_NEAR(Quarter.MeanMs, 10 + 64.84, 1.5);
 }
 
 TEST(CostModel, ColdStartsSpreadOverTheRun) {
@@ -346,3 +392,4 @@ TEST(CostModel, PredictsAnotherPlansMeasurement) {
                 0.10 * Measured->CostUsd.mean());
   }
 }
+
