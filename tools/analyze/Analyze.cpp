@@ -23,6 +23,38 @@ using namespace clang;
 
 namespace fusionize {
 
+namespace {
+
+/// One compile command per file: a file that two targets build (an
+/// application and its plain variant) is analyzed once, with the command
+/// that loads the fusionize plugin if one does, else the first.
+class OneCommandPerFile : public tooling::CompilationDatabase {
+public:
+  explicit OneCommandPerFile(const tooling::CompilationDatabase &Inner)
+      : Inner(Inner) {}
+  std::vector<tooling::CompileCommand>
+  getCompileCommands(StringRef File) const override {
+    std::vector<tooling::CompileCommand> All = Inner.getCompileCommands(File);
+    if (All.size() <= 1)
+      return All;
+    for (tooling::CompileCommand &C : All)
+      for (const std::string &A : C.CommandLine)
+        if (StringRef(A).starts_with("-fplugin=") &&
+            StringRef(A).contains("fusionize"))
+          return {std::move(C)};
+    All.resize(1);
+    return All;
+  }
+  std::vector<std::string> getAllFiles() const override {
+    return Inner.getAllFiles();
+  }
+
+private:
+  const tooling::CompilationDatabase &Inner;
+};
+
+} // namespace
+
 Graph analyzeProgram(const AnalyzeOptions &O) {
   std::string Err;
   std::unique_ptr<tooling::CompilationDatabase> DB =
@@ -54,7 +86,8 @@ Graph analyzeProgram(const AnalyzeOptions &O) {
     GraphOf[Files[I]] =
         std::string(TmpDir) + "/" + std::to_string(I) + ".graph.json";
 
-  tooling::ClangTool Tool(*DB, Files);
+  OneCommandPerFile Once(*DB);
+  tooling::ClangTool Tool(Once, Files);
   Tool.clearArgumentsAdjusters();
   Tool.appendArgumentsAdjuster(tooling::getClangStripOutputAdjuster());
   Tool.appendArgumentsAdjuster(tooling::getClangStripDependencyFileAdjuster());
