@@ -781,14 +781,10 @@ private:
   };
   std::deque<Program> Programs; // stable: a nested invoke() may add one
   size_t Nesting = 0;
-  /// simulate()'s scratch: where each thread is, and threads to settle.
-  struct ThreadState {
-    size_t Idx = 0;
-    double Rem = 0, WakeAt = 0;
-    bool Live = false, OnCpu = false;
-  };
-  std::vector<ThreadState> States;
-  std::vector<std::size_t> Stack, Running;
+  /// simulate()'s scratch: each thread's step, threads to settle, the
+  /// runnable and the waiting threads.
+  std::vector<std::size_t> StepOf, Stack;
+  std::vector<std::pair<double, std::size_t>> CpuHeap, WaitHeap;
 
   static void push(Thread &X, Step::Kind K, double Ms,
                    double DoneExtra = NoDone) {
@@ -997,30 +993,37 @@ private:
       Out.Done = std::max(Out.Done, Out.End);
       return Out;
     }
-    std::vector<ThreadState> &Ts = States;
-    Ts.assign(P.size(), ThreadState());
-    std::vector<size_t> &Todo = Stack, &Active = Running;
-    Active.clear();
-    // Moves the threads on Todo past their finished and zero-length steps
-    // at Now (a Spawn puts the new thread on Todo); a thread that starts
-    // joins Active.
+    // Runnable threads by the CPU progress at which their step ends (all
+    // runnable threads progress alike: Progress is what each has got so
+    // far), waiting ones by the time they wake up; O(log threads) a step.
+    using Key = std::pair<double, size_t>;
+    auto Push = [](std::vector<Key> &H, Key K) {
+      H.push_back(K);
+      std::push_heap(H.begin(), H.end(), std::greater<Key>());
+    };
+    auto Pop = [](std::vector<Key> &H) {
+      std::pop_heap(H.begin(), H.end(), std::greater<Key>());
+      H.pop_back();
+    };
+    std::vector<size_t> &Idx = StepOf, &Todo = Stack;
+    std::vector<Key> &OnCpu = CpuHeap, &Asleep = WaitHeap;
+    Idx.assign(P.size(), 0);
+    OnCpu.clear();
+    Asleep.clear();
+    double Progress = 0;
+    // Moves the threads on Todo past their zero-length steps at Now (a
+    // Spawn puts the new thread on Todo) into a heap, or to their end.
     auto Settle = [&] {
       while (!Todo.empty()) {
         size_t I = Todo.back();
         Todo.pop_back();
-        ThreadState &X = Ts[I];
-        if (!X.Live && X.Idx == 0)
-          Active.push_back(I);
-        X.Live = true;
-        while (true) {
-          if (X.Idx == P[I].size()) {
-            X.Live = false;
+        for (;; ++Idx[I]) {
+          if (Idx[I] == P[I].size()) {
             Out.End = std::max(Out.End, Now);
             break;
           }
-          const Step &St = P[I][X.Idx];
+          const Step &St = P[I][Idx[I]];
           if (St.K == Step::Spawn) {
-            ++X.Idx;
             if (St.Thread >= 0) {
               Todo.push_back(size_t(St.Thread));
             } else { // a remote asynchronous call
@@ -1030,41 +1033,29 @@ private:
             continue;
           }
           if (St.Ms > 0) {
-            X.OnCpu = St.K == Step::Cpu;
-            X.Rem = St.Ms;
-            X.WakeAt = Now + St.Ms;
+            if (St.K == Step::Cpu)
+              Push(OnCpu, {Progress + St.Ms, I});
+            else
+              Push(Asleep, {Now + St.Ms, I});
             break;
           }
           if (St.K == Step::Wait)
             Out.Done = std::max(Out.Done, Now + St.DoneExtra);
-          ++X.Idx;
         }
       }
     };
     Todo.assign(1, 0);
     Settle();
-    for (unsigned Guard = 0; Guard < 1000000; ++Guard) {
-      size_t Run = 0;
-      double MinRem = 1e300, Wake = 1e300;
-      for (size_t I : Active) {
-        const ThreadState &X = Ts[I];
-        if (!X.Live)
-          continue;
-        if (X.OnCpu) {
-          ++Run;
-          MinRem = std::min(MinRem, X.Rem);
-        } else {
-          Wake = std::min(Wake, X.WakeAt);
-        }
-      }
-      if (!Run && Wake >= 1e300)
+    for (unsigned Guard = 0; Guard < 10000000; ++Guard) {
+      size_t Run = OnCpu.size();
+      if (!Run && Asleep.empty())
         break;
       double Busy = std::min(double(Run), Cpus); // CPUs in use
       double Each = Run ? Busy / double(Run) : 0;
       bool Throttled = Quota && Left <= Eps;
-      double Dt = Wake - Now;
+      double Dt = Asleep.empty() ? 1e300 : Asleep.front().first - Now;
       if (Run && !Throttled) {
-        Dt = std::min(Dt, MinRem / Each);
+        Dt = std::min(Dt, (OnCpu.front().first - Progress) / Each);
         if (Quota)
           Dt = std::min(Dt, Left / Busy);
       }
@@ -1072,9 +1063,7 @@ private:
         Dt = std::min(Dt, Boundary - Now);
       Dt = std::max(Dt, 0.0);
       if (Run && !Throttled) {
-        for (size_t I : Active)
-          if (Ts[I].Live && Ts[I].OnCpu)
-            Ts[I].Rem -= Each * Dt;
+        Progress += Each * Dt;
         if (Quota)
           Left -= Busy * Dt;
       }
@@ -1083,24 +1072,21 @@ private:
         Left = Q;
         Boundary += Per;
       }
-      for (size_t K = 0; K < Active.size();) {
-        size_t I = Active[K];
-        ThreadState &X = Ts[I];
-        if (X.Live && (X.OnCpu ? X.Rem <= Eps : X.WakeAt <= Now + Eps)) {
-          const Step &St = P[I][X.Idx];
-          if (St.K == Step::Wait)
-            Out.Done = std::max(Out.Done, Now + St.DoneExtra);
-          ++X.Idx;
-          Todo.push_back(I);
-          Settle();
-        }
-        if (Ts[I].Live) {
-          ++K;
-          continue;
-        }
-        Active[K] = Active.back(); // finished: out of the scans
-        Active.pop_back();
+      // The steps that ended: their threads go on.
+      while (!OnCpu.empty() && OnCpu.front().first <= Progress + Eps) {
+        size_t I = OnCpu.front().second;
+        Pop(OnCpu);
+        ++Idx[I];
+        Todo.push_back(I);
       }
+      while (!Asleep.empty() && Asleep.front().first <= Now + Eps) {
+        size_t I = Asleep.front().second;
+        Pop(Asleep);
+        Out.Done = std::max(Out.Done, Now + P[I][Idx[I]].DoneExtra);
+        ++Idx[I];
+        Todo.push_back(I);
+      }
+      Settle();
     }
     Out.Done = std::max(Out.Done, Out.End);
     return Out;
