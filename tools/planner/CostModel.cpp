@@ -687,9 +687,6 @@ public:
             std::uint64_t Seed)
       : M(M), L(L), F(F), R(Seed) {}
 
-  struct Out {
-    double Own = 0, Tail = 0, Done = 0, Cpu = 0;
-  };
   struct Inv {
     double Ms = 0, Done = 0, ColdMs = 0;
   };
