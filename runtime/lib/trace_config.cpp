@@ -3,8 +3,8 @@
 // FUSIONIZE_TRACE_FILE, FUSIONIZE_TRACE, OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT,
 // OTEL_TRACES_SAMPLER(_ARG), OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES,
 // OTEL_SDK_DISABLED, FUSIONIZE_TRACE_CPU_THRESHOLD_US,
-// FUSIONIZE_TRACE_THROTTLED, FUSIONIZE_TRACE_MAX_SPANS (docs/runtime.md), and the resource that
-// describes this process.
+// FUSIONIZE_TRACE_THROTTLED, FUSIONIZE_TRACE_MAX_SPANS (docs/runtime.md), and
+// the resource that describes this process.
 //
 //===----------------------------------------------------------------------===//
 #include "trace.h"
