@@ -40,6 +40,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--emulate", default="aws-lambda-x86")
     ap.add_argument("--extra", default="", help="more fusionize optimize options")
+    ap.add_argument("--plan-extra", default="", help="more fusionize plan options")
     ap.add_argument("plans", nargs="+")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
@@ -71,7 +72,8 @@ def main():
         trace = os.path.join(d, "iter-1", "trace.jsonl")
         for pname, pfile in plan_files.items():
             out = run([a.fusionize, "plan", "--graph", graph, "--profile", trace,
-                       "--evaluate", pfile, "--json", "--emulation", a.emulate])
+                       "--evaluate", pfile, "--json", "--emulation", a.emulate]
+                      + a.plan_extra.split())
             pred = json.loads(out)
             rows.append({"traces_of": tname, "round": rnd, "plan": pname,
                          "predicted": {k: pred[k] for k in ("p50_ms", "p99_ms", "cost_usd")},

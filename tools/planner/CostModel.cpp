@@ -28,14 +28,17 @@ double Model::cpuShare(unsigned MemoryMB) const {
 double Model::cpuWallMs(double CpuMs, unsigned MemoryMB) const {
   if (!Emulation.Enabled)
     return CpuMs;
-  return fusionize::cpuWallMeanMs(CpuMs, cpuShare(MemoryMB), CpuPeriodMs);
+  return fusionize::cpuWallSlackMeanMs(CpuMs, cpuShare(MemoryMB), CpuPeriodMs,
+                                       QuotaSlackMs);
 }
 
 double Model::cpuBoundMs(double CpuMs, unsigned MemoryMB) const {
   double S = cpuShare(MemoryMB);
   if (!Emulation.Enabled || S <= 0)
     return CpuMs;
-  return S >= 1 ? CpuMs / S : fusionize::cpuWallMeanMs(CpuMs, S, CpuPeriodMs);
+  return S >= 1 ? CpuMs / S
+                : fusionize::cpuWallSlackMeanMs(CpuMs, S, CpuPeriodMs,
+                                                QuotaSlackMs);
 }
 
 double Model::cpuStretch(unsigned MemoryMB) const {
@@ -52,6 +55,7 @@ Model Model::build(const Graph &G, const Profile &P,
   Model M;
   M.Emulation = O.Emulation;
   M.CpuPeriodMs = O.CpuPeriodMs;
+  M.QuotaSlackMs = P.QuotaSlackMs;
   const EmulationProfile &E = O.Emulation, &TE = O.TraceEmulation;
   for (size_t I = 0; I < G.Tasks.size(); ++I) {
     Task T;
@@ -726,7 +730,11 @@ public:
     P.add();
     build(P, 0, V, B, Depth + 1);
     InCold = SavedCold;
-    Timing Tm = simulate(P, Mem, R.uniform());
+    double Phase = R.uniform();
+    double Slack = M.QuotaSlackMs.empty()
+                       ? 0
+                       : M.QuotaSlackMs[R.below(M.QuotaSlackMs.size())];
+    Timing Tm = simulate(P, Mem, Phase, Slack);
     --Nesting;
     Inv I;
     I.Ms = Tm.End;
@@ -935,19 +943,30 @@ private:
   /// Runs the threads of one invocation against the instance's CPU, a
   /// fluid model (runnable threads share the CPUs evenly, none faster than
   /// full speed). Below one vCPU: at most InstanceCpus at once, and a
-  /// quota of share x period per period for all of them, after which every
-  /// thread waits for the next period; the invocation starts `Phase`
-  /// (0..1) into a period with its quota unused. From one vCPU on: `share`
-  /// CPUs (one without emulation).
-  Timing simulate(const Program &P, unsigned Mem, double Phase) {
+  /// quota of share x period per period for all of them; the invocation
+  /// starts `Phase` (0..1) into a period with its quota unused, and runs
+  /// `SlackMs` past it (Profile::QuotaSlackMs) before every thread waits
+  /// for the next period, whose quota pays the overrun back. From one vCPU
+  /// on: `share` CPUs (one without emulation).
+  Timing simulate(const Program &P, unsigned Mem, double Phase,
+                  double SlackMs) {
     double S = M.Emulation.Enabled ? M.cpuShare(Mem) : 1;
     bool Quota = S > 0 && S < 1;
     double Per = M.CpuPeriodMs, Q = S * Per;
     double Cpus = Quota ? std::max(1.0, M.InstanceCpus) : std::max(S, 1e-9);
-    double Left = Q, Boundary = Per * (1 - std::clamp(Phase, 0.0, 1.0));
+    double Left = Q + SlackMs,
+           Boundary = Per * (1 - std::clamp(Phase, 0.0, 1.0));
     Timing Out;
     double Now = 0;
     constexpr double Eps = 1e-9;
+    // The period ends at Now: a new quota, less what the first one
+    // overran (the slack is the first period's).
+    double Bonus = SlackMs;
+    auto Refill = [&] {
+      Boundary += Per * (1 + std::floor((Now - Boundary + Eps) / Per));
+      Left = Q + std::min(0.0, Left - Bonus);
+      Bonus = 0;
+    };
     if (P.size() == 1) {
       // One thread: step by step, a CPU step period by period.
       double Speed = std::min(1.0, Cpus);
@@ -955,10 +974,8 @@ private:
         if (St.K == Step::Wait) {
           Now += St.Ms;
           Out.Done = std::max(Out.Done, Now + St.DoneExtra);
-          if (Quota && Now >= Boundary - Eps) {
-            Boundary += Per * (1 + std::floor((Now - Boundary + Eps) / Per));
-            Left = Q;
-          }
+          if (Quota && Now >= Boundary - Eps)
+            Refill();
           continue;
         }
         if (St.K == Step::Spawn) { // a remote asynchronous call
@@ -973,17 +990,15 @@ private:
         for (double C = St.Ms; C > Eps;) {
           if (Left <= Eps) { // throttled until the period ends
             Now = Boundary;
-            Boundary += Per;
-            Left = Q;
+            Refill();
+            continue;
           }
           double Run = std::min({C, Left, Boundary - Now});
           Now += Run;
           C -= Run;
           Left -= Run;
-          if (Now >= Boundary - Eps) {
-            Boundary += Per;
-            Left = Q;
-          }
+          if (Now >= Boundary - Eps)
+            Refill();
         }
       }
       Out.End = std::max(Out.End, Now);
@@ -1065,10 +1080,8 @@ private:
           Left -= Busy * Dt;
       }
       Now += Dt;
-      if (Quota && Now >= Boundary - Eps) {
-        Left = Q;
-        Boundary += Per;
-      }
+      if (Quota && Now >= Boundary - Eps)
+        Refill();
       // The steps that ended: their threads go on.
       while (!OnCpu.empty() && OnCpu.front().first <= Progress + Eps) {
         size_t I = OnCpu.front().second;

@@ -97,6 +97,9 @@ public:
   /// Monte Carlo draws them instead of adding their means.
   std::vector<float> RootResidual, AckResidual, EventResidual;
   double CpuPeriodMs = DefaultCpuPeriodMs;
+  /// How far past its quota an instance runs before it is throttled
+  /// (Profile::QuotaSlackMs; empty: exactly at its quota).
+  std::vector<double> QuotaSlackMs;
   /// CPUs an instance's threads can run on at once (under its quota): the
   /// platform's machines and Lambda's small sizes have two.
   double InstanceCpus = 2;
@@ -115,8 +118,8 @@ public:
   double cpuStretch(unsigned MemoryMB) const;
   double cpuShare(unsigned MemoryMB) const;
   /// Wall-clock time of one thread's `CpuMs` at `MemoryMB` (the CPU quota,
-  /// cpuWallMeanMs in Profile.h: the mean over where in a quota period the
-  /// run starts).
+  /// cpuWallSlackMeanMs in Profile.h: the mean over where in a quota
+  /// period the run starts and over the quota's slack).
   double cpuWallMs(double CpuMs, unsigned MemoryMB) const;
   /// The least wall-clock time an instance at `MemoryMB` needs for
   /// `CpuMs` of work on all its threads together (the mean).

@@ -57,6 +57,83 @@ double cpuWallMeanMs(double CpuMs, double Share, double PeriodMs) {
   return CpuMs + (PeriodMs - Q) * Periods;
 }
 
+double cpuWallSlackMeanMs(double CpuMs, double Share, double PeriodMs,
+                          const std::vector<double> &SlackMs) {
+  if (SlackMs.empty() || Share >= 1 || Share <= 0 || CpuMs <= 0)
+    return cpuWallMeanMs(CpuMs, Share, PeriodMs);
+  double Q = Share * PeriodMs, Sum = 0;
+  for (double X : SlackMs)
+    Sum += CpuMs - X <= Q ? CpuMs : cpuWallMeanMs(CpuMs - X, Share, PeriodMs) + X;
+  return Sum / double(SlackMs.size());
+}
+
+std::vector<double> fitQuotaSlack(std::vector<QuotaRun> Runs, double PeriodMs,
+                                  std::uint64_t *Used) {
+  Runs.erase(std::remove_if(Runs.begin(), Runs.end(),
+                            [](const QuotaRun &R) {
+                              return std::abs(R.OverMs) > QuotaSlackWindowMs ||
+                                     R.QuotaMs <= 0;
+                            }),
+             Runs.end());
+  size_t Throttled = 0;
+  for (const QuotaRun &R : Runs)
+    Throttled += R.Throttled;
+  if (Used)
+    *Used = Runs.size();
+  if (Runs.size() < 20 || Throttled < 10 || Runs.size() - Throttled < 10)
+    return {};
+  // X ~ Normal(Mu, Sigma) by maximum likelihood on a grid (a probit
+  // regression of the throttled runs on their overrun), over 0.1 ms bins.
+  // A run of c > Q that starts less than 2Q - c before its period ends
+  // gets a new quota in time (cpuWallAtMs), and a throttled run waits
+  // anything from 0 to period - Q: seen throttled = P(X < over) x (1 -
+  // the first chance) x (1 - the chance it waited too little to tell).
+  constexpr int Bins = int(2 * QuotaSlackWindowMs * 10) + 1;
+  struct Bin {
+    double N = 0, Thr = 0, Factor = 0;
+  };
+  std::vector<Bin> B(Bins);
+  for (const QuotaRun &R : Runs) {
+    int I = std::clamp(int(std::lround((R.OverMs + QuotaSlackWindowMs) * 10)),
+                       0, Bins - 1);
+    double Saved =
+        R.OverMs > 0 ? std::max(0.0, R.QuotaMs - R.OverMs) / PeriodMs : 0;
+    double Seen = std::max(
+        0.5, 1 - ThrottledDelayMs / std::max(1.0, PeriodMs - R.QuotaMs));
+    B[size_t(I)].N += 1;
+    B[size_t(I)].Thr += R.Throttled;
+    B[size_t(I)].Factor += (1 - Saved) * Seen;
+  }
+  double BestLL = -1e300, Mu = 0, Sigma = 1;
+  for (int M = -50; M <= 50; ++M)
+    for (int S = 1; S <= 50; ++S) {
+      double LL = 0;
+      for (int I = 0; I < Bins; ++I) {
+        const Bin &X = B[size_t(I)];
+        if (X.N == 0)
+          continue;
+        double Over = I / 10.0 - QuotaSlackWindowMs;
+        double P = 0.5 * std::erfc(-(Over - M / 10.0) / (S / 10.0) /
+                                   std::sqrt(2.0)) *
+                   X.Factor / X.N;
+        P = std::clamp(P, 1e-6, 1 - 1e-6);
+        LL += X.Thr * std::log(P) + (X.N - X.Thr) * std::log(1 - P);
+      }
+      if (LL > BestLL) {
+        BestLL = LL;
+        Mu = M / 10.0;
+        Sigma = S / 10.0;
+      }
+    }
+  // The normal's quantiles at (k + 1/2) / 8.
+  static constexpr double Z[QuotaSlackQuantiles] = {
+      -1.5341, -0.8871, -0.4888, -0.1573, 0.1573, 0.4888, 0.8871, 1.5341};
+  std::vector<double> Out;
+  for (double Zk : Z)
+    Out.push_back(Mu + Sigma * Zk);
+  return Out;
+}
+
 const TaskProfile *Profile::task(const std::string &Name) const {
   auto It = Tasks.find(Name);
   return It == Tasks.end() ? nullptr : &It->second;
@@ -140,6 +217,7 @@ private:
   std::vector<Role> Roles;
   std::vector<float> Memory;                  // effective memory size
   std::vector<char> InCold;                   // in a cold invocation
+  std::vector<char> Threaded; // a runtime SERVER span that made async calls
   std::vector<int> Eff;                       // effective children scratch
 
   // Aggregates.
@@ -153,6 +231,7 @@ private:
     double SelfMs, CpuMs, WaitMs;
   };
   std::vector<ColdRun> ColdRuns;
+  std::vector<QuotaRun> QuotaRuns; // single-threaded, with a CPU quota
   double CpuWallSum = 0, SelfSum = 0;
   std::vector<std::pair<std::int64_t, std::int64_t>> RootTimes;
   std::map<int, EntryProfile> Entries;
@@ -266,6 +345,9 @@ Profile Builder::run() {
         addRun(T, C.SelfMs, C.CpuMs, C.WaitMs); // no warm run to compare
     }
   }
+
+  Out.QuotaSlackMs = fitQuotaSlack(std::move(QuotaRuns), O.CpuPeriodMs,
+                                   &Out.QuotaRuns);
 
   // Activations without fusion.cpu_ns: split their self time with the
   // CPU fraction of those that had it (all CPU when none had it).
@@ -498,6 +580,7 @@ void Builder::trace(size_t Begin, size_t End) {
       InCold[I] = InCold[size_t(P)];
   }
 
+  Threaded.assign(N, 0);
   for (size_t I = 0; I < N; ++I) {
     if (Roles[I] == Role::Activation)
       activation(I);
@@ -514,6 +597,18 @@ void Builder::trace(size_t Begin, size_t End) {
     }
     if (S.ParentId == 0 && S.Kind == SpanKind::Server)
       request(I);
+  }
+  // Invocations that ran on one thread, near a CPU quota: what the quota's
+  // slack is fitted on.
+  for (size_t I = 0; I < N; ++I) {
+    const RawSpan &S = TS.Spans[Idx[I]];
+    if (Roles[I] != Role::Activation || S.Kind != SpanKind::Server ||
+        S.Platform || Threaded[I] || S.CpuNs < 0 || S.RunDelayMs < 0)
+      continue;
+    double Q = share(Memory[I]) * O.CpuPeriodMs;
+    if (Q < O.CpuPeriodMs)
+      QuotaRuns.push_back({double(S.CpuNs) / NsPerMs - Q, Q,
+                           S.RunDelayMs >= ThrottledDelayMs});
   }
 }
 
@@ -608,6 +703,14 @@ void Builder::activation(size_t A) {
                             std::min(K.EndNs, End));
       LastAsyncStart = std::max(LastAsyncStart, K.StartNs);
       AsyncStarts.emplace_back(EI, K.StartNs);
+      {
+        // A thread of its own, or the runtime's client threads for a remote
+        // call: the invocation's CPU is not all on the span's thread.
+        size_t Up = A;
+        while (TS.Spans[Idx[Up]].Kind != SpanKind::Server && Parent[Up] >= 0)
+          Up = size_t(Parent[Up]);
+        Threaded[Up] = 1;
+      }
       if (double(K.EndNs) >= double(End) - Tol)
         Held = true;
     }

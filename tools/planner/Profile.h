@@ -119,6 +119,11 @@ struct Profile {
   std::map<std::string, FunctionProfile> Functions;
   std::map<std::string, EntryProfile> Entries;
   OverheadProfile Overhead;
+  /// How far past its quota (< 0: short of it) an instance runs before it
+  /// is throttled, ms: equally likely values (fitQuotaSlack). Empty: too
+  /// few runs near their quota to tell; the quota is taken as exact.
+  std::vector<double> QuotaSlackMs;
+  std::uint64_t QuotaRuns = 0; // the runs the fit used
   /// The plan the traces were recorded under: group -> tasks seen running
   /// in it, memory size.
   struct ObservedGroup {
@@ -166,6 +171,38 @@ double cpuWallAtMs(double CpuMs, double Share, double PeriodMs, double Phase);
 ///   c + (Period - Q) ((1 - p)(ceil(c / Q) - 1.5) + p (k - 1 + f / Q))
 /// which is about half a period less than cpuWallMs.
 double cpuWallMeanMs(double CpuMs, double Share, double PeriodMs);
+/// cpuWallMeanMs where the instance runs `X` ms past its quota (X < 0:
+/// short of it) before the kernel throttles it, the next period paying the
+/// overrun back: cpuWallMeanMs(CpuMs - X) + X, or CpuMs when the slack
+/// covers the run, averaged over X in `SlackMs` (equally likely values,
+/// Profile::QuotaSlackMs). Empty: cpuWallMeanMs.
+double cpuWallSlackMeanMs(double CpuMs, double Share, double PeriodMs,
+                          const std::vector<double> &SlackMs);
+
+/// A single-threaded invocation of an instance with a CPU quota: its CPU
+/// time less the quota, and whether it was throttled.
+struct QuotaRun {
+  double OverMs = 0, QuotaMs = 0;
+  bool Throttled = false;
+};
+/// The quota's slack: the kernel throttles an instance at the first tick
+/// after its quota ran out (every 4 ms at CONFIG_HZ=250 if the thread
+/// makes no system call), and the instance spends CPU outside the runs the
+/// traces measure. X ~ Normal(mu, sigma) fitted by maximum likelihood on
+/// runs within QuotaSlackWindowMs of their quota: P(seen throttled | over)
+/// = P(X < over), less the runs a period's end saved and the throttled runs
+/// that waited less than ThrottledDelayMs; returns its quantiles at
+/// (k + 1/2) / QuotaSlackQuantiles. Empty when fewer than 20 runs, or
+/// fewer than 10 throttled or 10 not, fall in the window.
+std::vector<double> fitQuotaSlack(std::vector<QuotaRun> Runs, double PeriodMs,
+                                  std::uint64_t *Used = nullptr);
+inline constexpr double QuotaSlackWindowMs = 5;
+inline constexpr int QuotaSlackQuantiles = 8;
+/// Run delay from which a run counts as throttled: a throttled run waits
+/// for the period's end, anything from 0 to period - quota; a busy
+/// machine's CPUs delay a run by a few ms (fitQuotaSlack corrects for the
+/// throttled runs that waited less).
+inline constexpr double ThrottledDelayMs = 10;
 
 /// The period of the platform's CFS quota (tools/platform/CpuLimiter).
 inline constexpr double DefaultCpuPeriodMs = 100;

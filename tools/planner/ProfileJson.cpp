@@ -104,6 +104,11 @@ Json Profile::toJson() const {
                           Overhead.BillExtraWarmMs.toJson()},
                          {"bill_extra_cold_ms",
                           Overhead.BillExtraColdMs.toJson()}};
+  Json Slack = Json::array();
+  for (double X : QuotaSlackMs)
+    Slack.push_back(r3(X));
+  Doc["quota_slack_ms"] = Slack;
+  Doc["quota_runs"] = QuotaRuns;
   Json OG = Json::array();
   for (auto &[Name, G] : ObservedGroups)
     OG.push_back(

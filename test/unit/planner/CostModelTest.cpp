@@ -175,6 +175,28 @@ TEST(CostModel, WaitingDoesNotScaleWithMemory) {
   EXPECT_NEAR(Big.P50Ms, 60, 1e-9);
 }
 
+TEST(CostModel, QuotaSlackLetsARunJustPastItsQuotaThrough) {
+  Graph G = graph({}, {"A"});
+  Profile P = profile({{"A", 13, 0}}, {}, "A");
+  CostModelOptions O = opts();
+  // 128 MB: a quota of 12.5 ms. 13 ms of CPU is throttled unless a period
+  // ends within it (the last 12 ms of a period: 12 %), then runs out the
+  // period: the median request waits tens of ms.
+  Model Exact = Model::build(G, P, O);
+  Layout L = Layout::fromPlan(Exact, plan({{"A"}}, 128));
+  EXPECT_GT(predict(Exact, L, O).P50Ms, 40);
+  // Instances that run 1 ms past their quota: 13 ms, never throttled (plus
+  // the 10 ms of root overhead), and FastEval agrees.
+  P.QuotaSlackMs.assign(QuotaSlackQuantiles, 1.0);
+  Model Slack = Model::build(G, P, O);
+  EXPECT_NEAR(predict(Slack, L, O).P50Ms, 23, 1e-9);
+  EXPECT_DOUBLE_EQ(Slack.cpuWallMs(13, 128), 13);
+  // 30 ms: the slack delays the first throttling by 1 ms, the next period
+  // pays it back: as 29 ms would take, plus 1 ms.
+  EXPECT_DOUBLE_EQ(Slack.cpuWallMs(30, 128),
+                   cpuWallMeanMs(29, 0.125, 100) + 1);
+}
+
 TEST(CostModel, AsyncEventOffTheCriticalPathButBilled) {
   Graph G = graph({"A~C"});
   Profile P = profile({{"A", 10, 0}, {"C", 50, 0}},

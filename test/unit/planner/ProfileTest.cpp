@@ -8,6 +8,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <random>
 #include <sstream>
 
 using namespace fusionize;
@@ -210,6 +212,91 @@ TEST(Profile, CpuBandwidthByPhase) {
   // 30 ms at Q = 25: 0.75 of the phases give 30..105 ms uniformly, 0.2
   // give 30 ms, 0.05 give 105 ms: mean 61.875 ms.
   EXPECT_NEAR(cpuWallMeanMs(30, 0.25, 100), 61.875, 1e-9);
+}
+
+TEST(Profile, QuotaSlackShiftsTheThrottlingPoint) {
+  // Q = 25 ms. Slack 2 ms: 26 ms runs through; 30 ms runs as 28 ms would,
+  // plus the 2 ms. A shortfall (-5 ms: CPU the runs do not show) throttles
+  // a 22 ms run as if it were 27 ms. No slack: cpuWallMeanMs.
+  EXPECT_DOUBLE_EQ(cpuWallSlackMeanMs(26, 0.25, 100, {2}), 26);
+  EXPECT_DOUBLE_EQ(cpuWallSlackMeanMs(30, 0.25, 100, {2}),
+                   cpuWallMeanMs(28, 0.25, 100) + 2);
+  EXPECT_DOUBLE_EQ(cpuWallSlackMeanMs(22, 0.25, 100, {-5}),
+                   cpuWallMeanMs(27, 0.25, 100) - 5);
+  EXPECT_DOUBLE_EQ(cpuWallSlackMeanMs(26, 0.25, 100, {2, -5}),
+                   (26 + cpuWallMeanMs(31, 0.25, 100) - 5) / 2);
+  EXPECT_DOUBLE_EQ(cpuWallSlackMeanMs(30, 0.25, 100, {}),
+                   cpuWallMeanMs(30, 0.25, 100));
+  EXPECT_DOUBLE_EQ(cpuWallSlackMeanMs(30, 1, 100, {2}), 30);
+}
+
+TEST(Profile, QuotaSlackFittedOnThrottledRuns) {
+  // Runs 7.24 ms quota (128 MB), over -5..5 ms; the instance runs X ~
+  // Normal(0.8, 0.6) ms past its quota; a period's end saves some runs, and
+  // a throttled run waits uniformly 0..92.76 ms (seen from 10 ms on).
+  const double Q = 7.24, Per = 100;
+  std::mt19937_64 Gen(7);
+  std::uniform_real_distribution<double> U(0, 1);
+  std::normal_distribution<double> X(0.8, 0.6);
+  std::vector<QuotaRun> Runs;
+  for (int I = 0; I < 3000; ++I) {
+    double Over = -5 + 10 * U(Gen);
+    bool Thr = X(Gen) < Over;
+    if (Thr && Over > 0 && U(Gen) < std::max(0.0, Q - Over) / Per)
+      Thr = false;
+    if (Thr && U(Gen) * (Per - Q) < ThrottledDelayMs)
+      Thr = false;
+    Runs.push_back({Over, Q, Thr});
+  }
+  Runs.push_back({40, Q, true}); // far from the quota: left out
+  std::uint64_t Used = 0;
+  std::vector<double> S = fitQuotaSlack(Runs, Per, &Used);
+  EXPECT_EQ(Used, 3000u);
+  ASSERT_EQ(S.size(), size_t(QuotaSlackQuantiles));
+  double Mean = 0;
+  for (double V : S)
+    Mean += V / double(S.size());
+  EXPECT_NEAR(Mean, 0.8, 0.2);
+  EXPECT_NEAR(S.back() - S.front(), 0.6 * 2 * 1.5341, 0.4); // the spread
+  EXPECT_TRUE(std::is_sorted(S.begin(), S.end()));
+  // Too few runs that were throttled (or not): no fit, the quota is exact.
+  std::vector<QuotaRun> Few;
+  for (int I = 0; I < 100; ++I)
+    Few.push_back({-4.0 + I * 0.01, Q, I < 5});
+  EXPECT_TRUE(fitQuotaSlack(Few, Per).empty());
+}
+
+TEST(Profile, QuotaSlackFromSingleThreadedInvocations) {
+  // Runtime SERVER spans at 128 MB (Q = 7.24 ms) with their CPU and run
+  // delay: the profile fits the slack on them; an invocation that made an
+  // asynchronous call (its CPU is not all on the span's thread) is left
+  // out.
+  Graph G = graph({"A~B"});
+  EmulationProfile E;
+  std::vector<S> Spans;
+  for (int I = 0; I < 90; ++I) {
+    double Cpu = 1 + 0.1 * I; // 1..9.9 ms
+    bool Thr = Cpu > 8.24;    // 1 ms of slack
+    std::string Id = std::to_string(I + 1);
+    Spans.push_back({Id, "", "A", 2, I * 1000.0, I * 1000.0 + 200,
+                     {str("fusion.task", "A"), num("fusion.cpu_ns", Cpu * 1e6),
+                      num("fusion.memory_mb", 128),
+                      num("fusion.run_delay_ns", Thr ? 50e6 : 0)}});
+  }
+  Profile P = profileOf(G, doc(Spans), E);
+  EXPECT_EQ(P.QuotaRuns, 90u - 13u); // 1.0..2.2 ms: > 5 ms from the quota
+  ASSERT_EQ(P.QuotaSlackMs.size(), size_t(QuotaSlackQuantiles));
+  EXPECT_NEAR(P.QuotaSlackMs[QuotaSlackQuantiles / 2], 1, 0.3);
+  // The same runs, each calling B asynchronously: nothing to fit on.
+  std::vector<S> Async = Spans;
+  for (int I = 0; I < 90; ++I)
+    Async.push_back({std::to_string(1000 + I), std::to_string(I + 1),
+                     "local B", 1, I * 1000.0 + 10, I * 1000.0 + 20,
+                     {str("fusion.task", "B"), str("fusion.caller", "A"),
+                      flag("fusion.sync", false), num("fusion.cpu_ns", 1e6)}});
+  Profile PA = profileOf(G, doc(Async), E);
+  EXPECT_EQ(PA.QuotaRuns, 0u);
+  EXPECT_TRUE(PA.QuotaSlackMs.empty());
 }
 
 TEST(Profile, RunDelaySeparatesThrottlingFromWaiting) {
