@@ -62,6 +62,8 @@ double cpuWallSlackMeanMs(double CpuMs, double Share, double PeriodMs,
   if (SlackMs.empty() || Share >= 1 || Share <= 0 || CpuMs <= 0)
     return cpuWallMeanMs(CpuMs, Share, PeriodMs);
   double Q = Share * PeriodMs, Sum = 0;
+  if (CpuMs - *std::min_element(SlackMs.begin(), SlackMs.end()) <= Q)
+    return CpuMs; // every slack lets it through
   for (double X : SlackMs)
     Sum += CpuMs - X <= Q ? CpuMs : cpuWallMeanMs(CpuMs - X, Share, PeriodMs) + X;
   return Sum / double(SlackMs.size());
