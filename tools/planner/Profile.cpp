@@ -219,7 +219,7 @@ private:
   std::vector<Role> Roles;
   std::vector<float> Memory;                  // effective memory size
   std::vector<char> InCold;                   // in a cold invocation
-  std::vector<char> Threaded; // a runtime SERVER span that made async calls
+  std::vector<char> Threaded; // a runtime SERVER span that started threads
   std::vector<int> Eff;                       // effective children scratch
 
   // Aggregates.
@@ -705,9 +705,12 @@ void Builder::activation(size_t A) {
                             std::min(K.EndNs, End));
       LastAsyncStart = std::max(LastAsyncStart, K.StartNs);
       AsyncStarts.emplace_back(EI, K.StartNs);
-      {
-        // A thread of its own, or the runtime's client threads for a remote
-        // call: the invocation's CPU is not all on the span's thread.
+      if (!Remote) {
+        // A thread of its own: the invocation's CPU is not all on the
+        // span's thread. (A remote asynchronous call's dispatch costs
+        // little CPU: IoT's heuristic plan's entry, which sends three
+        // Events, is throttled as often as one function per task's runs of
+        // its CPU.)
         size_t Up = A;
         while (TS.Spans[Idx[Up]].Kind != SpanKind::Server && Parent[Up] >= 0)
           Up = size_t(Parent[Up]);

@@ -268,9 +268,9 @@ TEST(Profile, QuotaSlackFittedOnThrottledRuns) {
 
 TEST(Profile, QuotaSlackFromSingleThreadedInvocations) {
   // Runtime SERVER spans at 128 MB (Q = 7.24 ms) with their CPU and run
-  // delay: the profile fits the slack on them; an invocation that made an
-  // asynchronous call (its CPU is not all on the span's thread) is left
-  // out.
+  // delay: the profile fits the slack on them; an invocation that started
+  // a fused asynchronous call (on a thread of its own: its CPU is not all
+  // on the span's thread) is left out.
   Graph G = graph({"A~B"});
   EmulationProfile E;
   std::vector<S> Spans;
@@ -297,6 +297,15 @@ TEST(Profile, QuotaSlackFromSingleThreadedInvocations) {
   Profile PA = profileOf(G, doc(Async), E);
   EXPECT_EQ(PA.QuotaRuns, 0u);
   EXPECT_TRUE(PA.QuotaSlackMs.empty());
+  // Calling B remotely (an Event: dispatching it costs little CPU): the
+  // runs still count.
+  std::vector<S> Remote = Spans;
+  for (int I = 0; I < 90; ++I)
+    Remote.push_back({std::to_string(1000 + I), std::to_string(I + 1),
+                      "invoke B", 3, I * 1000.0 + 10, I * 1000.0 + 11,
+                      {str("fusion.task", "B"), str("fusion.caller", "A"),
+                       flag("fusion.sync", false)}});
+  EXPECT_EQ(profileOf(G, doc(Remote), E).QuotaRuns, 90u - 13u);
 }
 
 TEST(Profile, RunDelaySeparatesThrottlingFromWaiting) {
