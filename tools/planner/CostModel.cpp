@@ -177,6 +177,31 @@ Model Model::build(const Graph &G, const Profile &P,
     M.Tasks[size_t(M.Edges[I].Caller)].Out.push_back(int(I));
     M.Tasks[size_t(M.Edges[I].Callee)].In.push_back(int(I));
   }
+  // The calls a task's activations made together, by model edge.
+  for (size_t I = 0; I < M.Tasks.size(); ++I) {
+    Task &T = M.Tasks[I];
+    const TaskProfile *TP = P.task(T.Name);
+    if (!T.Measured || !TP || TP->JointPattern.size() != T.Joint.size() ||
+        TP->CallPatterns.empty())
+      continue;
+    bool Known = true;
+    std::vector<std::vector<std::pair<int, unsigned>>> Patterns;
+    for (const auto &CP : TP->CallPatterns) {
+      Patterns.emplace_back();
+      for (const TaskProfile::CallCount &C : CP) {
+        auto It = EdgeAt.find({int(I), M.taskIndex(C.Callee), int(C.Kind)});
+        if (It == EdgeAt.end()) {
+          Known = false;
+          break;
+        }
+        Patterns.back().emplace_back(int(It->second), unsigned(C.Calls));
+      }
+    }
+    if (!Known)
+      continue;
+    T.CallPatterns = std::move(Patterns);
+    T.JointPattern = TP->JointPattern;
+  }
 
   // Entries: where requests arrived; else the graph's roots.
   double Requests = 0;
@@ -844,10 +869,15 @@ private:
   double build(Program &P, int Th, int T, int B, unsigned Depth) {
     const Model::Task &Task = M.Tasks[size_t(T)];
     double Cpu = Task.CpuMs, Wait = Task.WaitMs;
+    // The calls a sampled activation made together, if known.
+    const std::vector<std::pair<int, unsigned>> *Pattern = nullptr;
     if (!Task.Joint.empty()) {
-      auto &J = Task.Joint[R.below(Task.Joint.size())];
-      Cpu = J.first;
-      Wait = J.second;
+      size_t J = R.below(Task.Joint.size());
+      Cpu = Task.Joint[J].first;
+      Wait = Task.Joint[J].second;
+      if (!Task.JointPattern.empty() &&
+          Task.JointPattern[J] < Task.CallPatterns.size())
+        Pattern = &Task.CallPatterns[Task.JointPattern[J]];
     }
     if (InCold)
       Cpu += Task.ColdExtraCpuMs;
@@ -867,7 +897,14 @@ private:
       const Model::Edge &E = M.Edges[size_t(EI)];
       if (E.Back)
         continue;
-      unsigned K = count(E);
+      unsigned K = 0;
+      if (Pattern) {
+        for (auto [PE, PK] : *Pattern)
+          if (PE == EI)
+            K = PK;
+      } else {
+        K = count(E);
+      }
       if (!K)
         continue;
       Scratch.emplace_back(EI, K);

@@ -56,6 +56,11 @@ public:
     double CpuMs = 0, WaitMs = 0; // means of self time
     double ColdExtraCpuMs = 0;    // more CPU in a cold invocation
     std::vector<std::pair<float, float>> Joint; // (cpu, wait) samples
+    /// The calls each sample's activation made together: per pattern,
+    /// (edge, calls); JointPattern[i] is Joint[i]'s (TaskProfile::
+    /// NoPattern: drawn edge by edge).
+    std::vector<std::vector<std::pair<int, unsigned>>> CallPatterns;
+    std::vector<std::uint8_t> JointPattern;
     bool Measured = false;
     bool ReturnsVoid = false;
     double PeakMemoryMB = 0;

@@ -106,27 +106,36 @@ std::vector<double> fitQuotaSlack(std::vector<QuotaRun> Runs, double PeriodMs,
     B[size_t(I)].Thr += R.Throttled;
     B[size_t(I)].Factor += (1 - Saved) * Seen;
   }
-  double BestLL = -1e300, Mu = 0, Sigma = 1;
-  for (int M = -50; M <= 50; ++M)
-    for (int S = 1; S <= 50; ++S) {
-      double LL = 0;
-      for (int I = 0; I < Bins; ++I) {
-        const Bin &X = B[size_t(I)];
-        if (X.N == 0)
-          continue;
-        double Over = I / 10.0 - QuotaSlackWindowMs;
-        double P = 0.5 * std::erfc(-(Over - M / 10.0) / (S / 10.0) /
-                                   std::sqrt(2.0)) *
-                   X.Factor / X.N;
-        P = std::clamp(P, 1e-6, 1 - 1e-6);
-        LL += X.Thr * std::log(P) + (X.N - X.Thr) * std::log(1 - P);
-      }
-      if (LL > BestLL) {
-        BestLL = LL;
-        Mu = M / 10.0;
-        Sigma = S / 10.0;
-      }
+  // In tenths of a ms: a 0.5 ms grid, then 0.1 ms around its best.
+  auto LogLik = [&](int M, int S) {
+    double LL = 0;
+    for (int I = 0; I < Bins; ++I) {
+      const Bin &X = B[size_t(I)];
+      if (X.N == 0)
+        continue;
+      double Over = I / 10.0 - QuotaSlackWindowMs;
+      double P = 0.5 *
+                 std::erfc(-(Over - M / 10.0) / (S / 10.0) / std::sqrt(2.0)) *
+                 X.Factor / X.N;
+      P = std::clamp(P, 1e-6, 1 - 1e-6);
+      LL += X.Thr * std::log(P) + (X.N - X.Thr) * std::log(1 - P);
     }
+    return LL;
+  };
+  double BestLL = -1e300;
+  int BestM = 0, BestS = 10;
+  auto Search = [&](int M0, int M1, int S0, int S1, int Step) {
+    for (int M = M0; M <= M1; M += Step)
+      for (int S = std::max(1, S0); S <= std::min(50, S1); S += Step)
+        if (double LL = LogLik(M, S); LL > BestLL) {
+          BestLL = LL;
+          BestM = M;
+          BestS = S;
+        }
+  };
+  Search(-50, 50, 5, 50, 5);
+  Search(BestM - 4, BestM + 4, BestS - 4, BestS + 4, 1);
+  double Mu = BestM / 10.0, Sigma = BestS / 10.0;
   // The normal's quantiles at (k + 1/2) / 8.
   static constexpr double Z[QuotaSlackQuantiles] = {
       -1.5341, -0.8871, -0.4888, -0.1573, 0.1573, 0.4888, 0.8871, 1.5341};
@@ -179,6 +188,10 @@ private:
   };
   struct TaskAcc {
     TaskProfile P;
+    // Distinct call sets (edge, calls), sorted, by id, and their hashes.
+    std::vector<std::vector<std::pair<size_t, int>>> Patterns;
+    std::vector<std::uint64_t> PatternHash;
+    bool TooManyPatterns = false;
   };
   struct Deferred { // activation without fusion.cpu_ns
     int Task;
@@ -188,7 +201,8 @@ private:
   void trace(size_t Begin, size_t End);
   void activation(size_t A);
   /// Adds a measured run's times to its task's distributions.
-  void addRun(TaskAcc &Acc, double SelfMs, double CpuMs, double WaitMs);
+  void addRun(TaskAcc &Acc, double SelfMs, double CpuMs, double WaitMs,
+              std::uint8_t Pattern = TaskProfile::NoPattern);
   void invocation(size_t P, size_t Act); // P: platform span or -1
   void request(size_t Root);
   EdgeKind kindOf(int Caller, int Callee, std::int8_t SyncAttr);
@@ -231,6 +245,7 @@ private:
   struct ColdRun { // an activation in a cold invocation, with CPU measured
     int Task;
     double SelfMs, CpuMs, WaitMs;
+    std::uint8_t Pattern;
   };
   std::vector<ColdRun> ColdRuns;
   std::vector<QuotaRun> QuotaRuns; // single-threaded, with a CPU quota
@@ -344,7 +359,7 @@ Profile Builder::run() {
     for (const ColdRun &C : ColdRuns) {
       TaskAcc &T = TaskAccs[C.Task];
       if (T.P.CpuMeasured == T.P.ColdRuns)
-        addRun(T, C.SelfMs, C.CpuMs, C.WaitMs); // no warm run to compare
+        addRun(T, C.SelfMs, C.CpuMs, C.WaitMs, C.Pattern); // no warm run
     }
   }
 
@@ -365,8 +380,10 @@ Profile Builder::run() {
            Wait = D.SelfMs - CpuWall;
     T.P.CpuMs.add(Cpu, R);
     T.P.WaitMs.add(Wait, R);
-    if (T.P.Joint.size() < 1024)
+    if (T.P.Joint.size() < 1024) {
       T.P.Joint.emplace_back(float(Cpu), float(Wait));
+      T.P.JointPattern.push_back(TaskProfile::NoPattern);
+    }
   }
 
   // Which graph tasks did the traces show?
@@ -428,9 +445,22 @@ Profile Builder::run() {
                            "); they are ignored");
   }
 
-  // Tasks.
-  for (auto &[Id, T] : TaskAccs)
+  // Tasks, their call sets by callee.
+  for (auto &[Id, T] : TaskAccs) {
+    if (T.TooManyPatterns) {
+      T.P.JointPattern.clear();
+    } else {
+      T.P.CallPatterns.resize(T.Patterns.size());
+      for (size_t PId = 0; PId < T.Patterns.size(); ++PId)
+        for (auto [EI, Count] : T.Patterns[PId]) {
+          const EdgeProfile &E = EdgeAccs[EI].P;
+          T.P.CallPatterns[PId].push_back(
+              {E.Callee, E.Kind,
+               std::uint16_t(std::min(Count, 65535))});
+        }
+    }
     Out.Tasks.emplace(T.P.Name, std::move(T.P));
+  }
   // Edges.
   std::set<std::tuple<std::string, std::string, int>> GraphEdges;
   for (const Edge &E : G.Edges)
@@ -725,6 +755,31 @@ void Builder::activation(size_t A) {
     ++E.P.ActivationsWithCalls;
     E.P.CallsWhenCalled.add(Count, R);
   }
+  // Which calls this activation made together.
+  std::uint8_t Pattern = TaskProfile::NoPattern;
+  if (!Acc.TooManyPatterns) {
+    std::sort(Calls.begin(), Calls.end());
+    std::uint64_t H = 1469598103934665603ULL;
+    for (auto [EI, Count] : Calls)
+      H = (H ^ (std::uint64_t(EI) << 20 ^ std::uint64_t(Count))) *
+          1099511628211ULL;
+    size_t Id = 0;
+    while (Id < Acc.Patterns.size() &&
+           (Acc.PatternHash[Id] != H || Acc.Patterns[Id] != Calls))
+      ++Id;
+    if (Id == Acc.Patterns.size()) {
+      if (Id >= TaskProfile::MaxCallPatterns) {
+        Acc.TooManyPatterns = true;
+        Acc.Patterns.clear();
+        Acc.PatternHash.clear();
+      } else {
+        Acc.Patterns.push_back(Calls);
+        Acc.PatternHash.push_back(H);
+      }
+    }
+    if (!Acc.TooManyPatterns)
+      Pattern = std::uint8_t(Id);
+  }
 
   double SelfCpuNs = S.CpuNs >= 0 ? std::max(0.0, double(S.CpuNs) - ChildCpu)
                                   : -1;
@@ -798,21 +853,24 @@ void Builder::activation(size_t A) {
   CpuWallSum += CpuWall;
   SelfSum += SelfMs;
   if (InCold[A]) { // kept apart until the warm runs are known
-    ColdRuns.push_back({T, SelfMs, CpuMs, WaitMs});
+    ColdRuns.push_back({T, SelfMs, CpuMs, WaitMs, Pattern});
     return;
   }
-  addRun(Acc, SelfMs, CpuMs, WaitMs);
+  addRun(Acc, SelfMs, CpuMs, WaitMs, Pattern);
 }
 
 void Builder::addRun(TaskAcc &Acc, double SelfMs, double CpuMs,
-                     double WaitMs) {
+                     double WaitMs, std::uint8_t Pattern) {
   Acc.P.SelfMs.add(SelfMs, R);
   Acc.P.CpuMs.add(CpuMs, R);
   Acc.P.WaitMs.add(WaitMs, R);
-  if (Acc.P.Joint.size() < 1024)
+  if (Acc.P.Joint.size() < 1024) {
     Acc.P.Joint.emplace_back(float(CpuMs), float(WaitMs));
-  else if (std::uint64_t J = R.below(Acc.P.CpuMs.count()); J < 1024)
+    Acc.P.JointPattern.push_back(Pattern);
+  } else if (std::uint64_t J = R.below(Acc.P.CpuMs.count()); J < 1024) {
     Acc.P.Joint[J] = {float(CpuMs), float(WaitMs)};
+    Acc.P.JointPattern[J] = Pattern;
+  }
 }
 
 void Builder::invocation(size_t P, size_t Act) {

@@ -44,6 +44,20 @@ struct TaskProfile {
   Distribution SelfMs; // wall-clock self time as measured
   /// Joint (cpu, wait) samples, so Monte Carlo keeps their correlation.
   std::vector<std::pair<float, float>> Joint;
+  /// The calls an activation made, each distinct set once: (callee, kind,
+  /// calls) for every edge it called. JointPattern[i] is the set Joint[i]'s
+  /// activation made (NoPattern: not known), so Monte Carlo keeps which
+  /// calls go together (a web shop's page kinds). Empty when the task's
+  /// activations made more than MaxCallPatterns different sets.
+  struct CallCount {
+    std::string Callee;
+    EdgeKind Kind = EdgeKind::Sync;
+    std::uint16_t Calls = 0;
+  };
+  std::vector<std::vector<CallCount>> CallPatterns;
+  std::vector<std::uint8_t> JointPattern;
+  static constexpr std::uint8_t NoPattern = 255;
+  static constexpr size_t MaxCallPatterns = 254;
   /// Activations in the first invocation of an instance (a cold start) run
   /// slower: the process touches its memory and code for the first time.
   /// The distributions above are of warm runs (when there were any), and

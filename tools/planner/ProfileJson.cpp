@@ -41,6 +41,18 @@ Json Profile::toJson() const {
     Json Joint = Json::array();
     for (auto &[C, W] : T.Joint)
       Joint.push_back(Json::array({r3(C), r3(W)}));
+    Json Patterns = Json::array();
+    for (const auto &CP : T.CallPatterns) {
+      Json Calls = Json::array();
+      for (const TaskProfile::CallCount &C : CP)
+        Calls.push_back(Json{{"callee", C.Callee},
+                             {"kind", edgeKindName(C.Kind)},
+                             {"calls", C.Calls}});
+      Patterns.push_back(Calls);
+    }
+    Json JointPattern = Json::array();
+    for (std::uint8_t Id : T.JointPattern)
+      JointPattern.push_back(Id == TaskProfile::NoPattern ? Json() : Json(Id));
     JT.push_back(Json{{"name", Name},
                       {"activations", T.Activations},
                       {"local", T.Local},
@@ -52,7 +64,9 @@ Json Profile::toJson() const {
                       {"wait_ms", T.WaitMs.toJson()},
                       {"self_ms", T.SelfMs.toJson()},
                       {"memory_mb", memoryJson(T.MemoryMB)},
-                      {"joint_cpu_wait_ms", Joint}});
+                      {"joint_cpu_wait_ms", Joint},
+                      {"call_patterns", Patterns},
+                      {"joint_call_pattern", JointPattern}});
   }
   Doc["tasks"] = JT;
   Json JEd = Json::array();

@@ -197,6 +197,41 @@ TEST(CostModel, QuotaSlackLetsARunJustPastItsQuotaThrough) {
                    cpuWallMeanMs(29, 0.125, 100) + 1);
 }
 
+TEST(CostModel, CallsAnActivationMadeTogetherStayTogether) {
+  // A calls B or C (each waits 100 ms), never both: half of its samples
+  // call B, half C. Drawn edge by edge, a quarter of the requests would
+  // call both (p99 1 + 200 ms + 10 ms of root overhead) and a quarter
+  // neither.
+  Graph G = graph({"A>B", "A>C"});
+  Profile P = profile({{"A", 1, 0}, {"B", 0, 100}, {"C", 0, 100}},
+                      {{"A", "B", EdgeKind::Sync, 1},
+                       {"A", "C", EdgeKind::Sync, 1}},
+                      "A");
+  TaskProfile &A = P.Tasks["A"];
+  A.Activations = 2;
+  A.Joint = {{1, 0}, {1, 0}};
+  A.JointPattern = {0, 1};
+  A.CallPatterns = {{{"B", EdgeKind::Sync, 1}}, {{"C", EdgeKind::Sync, 1}}};
+  for (EdgeProfile &E : P.Edges) {
+    E.ActivationsWithCalls = 1;
+    Rng R;
+    E.CallsWhenCalled.add(1, R);
+  }
+  CostModelOptions O = opts();
+  O.Samples = 4000;
+  Model M = Model::build(G, P, O);
+  Layout L = Layout::fromPlan(M, plan({{"A", "B", "C"}}, 2048));
+  Prediction Together = predict(M, L, O);
+  EXPECT_NEAR(Together.P99Ms, 111, 1e-6);
+  EXPECT_NEAR(Together.P50Ms, 111, 1e-6);
+  A.JointPattern.clear(); // not known: edge by edge
+  Model Apart = Model::build(G, P, O);
+  Prediction Independent = predict(Apart, L, O);
+  EXPECT_NEAR(Independent.P99Ms, 211, 1e-6);
+  // The means agree: only which calls go together differs.
+  EXPECT_NEAR(Together.MeanMs, Independent.MeanMs, 5);
+}
+
 TEST(CostModel, AsyncEventOffTheCriticalPathButBilled) {
   Graph G = graph({"A~C"});
   Profile P = profile({{"A", 10, 0}, {"C", 50, 0}},

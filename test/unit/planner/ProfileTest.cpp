@@ -308,6 +308,57 @@ TEST(Profile, QuotaSlackFromSingleThreadedInvocations) {
   EXPECT_EQ(profileOf(G, doc(Remote), E).QuotaRuns, 90u - 13u);
 }
 
+TEST(Profile, CallsAnActivationMadeTogether) {
+  // A calls B or C, never both: a sample of A keeps which (its CPU tells:
+  // 4 ms with B, 8 ms with C).
+  Graph G = graph({"A>B", "A>C"});
+  std::vector<S> Spans;
+  for (int I = 0; I < 40; ++I) {
+    bool WithB = I % 2 == 0;
+    std::string Id = std::to_string(2 * I + 1), Child = std::to_string(2 * I + 2);
+    Spans.push_back({Id, "", "A", 2, I * 100.0, I * 100.0 + 20,
+                     {str("fusion.task", "A"),
+                      num("fusion.cpu_ns", WithB ? 5e6 : 9e6)}});
+    Spans.push_back({Child, Id, WithB ? "local B" : "local C", 1,
+                     I * 100.0 + 5, I * 100.0 + 10,
+                     {str("fusion.task", WithB ? "B" : "C"),
+                      str("fusion.caller", "A"), flag("fusion.sync", true),
+                      num("fusion.cpu_ns", 1e6)}});
+  }
+  Profile P = profileOf(G, doc(Spans), none());
+  const TaskProfile *A = P.task("A");
+  ASSERT_TRUE(A);
+  ASSERT_EQ(A->CallPatterns.size(), 2u);
+  ASSERT_EQ(A->JointPattern.size(), A->Joint.size());
+  ASSERT_EQ(A->Joint.size(), 40u);
+  for (size_t I = 0; I < A->Joint.size(); ++I) {
+    ASSERT_LT(A->JointPattern[I], 2);
+    const auto &Calls = A->CallPatterns[A->JointPattern[I]];
+    ASSERT_EQ(Calls.size(), 1u);
+    EXPECT_EQ(Calls[0].Callee, A->Joint[I].first < 6 ? "B" : "C");
+    EXPECT_EQ(Calls[0].Calls, 1u);
+  }
+  // B made no calls: one pattern, the empty one.
+  ASSERT_EQ(P.task("B")->CallPatterns.size(), 1u);
+  EXPECT_TRUE(P.task("B")->CallPatterns[0].empty());
+  // More different call sets than TaskProfile::MaxCallPatterns: none kept.
+  std::vector<S> Many;
+  int Next = 1;
+  for (int I = 0; I < 260; ++I) {
+    std::string Id = std::to_string(Next++);
+    Many.push_back({Id, "", "A", 2, I * 100.0, I * 100.0 + 50,
+                    {str("fusion.task", "A"), num("fusion.cpu_ns", 1e6)}});
+    for (int K = 0; K <= I; ++K)
+      Many.push_back({std::to_string(Next++), Id, "local B", 1, I * 100.0 + 1,
+                      I * 100.0 + 2,
+                      {str("fusion.task", "B"), str("fusion.caller", "A"),
+                       flag("fusion.sync", true)}});
+  }
+  Profile PM = profileOf(G, doc(Many), none());
+  EXPECT_TRUE(PM.task("A")->CallPatterns.empty());
+  EXPECT_TRUE(PM.task("A")->JointPattern.empty());
+}
+
 TEST(Profile, RunDelaySeparatesThrottlingFromWaiting) {
   Graph G = graph({"A~B", "A~C"});
   EmulationProfile E; // the AWS emulation: 128 MB = 0.072 vCPU
