@@ -161,8 +161,10 @@ Model Model::build(const Graph &G, const Profile &P,
     }
     if (EP) {
       Ed.CallsPerRequest = EP->CallsPerRequest;
-      if (EP->Kind == EdgeKind::Async && EP->Calls)
+      if (EP->Kind == EdgeKind::Async && EP->Calls) {
         Ed.StartFraction = EP->StartFraction;
+        Ed.JoinedShare = EP->JoinedShare;
+      }
       if (EP->Remote)
         Ed.Bytes = EP->BytesReq + EP->BytesResp;
     }
@@ -587,6 +589,19 @@ const FastEval::Act &FastEval::act(const Layout &L, int T, int B) {
     DoneEnd = std::max(DoneEnd, Pos + P * DoneX);
   }
   Pos += Gap;
+  // Remote asynchronous calls the caller waits for lengthen its own run.
+  for (int EI : Task.Out) {
+    const Model::Edge &E = M.Edges[size_t(EI)];
+    if (E.Kind != EdgeKind::Async || E.Back || E.Calls <= 0 || E.Event ||
+        E.JoinedShare <= 0 || slotOf(L, E.Callee, B) >= 0)
+      continue;
+    int V = E.Callee;
+    double Wait = M.syncOverheadMs(E) + PCold[size_t(V)] * M.ColdStartMs +
+                  InvMs[size_t(V)];
+    Pos += E.Calls * E.JoinedShare * Wait;
+    TailEnd += E.Calls * E.JoinedShare * Wait;
+    DoneEnd += E.Calls * E.JoinedShare * Wait;
+  }
   A.Own = Pos;
   TailEnd = std::max(TailEnd, A.Own);
   DoneEnd = std::max(DoneEnd, A.Own);
@@ -613,6 +628,8 @@ const FastEval::Act &FastEval::act(const Layout &L, int T, int B) {
       Fin = Start + Back + DoneMs[size_t(V)];
     }
     double P = std::min(1.0, E.Calls);
+    if (S < 0 && !E.Event)
+      P *= 1 - E.JoinedShare; // the rest is in the caller's own run
     Tail = std::max(Tail, TailEnd + P * std::max(0.0, End - TailEnd));
     Done = std::max(Done, DoneEnd + P * std::max(0.0, Fin - DoneEnd));
   }
@@ -752,6 +769,7 @@ public:
       Programs.emplace_back();
     Program &P = Programs[Nesting++];
     P.N = 0;
+    P.SlotEnd.clear();
     P.add();
     build(P, 0, V, B, Depth + 1);
     InCold = SavedCold;
@@ -786,9 +804,11 @@ private:
   /// open for Ms more (its acknowledgement or answer). A wait for a remote
   /// call, and a remote asynchronous call, also tell where the work they
   /// started ends: the invocation's completion is at least their end +
-  /// DoneExtra.
+  /// DoneExtra. A remote asynchronous call the caller waits for has a slot
+  /// (Thread = -2 - slot) where it records its end, and a Join step of the
+  /// caller waits until then.
   struct Step {
-    enum Kind : std::uint8_t { Cpu, Wait, Spawn } K;
+    enum Kind : std::uint8_t { Cpu, Wait, Spawn, Join } K;
     double Ms;
     double DoneExtra;
     int Thread;
@@ -808,7 +828,13 @@ private:
     Thread &operator[](size_t I) { return T[I]; }
     const Thread &operator[](size_t I) const { return T[I]; }
     size_t size() const { return N; }
+    std::vector<double> SlotEnd; // joined remote calls' ends
+    int slot() {
+      SlotEnd.push_back(0);
+      return int(SlotEnd.size() - 1);
+    }
   };
+  static int slotOfStep(const Step &S) { return -2 - S.Thread; }
   std::deque<Program> Programs; // stable: a nested invoke() may add one
   size_t Nesting = 0;
   /// simulate()'s scratch: each thread's step, threads to settle, the
@@ -915,6 +941,9 @@ private:
     double CpuGap = Cpu / double(SyncCalls + 1),
            WaitGap = Wait / double(SyncCalls + 1);
     double Own = 0; // nominal
+    // Where each synchronous call begins (nominal), and the joins, for
+    // this activation: stacks shared by the recursion, as Scratch.
+    size_t CallMark = CallAt.size(), JoinMark = Joins.size();
     auto gap = [&] {
       Thread &X = P[size_t(Th)];
       push(X, Step::Cpu, CpuGap / 2);
@@ -929,6 +958,7 @@ private:
         continue;
       for (unsigned I = 0; I < K; ++I) {
         gap();
+        CallAt.push_back(Own);
         if (L.in(E.Callee, B)) {
           Own += build(P, Th, E.Callee, B, Depth + 1);
         } else {
@@ -964,10 +994,30 @@ private:
           Inv V = invoke(E.Callee, Depth);
           Sp.Ms = Ovh + V.ColdMs + V.Ms;
           Sp.DoneExtra = V.Done - V.Ms;
+          // A call the caller waits for (its next call started as the
+          // result came): joined before the next synchronous call.
+          if (E.JoinedShare > 0 && R.uniform() < E.JoinedShare) {
+            int Slot = P.slot();
+            Sp.Thread = -2 - Slot;
+            double At = Own;
+            for (size_t C = CallMark; C < CallAt.size(); ++C)
+              if (CallAt[C] >= Start) {
+                At = CallAt[C];
+                break;
+              }
+            Joins.emplace_back(At, Slot);
+          }
         }
         spawnAt(P, Th, Begin, Start, Sp, Stretch);
       }
     }
+    // After every spawn, so that the calls dispatched before a join run
+    // beside it.
+    for (size_t J = JoinMark; J < Joins.size(); ++J)
+      spawnAt(P, Th, Begin, Joins[J].first,
+              Step{Step::Join, 0, NoDone, -2 - Joins[J].second}, Stretch);
+    Joins.resize(JoinMark);
+    CallAt.resize(CallMark);
     Scratch.resize(Mark);
     return Own;
   }
@@ -985,7 +1035,7 @@ private:
   /// `SlackMs` past it (Profile::QuotaSlackMs) before every thread waits
   /// for the next period, whose quota pays the overrun back. From one vCPU
   /// on: `share` CPUs (one without emulation).
-  Timing simulate(const Program &P, unsigned Mem, double Phase,
+  Timing simulate(Program &P, unsigned Mem, double Phase,
                   double SlackMs) {
     double S = M.Emulation.Enabled ? M.cpuShare(Mem) : 1;
     bool Quota = S > 0 && S < 1;
@@ -1018,6 +1068,14 @@ private:
         if (St.K == Step::Spawn) { // a remote asynchronous call
           Out.End = std::max(Out.End, Now + St.Ms);
           Out.Done = std::max(Out.Done, Now + St.Ms + St.DoneExtra);
+          if (St.Thread <= -2)
+            P.SlotEnd[size_t(slotOfStep(St))] = Now + St.Ms;
+          continue;
+        }
+        if (St.K == Step::Join) { // waits for a remote call's answer
+          Now = std::max(Now, P.SlotEnd[size_t(slotOfStep(St))]);
+          if (Quota && Now >= Boundary - Eps)
+            Refill();
           continue;
         }
         if (!Quota) {
@@ -1078,6 +1136,16 @@ private:
             } else { // a remote asynchronous call
               Out.End = std::max(Out.End, Now + St.Ms);
               Out.Done = std::max(Out.Done, Now + St.Ms + St.DoneExtra);
+              if (St.Thread <= -2)
+                P.SlotEnd[size_t(slotOfStep(St))] = Now + St.Ms;
+            }
+            continue;
+          }
+          if (St.K == Step::Join) {
+            double Until = P.SlotEnd[size_t(slotOfStep(St))];
+            if (Until > Now + Eps) {
+              Push(Asleep, {Until, I});
+              break;
             }
             continue;
           }
@@ -1175,6 +1243,8 @@ private:
   const FastEval &F;
   Rng R;
   std::vector<std::pair<int, unsigned>> Scratch;
+  std::vector<double> CallAt;                // build()'s call offsets
+  std::vector<std::pair<double, int>> Joins; // build()'s joins (offset, slot)
 
 public:
   unsigned long Activations = 0;

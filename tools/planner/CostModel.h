@@ -75,6 +75,7 @@ public:
     std::vector<double> CallsWhenCalled; // samples (empty: from Calls)
     double Bytes = 0;   // request + response
     double StartFraction = 0.5;
+    double JoinedShare = 0; // remote async calls the caller waits for
     bool Event = false; // async call of a void task: Lambda Event
     bool Back = false;  // closes a cycle: not modelled
     double CallsPerRequest = 0;

@@ -180,6 +180,7 @@ private:
     std::uint64_t BytesN = 0;
     double StartFracSum = 0;
     std::uint64_t StartFracN = 0;
+    std::uint64_t Joined = 0; // remote async calls the caller waited for
   };
   struct FuncAcc {
     FunctionProfile P;
@@ -478,6 +479,8 @@ Profile Builder::run() {
     }
     if (E.StartFracN)
       P.StartFraction = E.StartFracSum / E.StartFracN;
+    if (P.Kind == EdgeKind::Async && P.Remote)
+      P.JoinedShare = double(E.Joined) / double(P.Remote);
     P.InGraph = GraphEdges.count({P.Caller, P.Callee, int(P.Kind)}) > 0;
     Out.Edges.push_back(std::move(P));
   }
@@ -730,9 +733,21 @@ void Builder::activation(size_t A) {
       // either: the model adds its end to the caller's tail. Counted as
       // waiting, traces of a split plan charged the caller the remote
       // round trips that fusing removes (the web shop's frontend: 12 ms).
-      if (Remote)
+      if (Remote) {
         SyncIv.emplace_back(std::max(K.StartNs, Start),
                             std::min(K.EndNs, End));
+        // Did the caller wait for the result? Its next call started as
+        // the result came (a web shop's frontend collects some results
+        // before it goes on).
+        for (int C2 : Eff) {
+          std::int64_t S2 = TS.Spans[Idx[size_t(C2)]].StartNs;
+          if (C2 != C && S2 >= K.EndNs - std::int64_t(0.05 * NsPerMs) &&
+              S2 <= K.EndNs + std::int64_t(NsPerMs)) {
+            ++E.Joined;
+            break;
+          }
+        }
+      }
       LastAsyncStart = std::max(LastAsyncStart, K.StartNs);
       AsyncStarts.emplace_back(EI, K.StartNs);
       if (!Remote) {

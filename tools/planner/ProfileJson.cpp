@@ -84,8 +84,10 @@ Json Profile::toJson() const {
            {"calls_when_called", E.CallsWhenCalled.toJson()},
            {"bytes_req", r3(E.BytesReq)},
            {"bytes_resp", r3(E.BytesResp)}};
-    if (E.Kind == EdgeKind::Async)
+    if (E.Kind == EdgeKind::Async) {
       J["start_fraction"] = r3(E.StartFraction);
+      J["joined_share"] = r3(E.JoinedShare);
+    }
     if (E.OverheadMs.count())
       J["overhead_ms"] = E.OverheadMs.toJson();
     JEd.push_back(J);

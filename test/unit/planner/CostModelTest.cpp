@@ -232,6 +232,43 @@ TEST(CostModel, CallsAnActivationMadeTogetherStayTogether) {
   EXPECT_NEAR(Together.MeanMs, Independent.MeanMs, 5);
 }
 
+TEST(CostModel, AnAsynchronousCallTheCallerWaitsFor) {
+  // A dispatches B (50 ms, a result to collect) and calls C (20 ms), each
+  // remote call 10 ms of overhead. If A collects B's result only at its
+  // end, A takes max(60, 30) ms; if it waits for it before calling C (the
+  // profile saw its next call start as the result came), 60 + 30 ms.
+  Graph G = graph({"A~B", "A>C"});
+  for (TaskNode &T : G.Tasks)
+    T.ReturnsVoid = false;
+  Profile P = profile({{"A", 0, 0}, {"B", 0, 50}, {"C", 0, 20}},
+                      {{"A", "B", EdgeKind::Async, 1},
+                       {"A", "C", EdgeKind::Sync, 1}},
+                      "A");
+  for (EdgeProfile &E : P.Edges)
+    if (E.Callee == "B") {
+      E.StartFraction = 0;
+      E.Remote = 1;
+    }
+  CostModelOptions O = opts();
+  Layout L;
+  Model Apart = Model::build(G, P, O);
+  L = Layout::fromPlan(Apart, plan({{"A"}, {"B"}, {"C"}}, 2048));
+  ASSERT_FALSE(Apart.Edges[0].Event);
+  double Beside = predict(Apart, L, O).P50Ms;
+  for (EdgeProfile &E : P.Edges)
+    if (E.Callee == "B")
+      E.JoinedShare = 1;
+  Model Joined = Model::build(G, P, O);
+  double Waited = predict(Joined, L, O).P50Ms;
+  EXPECT_NEAR(Waited - Beside, 30, 1e-6);
+  // FastEval agrees on the difference.
+  FastEval FA(Apart, O), FJ(Joined, O);
+  FastEval::Result RA, RJ;
+  FA.evaluate(L, RA);
+  FJ.evaluate(L, RJ);
+  EXPECT_NEAR(RJ.EntryMs[0] - RA.EntryMs[0], 30, 1);
+}
+
 TEST(CostModel, AsyncEventOffTheCriticalPathButBilled) {
   Graph G = graph({"A~C"});
   Profile P = profile({{"A", 10, 0}, {"C", 50, 0}},

@@ -359,6 +359,34 @@ TEST(Profile, CallsAnActivationMadeTogether) {
   EXPECT_TRUE(PM.task("A")->JointPattern.empty());
 }
 
+TEST(Profile, WhetherTheCallerWaitedForAnAsynchronousResult) {
+  // A dispatches B remotely, then calls C: in half of its activations C
+  // starts as B's result comes (A waited for it), in the other half later.
+  Graph G = graph({"A~B", "A>C"});
+  std::vector<S> Spans;
+  int Next = 1;
+  for (int I = 0; I < 10; ++I) {
+    double T = I * 1000.0;
+    bool Waited = I % 2 == 0;
+    std::string A = std::to_string(Next++);
+    Spans.push_back({A, "", "A", 2, T, T + 100,
+                     {str("fusion.task", "A"), num("fusion.cpu_ns", 1e6)}});
+    Spans.push_back({std::to_string(Next++), A, "invoke B", 3, T + 1, T + 30,
+                     {str("fusion.task", "B"), str("fusion.caller", "A"),
+                      flag("fusion.sync", false)}});
+    double CStart = Waited ? T + 30.2 : T + 60;
+    Spans.push_back({std::to_string(Next++), A, "invoke C", 3, CStart,
+                     CStart + 10,
+                     {str("fusion.task", "C"), str("fusion.caller", "A"),
+                      flag("fusion.sync", true)}});
+  }
+  Profile P = profileOf(G, doc(Spans), none());
+  const EdgeProfile *AB = P.edge("A", "B", EdgeKind::Async);
+  ASSERT_TRUE(AB);
+  EXPECT_DOUBLE_EQ(AB->JoinedShare, 0.5);
+  EXPECT_DOUBLE_EQ(P.edge("A", "C", EdgeKind::Sync)->JoinedShare, 0);
+}
+
 TEST(Profile, RunDelaySeparatesThrottlingFromWaiting) {
   Graph G = graph({"A~B", "A~C"});
   EmulationProfile E; // the AWS emulation: 128 MB = 0.072 vCPU
