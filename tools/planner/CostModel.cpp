@@ -203,6 +203,26 @@ Model Model::build(const Graph &G, const Profile &P,
       continue;
     T.CallPatterns = std::move(Patterns);
     T.JointPattern = TP->JointPattern;
+    // Calls that may be joined, by call set, when a task has several.
+    auto Joinable = [&](int EI) {
+      const Edge &E = M.Edges[size_t(EI)];
+      return E.Kind == EdgeKind::Async && !E.Event && !E.Back &&
+             E.JoinedShare > 0;
+    };
+    if (std::count_if(T.Out.begin(), T.Out.end(), Joinable) < 2)
+      continue;
+    std::vector<double> Freq(T.CallPatterns.size(), 0);
+    for (std::uint8_t JP : T.JointPattern)
+      if (JP < Freq.size())
+        Freq[JP] += 1.0 / double(T.JointPattern.size());
+    for (size_t PI = 0; PI < T.CallPatterns.size(); ++PI) {
+      std::vector<int> Set;
+      for (auto [EI, K] : T.CallPatterns[PI])
+        if (Joinable(EI))
+          Set.push_back(EI);
+      if (!Set.empty() && Freq[PI] > 0)
+        T.JoinSets.emplace_back(Freq[PI], std::move(Set));
+    }
   }
 
   // Entries: where requests arrived; else the graph's roots.
@@ -589,19 +609,34 @@ const FastEval::Act &FastEval::act(const Layout &L, int T, int B) {
     DoneEnd = std::max(DoneEnd, Pos + P * DoneX);
   }
   Pos += Gap;
-  // Remote asynchronous calls the caller waits for lengthen its own run.
-  for (int EI : Task.Out) {
-    const Model::Edge &E = M.Edges[size_t(EI)];
+  // Remote asynchronous calls the caller waits for lengthen its own run;
+  // those of one call set run side by side (the longest counts).
+  auto JoinWait = [&](const Model::Edge &E) {
     if (E.Kind != EdgeKind::Async || E.Back || E.Calls <= 0 || E.Event ||
         E.JoinedShare <= 0 || slotOf(L, E.Callee, B) >= 0)
-      continue;
+      return 0.0;
     int V = E.Callee;
-    double Wait = M.syncOverheadMs(E) + PCold[size_t(V)] * M.ColdStartMs +
-                  InvMs[size_t(V)];
-    Pos += E.Calls * E.JoinedShare * Wait;
-    TailEnd += E.Calls * E.JoinedShare * Wait;
-    DoneEnd += E.Calls * E.JoinedShare * Wait;
+    return E.JoinedShare * (M.syncOverheadMs(E) +
+                            PCold[size_t(V)] * M.ColdStartMs +
+                            InvMs[size_t(V)]);
+  };
+  double Joined = 0;
+  if (!Task.JoinSets.empty()) {
+    for (const auto &[Freq, Set] : Task.JoinSets) {
+      double Longest = 0;
+      for (int EI : Set)
+        Longest = std::max(Longest, JoinWait(M.Edges[size_t(EI)]));
+      Joined += Freq * Longest;
+    }
+  } else {
+    for (int EI : Task.Out) {
+      const Model::Edge &E = M.Edges[size_t(EI)];
+      Joined += E.Calls * JoinWait(E);
+    }
   }
+  Pos += Joined;
+  TailEnd += Joined;
+  DoneEnd += Joined;
   A.Own = Pos;
   TailEnd = std::max(TailEnd, A.Own);
   DoneEnd = std::max(DoneEnd, A.Own);

@@ -61,6 +61,10 @@ public:
     /// NoPattern: drawn edge by edge).
     std::vector<std::vector<std::pair<int, unsigned>>> CallPatterns;
     std::vector<std::uint8_t> JointPattern;
+    /// Where two or more asynchronous calls may be joined: per call set
+    /// with any, its share of the activations and those edges (FastEval
+    /// waits for the longest of a set, not for the sum).
+    std::vector<std::pair<double, std::vector<int>>> JoinSets;
     bool Measured = false;
     bool ReturnsVoid = false;
     double PeakMemoryMB = 0;
@@ -75,7 +79,7 @@ public:
     std::vector<double> CallsWhenCalled; // samples (empty: from Calls)
     double Bytes = 0;   // request + response
     double StartFraction = 0.5;
-    double JoinedShare = 0; // remote async calls the caller waits for
+    double JoinedShare = 0; // async calls joined before the next sync call
     bool Event = false; // async call of a void task: Lambda Event
     bool Back = false;  // closes a cycle: not modelled
     double CallsPerRequest = 0;

@@ -180,7 +180,9 @@ private:
     std::uint64_t BytesN = 0;
     double StartFracSum = 0;
     std::uint64_t StartFracN = 0;
-    std::uint64_t Joined = 0; // remote async calls the caller waited for
+    // Async calls whose result the caller needed before its next
+    // synchronous call, of those whose timing tells (activation()).
+    std::uint64_t Joined = 0, Decided = 0;
   };
   struct FuncAcc {
     FunctionProfile P;
@@ -236,6 +238,7 @@ private:
   std::vector<char> InCold;                   // in a cold invocation
   std::vector<char> Threaded; // a runtime SERVER span that started threads
   std::vector<int> Eff;                       // effective children scratch
+  std::vector<std::uint8_t> EffSync;          // Eff[i] is a sync call
 
   // Aggregates.
   std::unordered_map<int, TaskAcc> TaskAccs;
@@ -479,8 +482,8 @@ Profile Builder::run() {
     }
     if (E.StartFracN)
       P.StartFraction = E.StartFracSum / E.StartFracN;
-    if (P.Kind == EdgeKind::Async && P.Remote)
-      P.JoinedShare = double(E.Joined) / double(P.Remote);
+    if (P.Kind == EdgeKind::Async && E.Decided)
+      P.JoinedShare = double(E.Joined) / double(E.Decided);
     P.InGraph = GraphEdges.count({P.Caller, P.Callee, int(P.Kind)}) > 0;
     Out.Edges.push_back(std::move(P));
   }
@@ -692,6 +695,14 @@ void Builder::activation(size_t A) {
   // Count calls per edge for this activation.
   std::vector<std::pair<size_t, int>> Calls;
   std::vector<std::pair<size_t, std::int64_t>> AsyncStarts;
+  // Which children are synchronous calls (by the graph: a remote call with
+  // a result made from a thread carries fusion.sync = true).
+  EffSync.assign(Eff.size(), 0);
+  for (size_t I = 0; I < Eff.size(); ++I) {
+    const RawSpan &K = TS.Spans[Idx[size_t(Eff[I])]];
+    int Callee = K.Task >= 0 ? K.Task : K.Function;
+    EffSync[I] = Callee >= 0 && kindOf(T, Callee, K.Sync) == EdgeKind::Sync;
+  }
   for (int C : Eff) {
     const RawSpan &K = TS.Spans[Idx[size_t(C)]];
     int Callee = K.Task >= 0 ? K.Task : K.Function;
@@ -736,20 +747,30 @@ void Builder::activation(size_t A) {
       if (Remote) {
         SyncIv.emplace_back(std::max(K.StartNs, Start),
                             std::min(K.EndNs, End));
-        // Did the caller wait for the result? Its next call started as
-        // the result came (a web shop's frontend collects some results
-        // before it goes on).
-        for (int C2 : Eff) {
-          std::int64_t S2 = TS.Spans[Idx[size_t(C2)]].StartNs;
-          if (C2 != C && S2 >= K.EndNs - std::int64_t(0.05 * NsPerMs) &&
-              S2 <= K.EndNs + std::int64_t(NsPerMs)) {
-            ++E.Joined;
-            break;
-          }
-        }
       }
       LastAsyncStart = std::max(LastAsyncStart, K.StartNs);
       AsyncStarts.emplace_back(EI, K.StartNs);
+      // Does the caller need the result before its next synchronous call
+      // (the first that had not ended when this call began)? It does when
+      // that call started as the result came (the web shop's frontend
+      // collects its recommendations before it reads the cart), it does
+      // not when that call started before the result. A result there well
+      // before the next call says nothing (a fused call's short run, or a
+      // remote one that came before another the caller waited for): not
+      // counted. Remote and fused calls tell alike, so the traces of a
+      // fused plan say where its calls would wait when split.
+      const RawSpan *Next = nullptr;
+      for (size_t I = 0; I < Eff.size(); ++I) {
+        const RawSpan &K2 = TS.Spans[Idx[size_t(Eff[I])]];
+        if (EffSync[I] && K2.EndNs > K.StartNs &&
+            (!Next || K2.StartNs < Next->StartNs))
+          Next = &K2;
+      }
+      if (Next && Next->StartNs <= K.EndNs + std::int64_t(NsPerMs)) {
+        ++E.Decided;
+        if (Next->StartNs >= K.EndNs - std::int64_t(0.05 * NsPerMs))
+          ++E.Joined;
+      }
       if (!Remote) {
         // A thread of its own: the invocation's CPU is not all on the
         // span's thread. (A remote asynchronous call's dispatch costs

@@ -269,6 +269,53 @@ TEST(CostModel, AnAsynchronousCallTheCallerWaitsFor) {
   EXPECT_NEAR(RJ.EntryMs[0] - RA.EntryMs[0], 30, 1);
 }
 
+TEST(CostModel, JoinedCallsOfOneActivationRunSideBySide) {
+  // A dispatches B (50 ms) and D (30 ms) and waits for both before it
+  // calls C (20 ms), every remote call 10 ms of overhead: 60 + 30 ms, as
+  // with B alone. FastEval, which works on means, knows from the call set
+  // that B and D run together and waits for the longer; without the call
+  // set it can only add both waits.
+  Graph G = graph({"A~B", "A~D", "A>C"});
+  for (TaskNode &T : G.Tasks)
+    T.ReturnsVoid = false;
+  Profile P = profile({{"A", 0, 0}, {"B", 0, 50}, {"C", 0, 20}, {"D", 0, 30}},
+                      {{"A", "B", EdgeKind::Async, 1},
+                       {"A", "C", EdgeKind::Sync, 1},
+                       {"A", "D", EdgeKind::Async, 1}},
+                      "A");
+  for (EdgeProfile &E : P.Edges)
+    if (E.Kind == EdgeKind::Async) {
+      E.StartFraction = 0;
+      E.Remote = 1;
+      E.JoinedShare = 1;
+    }
+  TaskProfile &A = P.Tasks["A"];
+  A.JointPattern = {0};
+  A.CallPatterns = {{{"B", EdgeKind::Async, 1},
+                     {"C", EdgeKind::Sync, 1},
+                     {"D", EdgeKind::Async, 1}}};
+  CostModelOptions O = opts();
+  Model M = Model::build(G, P, O);
+  ASSERT_EQ(M.Tasks[size_t(M.taskIndex("A"))].JoinSets.size(), 1u);
+  EXPECT_EQ(M.Tasks[size_t(M.taskIndex("A"))].JoinSets[0].second.size(), 2u);
+  Layout L = Layout::fromPlan(M, plan({{"A"}, {"B"}, {"C"}, {"D"}}, 2048));
+  Prediction Both = predict(M, L, O);
+  FastEval F(M, O);
+  FastEval::Result R;
+  F.evaluate(L, R);
+  // Root overhead and A's own (zero) time aside, as the tests above: the
+  // same difference to C's call alone (30 ms) in both.
+  A.CallPatterns.clear();
+  A.JointPattern.clear();
+  Model Apart = Model::build(G, P, O);
+  EXPECT_TRUE(Apart.Tasks[size_t(Apart.taskIndex("A"))].JoinSets.empty());
+  FastEval FA(Apart, O);
+  FastEval::Result RA;
+  FA.evaluate(L, RA);
+  EXPECT_NEAR(R.EntryMs[0], Both.P50Ms, 1);
+  EXPECT_NEAR(RA.EntryMs[0] - R.EntryMs[0], 40, 1); // D's wait added
+}
+
 TEST(CostModel, AsyncEventOffTheCriticalPathButBilled) {
   Graph G = graph({"A~C"});
   Profile P = profile({{"A", 10, 0}, {"C", 50, 0}},

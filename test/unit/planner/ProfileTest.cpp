@@ -359,32 +359,60 @@ TEST(Profile, CallsAnActivationMadeTogether) {
   EXPECT_TRUE(PM.task("A")->JointPattern.empty());
 }
 
-TEST(Profile, WhetherTheCallerWaitedForAnAsynchronousResult) {
-  // A dispatches B remotely, then calls C: in half of its activations C
-  // starts as B's result comes (A waited for it), in the other half later.
-  Graph G = graph({"A~B", "A>C"});
+/// A dispatches B asynchronously at +1 ms (remote: a CLIENT span, which
+/// carries fusion.sync = true as a call with a result made from a thread
+/// does; fused: B's local span) and calls C synchronously at `CStart`; B's
+/// result comes at +30 ms. A negative `CStart`: no call of C.
+static std::vector<S> joinSpans(bool Remote, const std::vector<double> &CStarts) {
   std::vector<S> Spans;
   int Next = 1;
-  for (int I = 0; I < 10; ++I) {
-    double T = I * 1000.0;
-    bool Waited = I % 2 == 0;
+  for (size_t I = 0; I < CStarts.size(); ++I) {
+    double T = double(I) * 1000.0;
     std::string A = std::to_string(Next++);
     Spans.push_back({A, "", "A", 2, T, T + 100,
                      {str("fusion.task", "A"), num("fusion.cpu_ns", 1e6)}});
-    Spans.push_back({std::to_string(Next++), A, "invoke B", 3, T + 1, T + 30,
-                     {str("fusion.task", "B"), str("fusion.caller", "A"),
-                      flag("fusion.sync", false)}});
-    double CStart = Waited ? T + 30.2 : T + 60;
-    Spans.push_back({std::to_string(Next++), A, "invoke C", 3, CStart,
-                     CStart + 10,
+    if (Remote)
+      Spans.push_back({std::to_string(Next++), A, "invoke B", 3, T + 1, T + 30,
+                       {str("fusion.task", "B"), str("fusion.caller", "A"),
+                        flag("fusion.sync", true)}});
+    else
+      Spans.push_back({std::to_string(Next++), A, "local B", 1, T + 1, T + 30,
+                       {str("fusion.task", "B"), str("fusion.caller", "A"),
+                        flag("fusion.sync", false)}});
+    if (CStarts[I] < 0)
+      continue;
+    double C = T + CStarts[I];
+    Spans.push_back({std::to_string(Next++), A, Remote ? "invoke C" : "local C",
+                     Remote ? 3 : 1, C, C + 10,
                      {str("fusion.task", "C"), str("fusion.caller", "A"),
                       flag("fusion.sync", true)}});
   }
-  Profile P = profileOf(G, doc(Spans), none());
-  const EdgeProfile *AB = P.edge("A", "B", EdgeKind::Async);
-  ASSERT_TRUE(AB);
-  EXPECT_DOUBLE_EQ(AB->JoinedShare, 0.5);
-  EXPECT_DOUBLE_EQ(P.edge("A", "C", EdgeKind::Sync)->JoinedShare, 0);
+  return Spans;
+}
+
+TEST(Profile, WhetherTheCallerNeededAnAsynchronousResult) {
+  // C starts as B's result comes (A waited for it: 4 times), before it (A
+  // went on: 4 times), or 30 ms after it (the result was there before A
+  // wanted it, which does not tell: 2 times).
+  Graph G = graph({"A~B", "A>C"});
+  std::vector<double> CStarts = {30.2, 30.5, 30.9, 29.98, 10,
+                                 12,   20,   29,   60,    45};
+  for (bool Remote : {true, false}) {
+    SCOPED_TRACE(Remote ? "remote" : "fused");
+    Profile P = profileOf(G, doc(joinSpans(Remote, CStarts)), none());
+    const EdgeProfile *AB = P.edge("A", "B", EdgeKind::Async);
+    ASSERT_TRUE(AB);
+    EXPECT_EQ(AB->Calls, 10u);
+    EXPECT_DOUBLE_EQ(AB->JoinedShare, 0.5);
+    EXPECT_DOUBLE_EQ(P.edge("A", "C", EdgeKind::Sync)->JoinedShare, 0);
+  }
+  // Only results there well before the next call: nothing known, none
+  // joined.
+  Profile P = profileOf(G, doc(joinSpans(false, {40, 50, 70})), none());
+  EXPECT_DOUBLE_EQ(P.edge("A", "B", EdgeKind::Async)->JoinedShare, 0);
+  // No synchronous call after the dispatch: nothing known either.
+  P = profileOf(G, doc(joinSpans(true, {-1, -1})), none());
+  EXPECT_DOUBLE_EQ(P.edge("A", "B", EdgeKind::Async)->JoinedShare, 0);
 }
 
 TEST(Profile, RunDelaySeparatesThrottlingFromWaiting) {
