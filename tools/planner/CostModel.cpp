@@ -1029,8 +1029,8 @@ private:
           Inv V = invoke(E.Callee, Depth);
           Sp.Ms = Ovh + V.ColdMs + V.Ms;
           Sp.DoneExtra = V.Done - V.Ms;
-          // A call the caller waits for (its next call started as the
-          // result came): joined before the next synchronous call.
+          // A call whose result the caller needs before its next
+          // synchronous call (the profile's joined share): joined there.
           if (E.JoinedShare > 0 && R.uniform() < E.JoinedShare) {
             int Slot = P.slot();
             Sp.Thread = -2 - Slot;

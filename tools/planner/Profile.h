@@ -81,9 +81,9 @@ struct EdgeProfile {
   double BytesReq = 0, BytesResp = 0; // means over calls with sizes
   /// Where in the caller's own run an asynchronous call starts (0..1).
   double StartFraction = 0.5;
-  /// Remote asynchronous calls the caller waited for: its next call (or
-  /// fused call) started within 1 ms of the result, as a share of the
-  /// remote calls (the rest ran beside the caller's work).
+  /// Of the asynchronous calls (remote or fused) whose timing tells, the
+  /// share whose result the caller needed before its next synchronous
+  /// call: that call started within 1 ms of the result, not before it.
   double JoinedShare = 0;
   Distribution OverheadMs{256}; // remote warm sync: CLIENT - callee SERVER
   bool InGraph = true; // false: seen only in the traces
