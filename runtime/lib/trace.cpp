@@ -149,7 +149,7 @@ std::atomic<std::uint64_t> g_cpu_threshold_ticks{50000}; // in fast_clock ticks
 constexpr std::uint64_t kDelayThresholdNs = 1000000;
 std::atomic<std::uint64_t> g_delay_threshold_ticks{kDelayThresholdNs};
 /// FUSIONIZE_TRACE_THROTTLED: the cgroup's throttled time with the run
-/// delay (two more reads; a diagnostic, the planner does not use it).
+/// delay (two more reads; the planner's quota slack fit reads it).
 std::atomic<bool> g_throttled{false};
 
 std::uint64_t throttled_now() noexcept {

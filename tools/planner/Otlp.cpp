@@ -735,6 +735,8 @@ private:
         S.BytesResp = float(V.N);
       else if (K == "run_delay_ns")
         S.RunDelayMs = float(V.N / 1e6);
+      else if (K == "throttled_ns")
+        S.ThrottledMs = float(V.N / 1e6);
 
       else if (K == "billed_ms")
         S.BilledMs = float(V.N);

@@ -54,6 +54,7 @@ struct RawSpan {
   float BilledMs = -1, MemoryMB = -1, PeakMemoryMB = -1; // fusion.*
   float InitMs = -1, QueueMs = -1;
   float RunDelayMs = -1;      // fusion.run_delay_ns, in ms
+  float ThrottledMs = -1;     // fusion.throttled_ns (cgroup), in ms
   std::int32_t Task = -1;     // fusion.task (or the SERVER span's name)
   std::int32_t Caller = -1;   // fusion.caller
   std::int32_t Group = -1;    // fusion.group (span, else resource)

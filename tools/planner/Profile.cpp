@@ -644,9 +644,13 @@ void Builder::trace(size_t Begin, size_t End) {
         S.Platform || Threaded[I] || S.CpuNs < 0 || S.RunDelayMs < 0)
       continue;
     double Q = share(Memory[I]) * O.CpuPeriodMs;
+    // The instance's throttled time, where recorded, also sees throttling
+    // that the invocation's other threads (remote calls' dispatch) met
+    // while this one slept; run delay also sees other instances' CPU.
+    bool Throttled = S.ThrottledMs >= 0 ? S.ThrottledMs >= ThrottledDelayMs
+                                        : S.RunDelayMs >= ThrottledDelayMs;
     if (Q < O.CpuPeriodMs)
-      QuotaRuns.push_back({double(S.CpuNs) / NsPerMs - Q, Q,
-                           S.RunDelayMs >= ThrottledDelayMs});
+      QuotaRuns.push_back({double(S.CpuNs) / NsPerMs - Q, Q, Throttled});
   }
 }
 
@@ -826,10 +830,10 @@ void Builder::activation(size_t A) {
       SelfCpuNs >= 0 && S.RunDelayMs >= 0
           ? std::max(0.0, double(S.RunDelayMs) * NsPerMs - ChildDelay)
           : -1;
-  // fusion.throttled_ns (the cgroup's throttled time) is not used: it
-  // covers a thread blocked behind a throttled one, but just as well one
-  // that sleeps or waits for I/O while other threads use up the quota
-  // (docs/planning.md).
+  // fusion.throttled_ns (the cgroup's throttled time) is not used here
+  // (only by the quota's slack fit): it covers a thread blocked behind a
+  // throttled one, but just as well one that sleeps or waits for I/O while
+  // other threads use up the quota (docs/planning.md).
   double Share = share(Memory[A]);
   std::sort(SyncIv.begin(), SyncIv.end());
   auto SyncTimeUntil = [&](std::int64_t Until) {

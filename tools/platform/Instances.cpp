@@ -15,6 +15,7 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <fcntl.h>
@@ -142,9 +143,15 @@ void Platform::Impl::spawn(Instance &I) {
       R[Task] = Fn;
     Env["FUSIONIZE_ROUTES"] = R.dump();
   }
-  if (Trace)
+  if (Trace) {
     Env["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] =
         "http://" + Opts.Host + ":" + std::to_string(Port) + "/v1/traces";
+    // The instance's throttled time tells the planner's quota slack fit
+    // when an invocation met its quota (docs/planning.md); the user's
+    // setting wins.
+    if (!std::getenv("FUSIONIZE_TRACE_THROTTLED"))
+      Env["FUSIONIZE_TRACE_THROTTLED"] = "1";
+  }
   std::vector<std::string> Unset = {"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
                                     "OTEL_EXPORTER_OTLP_ENDPOINT",
                                     "FUSIONIZE_TRACE",

@@ -130,6 +130,17 @@ std::string handle(const std::string &Handler, const std::string &Body) {
     const char *Inst = std::getenv("FUSIONIZE_INSTANCE");
     return json{{"pid", getpid()}, {"instance", Inst ? Inst : ""}}.dump();
   }
+  if (Handler == "env") {
+    // The named variables of the instance's environment (null: unset).
+    json Out = json::object();
+    if (In.is_array())
+      for (const json &Name : In)
+        if (const char *V = std::getenv(Name.get<std::string>().c_str()))
+          Out[Name.get<std::string>()] = V;
+        else
+          Out[Name.get<std::string>()] = nullptr;
+    return Out.dump();
+  }
   if (Handler == "linger") {
     LingerMs = In.is_object() ? In.value("ms", 0) : 0;
     return json{{"linger_ms", LingerMs}}.dump();

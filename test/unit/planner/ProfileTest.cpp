@@ -306,6 +306,18 @@ TEST(Profile, QuotaSlackFromSingleThreadedInvocations) {
                       {str("fusion.task", "B"), str("fusion.caller", "A"),
                        flag("fusion.sync", false)}});
   EXPECT_EQ(profileOf(G, doc(Remote), E).QuotaRuns, 90u - 13u);
+  // The instance's throttled time, where recorded, decides: here its
+  // threads met the quota 0.5 ms later than the span's run delay says (the
+  // run delay also counts waiting for another instance's CPU).
+  std::vector<S> Cgroup = Spans;
+  for (int I = 0; I < 90; ++I) {
+    double Cpu = 1 + 0.1 * I;
+    Cgroup[size_t(I)].Attrs.push_back(
+        num("fusion.throttled_ns", Cpu > 8.74 ? 50e6 : 0));
+  }
+  Profile PC = profileOf(G, doc(Cgroup), E);
+  ASSERT_EQ(PC.QuotaSlackMs.size(), size_t(QuotaSlackQuantiles));
+  EXPECT_NEAR(PC.QuotaSlackMs[QuotaSlackQuantiles / 2], 1.5, 0.2);
 }
 
 TEST(Profile, CallsAnActivationMadeTogether) {
