@@ -57,6 +57,8 @@ invocation_outcome run_invocation(const task_registration &task,
     call.task = &task;
     try {
       task.entry(call);
+      if (call.task_cpu_measured)
+        span.set("fusion.task_cpu_ns", std::int64_t(call.task_cpu_ns));
       out.ok = true;
       out.body = std::move(call.result);
     } catch (...) {

@@ -387,8 +387,11 @@ span_builder::span_builder(std::string name, span_kind kind,
   measure_cpu_ = measure_cpu;
   rec_.start_ns = wall_ns();
   if (measure_cpu) {
-    delay_start_ = thread_run_delay_ns();
-    throttled_start_ = throttled_now();
+    // A remote call's CPU only (the client's work, which fusing removes):
+    // its thread waits for the answer, so its run delay would say little.
+    bool server = kind == span_kind::server;
+    delay_start_ = server ? thread_run_delay_ns() : no_run_delay;
+    throttled_start_ = server ? throttled_now() : no_run_delay;
     cpu_start_ = cpu_ns();
   }
 }

@@ -54,7 +54,8 @@ public:
   /// fusion.cpu_ns: this thread's CPU time while it was open, and
   /// fusion.run_delay_ns: the time it was runnable but not running (waiting
   /// for a CPU or throttled by the CPU quota), where the kernel tells, and
-  /// fusion.throttled_ns: the time the process's CPU cgroup was throttled.
+  /// fusion.throttled_ns: the time the process's CPU cgroup was throttled
+  /// (the last two for SERVER spans only).
   span_builder(std::string name, span_kind kind, const span_context &parent,
                bool measure_cpu);
   ~span_builder();

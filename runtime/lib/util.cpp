@@ -59,6 +59,7 @@ std::int64_t now_unix_ms() noexcept {
 std::uint64_t thread_cpu_ns() noexcept {
   return clock_ns(CLOCK_THREAD_CPUTIME_ID);
 }
+std::uint64_t thread_cpu_clock_ns() noexcept { return thread_cpu_ns(); }
 
 namespace {
 /// Reads a small /proc or cgroupfs file from its start into `buf` (NUL

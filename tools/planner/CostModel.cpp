@@ -84,6 +84,7 @@ Model Model::build(const Graph &G, const Profile &P,
     T.WaitMs = TP->WaitMs.mean();
     T.Joint = TP->Joint;
     T.ColdExtraCpuMs = TP->ColdExtraCpuMs;
+    T.InvokeCpuMs = TP->InvokeCpuMs;
     double S = T.CpuMs + T.WaitMs;
     MeasuredMeans.push_back(S);
     CpuWall += T.CpuMs;
@@ -167,6 +168,7 @@ Model Model::build(const Graph &G, const Profile &P,
       }
       if (EP->Remote)
         Ed.Bytes = EP->BytesReq + EP->BytesResp;
+      Ed.CallCpuMs = EP->CallCpuMs;
     }
     if (Ed.Bytes == 0) {
       auto It = P.Functions.find(M.Tasks[size_t(Ed.Callee)].Name);
@@ -602,6 +604,7 @@ const FastEval::Act &FastEval::act(const Layout &L, int T, int B) {
              InvMs[size_t(V)];
       TailX = 0;
       DoneX = DoneMs[size_t(V)] - InvMs[size_t(V)];
+      A.Cpu += E.Calls * E.CallCpuMs; // the client's, within the overhead
     }
     Pos += E.Calls * Call;
     double P = std::min(1.0, E.Calls);
@@ -654,10 +657,12 @@ const FastEval::Act &FastEval::act(const Layout &L, int T, int B) {
       Fin = Start + C.Done;
       A.Cpu += E.Calls * C.Cpu;
     } else if (E.Event) {
+      A.Cpu += E.Calls * E.CallCpuMs;
       End = Start + M.AckMs;
       Fin = Start + M.EventDelayMs + PCold[size_t(V)] * M.ColdStartMs +
             DoneMs[size_t(V)];
     } else {
+      A.Cpu += E.Calls * E.CallCpuMs;
       double Back = M.syncOverheadMs(E) + PCold[size_t(V)] * M.ColdStartMs;
       End = Start + Back + InvMs[size_t(V)];
       Fin = Start + Back + DoneMs[size_t(V)];
@@ -730,7 +735,11 @@ void FastEval::evaluate(const Layout &L, Result &R, int Component) {
       continue;
     const Act &A = act(L, T, L.Home[size_t(T)]);
     unsigned Mem = L.Memory[size_t(L.Home[size_t(T)])];
-    double Inv = std::max(A.Tail, M.cpuBoundMs(A.Cpu, Mem));
+    // The invocation's codec around the task (Monte Carlo: half before,
+    // half after).
+    double Codec = M.Tasks[size_t(T)].InvokeCpuMs;
+    double Inv = std::max(A.Tail + M.cpuWallMs(Codec, Mem),
+                          M.cpuBoundMs(A.Cpu + Codec, Mem));
     InvMs[size_t(T)] = Inv;
     DoneMs[size_t(T)] = std::max(A.Done, Inv);
     double N = Invocations[size_t(T)];
@@ -806,7 +815,11 @@ public:
     P.N = 0;
     P.SlotEnd.clear();
     P.add();
+    // Decoding the payload before the task, encoding its result after.
+    double Codec = M.Tasks[size_t(V)].InvokeCpuMs / 2;
+    push(P[0], Step::Cpu, Codec);
     build(P, 0, V, B, Depth + 1);
+    push(P[0], Step::Cpu, Codec);
     InCold = SavedCold;
     double Phase = R.uniform();
     double Slack = M.QuotaSlackMs.empty()
@@ -999,9 +1012,12 @@ private:
         } else {
           double Ovh = syncOverhead(E);
           Inv V = invoke(E.Callee, Depth);
-          push(P[size_t(Th)], Step::Wait, Ovh + V.ColdMs + V.Ms,
+          // The client's CPU, part of the overhead measured.
+          double Client = std::min(E.CallCpuMs, Ovh);
+          push(P[size_t(Th)], Step::Cpu, Client);
+          push(P[size_t(Th)], Step::Wait, Ovh - Client + V.ColdMs + V.Ms,
                V.Done - V.Ms);
-          Own += Ovh + V.ColdMs + V.Ms;
+          Own += Client * Stretch + Ovh - Client + V.ColdMs + V.Ms;
         }
       }
     }
@@ -1044,6 +1060,10 @@ private:
           }
         }
         spawnAt(P, Th, Begin, Start, Sp, Stretch);
+        // The client's CPU of a remote call (a worker's, the instance's).
+        if (!L.in(E.Callee, B) && E.CallCpuMs > 0)
+          spawnAt(P, Th, Begin, Start,
+                  Step{Step::Cpu, E.CallCpuMs, NoDone, -1}, Stretch);
       }
     }
     // After every spawn, so that the calls dispatched before a join run

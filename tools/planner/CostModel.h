@@ -55,6 +55,7 @@ public:
     std::string Name;
     double CpuMs = 0, WaitMs = 0; // means of self time
     double ColdExtraCpuMs = 0;    // more CPU in a cold invocation
+    double InvokeCpuMs = 0;       // CPU around it when invoked remotely
     std::vector<std::pair<float, float>> Joint; // (cpu, wait) samples
     /// The calls each sample's activation made together: per pattern,
     /// (edge, calls); JointPattern[i] is Joint[i]'s (TaskProfile::
@@ -80,6 +81,7 @@ public:
     double Bytes = 0;   // request + response
     double StartFraction = 0.5;
     double JoinedShare = 0; // async calls joined before the next sync call
+    double CallCpuMs = 0;   // the caller's CPU per remote call (client)
     bool Event = false; // async call of a void task: Lambda Event
     bool Back = false;  // closes a cycle: not modelled
     double CallsPerRequest = 0;

@@ -729,6 +729,8 @@ private:
         return;
       if (K == "cpu_ns")
         S.CpuNs = std::int64_t(V.N);
+      else if (K == "task_cpu_ns")
+        S.TaskCpuNs = std::int64_t(V.N);
       else if (K == "bytes_req")
         S.BytesReq = float(V.N);
       else if (K == "bytes_resp")

@@ -49,6 +49,7 @@ struct RawSpan {
   std::uint64_t SpanId = 0, ParentId = 0; // 0: none
   std::int64_t StartNs = 0, EndNs = 0;
   std::int64_t CpuNs = -1;           // fusion.cpu_ns
+  std::int64_t TaskCpuNs = -1;       // fusion.task_cpu_ns (SERVER)
   double CostUsd = -1;               // fusion.cost_usd
   float BytesReq = -1, BytesResp = -1; // fusion.bytes_req / bytes_resp
   float BilledMs = -1, MemoryMB = -1, PeakMemoryMB = -1; // fusion.*

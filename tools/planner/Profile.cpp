@@ -183,6 +183,8 @@ private:
     // Async calls whose result the caller needed before its next
     // synchronous call, of those whose timing tells (activation()).
     std::uint64_t Joined = 0, Decided = 0;
+    double CallCpuMsSum = 0; // remote calls' client CPU
+    std::uint64_t CallCpuN = 0;
   };
   struct FuncAcc {
     FunctionProfile P;
@@ -195,6 +197,8 @@ private:
     std::vector<std::vector<std::pair<size_t, int>>> Patterns;
     std::vector<std::uint64_t> PatternHash;
     bool TooManyPatterns = false;
+    double CodecMsSum = 0; // remote activations' codec CPU
+    std::uint64_t CodecN = 0;
   };
   struct Deferred { // activation without fusion.cpu_ns
     int Task;
@@ -237,6 +241,15 @@ private:
   std::vector<float> Memory;                  // effective memory size
   std::vector<char> InCold;                   // in a cold invocation
   std::vector<char> Threaded; // a runtime SERVER span that started threads
+  /// Per runtime SERVER span: its remote asynchronous calls' client CPU,
+  /// on threads other than its own (the instance's CPU all the same).
+  std::vector<float> DispatchCpu; // ns
+  /// The runtime SERVER span (invocation) an activation runs in.
+  size_t invocationOf(size_t A) const {
+    while (TS.Spans[Idx[A]].Kind != SpanKind::Server && Parent[A] >= 0)
+      A = size_t(Parent[A]);
+    return A;
+  }
   std::vector<int> Eff;                       // effective children scratch
   std::vector<std::uint8_t> EffSync;          // Eff[i] is a sync call
 
@@ -463,6 +476,8 @@ Profile Builder::run() {
                std::uint16_t(std::min(Count, 65535))});
         }
     }
+    if (T.CodecN)
+      T.P.InvokeCpuMs = T.CodecMsSum / double(T.CodecN);
     Out.Tasks.emplace(T.P.Name, std::move(T.P));
   }
   // Edges.
@@ -482,6 +497,8 @@ Profile Builder::run() {
     }
     if (E.StartFracN)
       P.StartFraction = E.StartFracSum / E.StartFracN;
+    if (E.CallCpuN)
+      P.CallCpuMs = E.CallCpuMsSum / double(E.CallCpuN);
     if (P.Kind == EdgeKind::Async && E.Decided)
       P.JoinedShare = double(E.Joined) / double(E.Decided);
     P.InGraph = GraphEdges.count({P.Caller, P.Callee, int(P.Kind)}) > 0;
@@ -619,6 +636,7 @@ void Builder::trace(size_t Begin, size_t End) {
   }
 
   Threaded.assign(N, 0);
+  DispatchCpu.assign(N, 0);
   for (size_t I = 0; I < N; ++I) {
     if (Roles[I] == Role::Activation)
       activation(I);
@@ -650,7 +668,8 @@ void Builder::trace(size_t Begin, size_t End) {
     bool Throttled = S.ThrottledMs >= 0 ? S.ThrottledMs >= ThrottledDelayMs
                                         : S.RunDelayMs >= ThrottledDelayMs;
     if (Q < O.CpuPeriodMs)
-      QuotaRuns.push_back({double(S.CpuNs) / NsPerMs - Q, Q, Throttled});
+      QuotaRuns.push_back(
+          {(double(S.CpuNs) + DispatchCpu[I]) / NsPerMs - Q, Q, Throttled});
   }
 }
 
@@ -725,6 +744,18 @@ void Builder::activation(size_t A) {
     if (!Found)
       Calls.emplace_back(EI, 1);
     bool Remote = Roles[size_t(C)] == Role::Client;
+    if (Remote && K.CpuNs >= 0) {
+      // The client's work (the runtime's HTTP call), which fusing removes:
+      // on the caller's thread for a synchronous call (not the task's own
+      // CPU then), on a worker's for an asynchronous one (the instance's
+      // CPU all the same).
+      E.CallCpuMsSum += double(K.CpuNs) / NsPerMs;
+      ++E.CallCpuN;
+      if (Kind == EdgeKind::Sync)
+        ChildCpu += double(K.CpuNs);
+      else
+        DispatchCpu[invocationOf(A)] += float(K.CpuNs);
+    }
     if (Remote) {
       ++E.P.Remote;
       if (K.BytesReq >= 0 || K.BytesResp >= 0) {
@@ -781,10 +812,7 @@ void Builder::activation(size_t A) {
         // little CPU: IoT's heuristic plan's entry, which sends three
         // Events, is throttled as often as one function per task's runs of
         // its CPU.)
-        size_t Up = A;
-        while (TS.Spans[Idx[Up]].Kind != SpanKind::Server && Parent[Up] >= 0)
-          Up = size_t(Parent[Up]);
-        Threaded[Up] = 1;
+        Threaded[invocationOf(A)] = 1;
       }
       if (double(K.EndNs) >= double(End) - Tol)
         Held = true;
@@ -821,8 +849,21 @@ void Builder::activation(size_t A) {
       Pattern = std::uint8_t(Id);
   }
 
-  double SelfCpuNs = S.CpuNs >= 0 ? std::max(0.0, double(S.CpuNs) - ChildCpu)
-                                  : -1;
+  // A remote activation's codec (its arguments decoded, its result
+  // encoded) and the runtime's span work are not the task's own: fusing
+  // removes them (fusion.task_cpu_ns, the entry glue's measurement of the
+  // task alone).
+  double CodecNs = S.Kind == SpanKind::Server && S.CpuNs >= 0 &&
+                           S.TaskCpuNs >= 0
+                       ? std::max(0.0, double(S.CpuNs - S.TaskCpuNs))
+                       : 0;
+  if (S.Kind == SpanKind::Server && S.CpuNs >= 0 && S.TaskCpuNs >= 0) {
+    Acc.CodecMsSum += CodecNs / NsPerMs;
+    ++Acc.CodecN;
+  }
+  double SelfCpuNs =
+      S.CpuNs >= 0 ? std::max(0.0, double(S.CpuNs) - CodecNs - ChildCpu)
+                   : -1;
   // The time this thread was runnable but not running (throttled by the
   // quota, or waiting for a CPU) when the runtime measured it; else the
   // throttling is estimated from the CPU time with cpuWallMs.
@@ -862,8 +903,9 @@ void Builder::activation(size_t A) {
     OwnEnd = std::max({LastSyncEnd, LastAsyncStart, std::int64_t(ByCpu)});
     OwnEnd = std::clamp(OwnEnd, Start, End);
   }
-  double SelfMs =
-      std::max(0.0, double(OwnEnd - Start) - SyncTimeUntil(OwnEnd)) / NsPerMs;
+  double SelfMs = std::max(0.0, double(OwnEnd - Start) -
+                                     SyncTimeUntil(OwnEnd) - CodecNs) /
+                  NsPerMs;
   for (auto &[EI, SNs] : AsyncStarts) {
     double Own = double(OwnEnd - Start);
     EdgeAcc &E = EdgeAccs[EI];

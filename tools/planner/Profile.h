@@ -64,6 +64,10 @@ struct TaskProfile {
   /// this is the extra CPU time of a cold one (mean cold - mean warm, >= 0).
   std::uint64_t ColdRuns = 0;
   double ColdExtraCpuMs = 0;
+  /// Remote activations with fusion.task_cpu_ns: the mean CPU time of the
+  /// invocation around the task (its payload decoded, its result encoded,
+  /// the runtime's span work), which fusing removes; not in CpuMs.
+  double InvokeCpuMs = 0;
   std::map<unsigned, std::uint64_t> MemoryMB; // memory size -> activations
 };
 
@@ -81,6 +85,10 @@ struct EdgeProfile {
   double BytesReq = 0, BytesResp = 0; // means over calls with sizes
   /// Where in the caller's own run an asynchronous call starts (0..1).
   double StartFraction = 0.5;
+  /// Remote calls with fusion.cpu_ns on their CLIENT span: the mean CPU
+  /// time of the client's work (the runtime's HTTP call), which fusing
+  /// removes; not in the caller's CpuMs.
+  double CallCpuMs = 0;
   /// Of the asynchronous calls (remote or fused) whose timing tells, the
   /// share whose result the caller needed before its next synchronous
   /// call: that call started within 1 ms of the result, not before it.

@@ -60,6 +60,7 @@ Json Profile::toJson() const {
                       {"cpu_measured", T.CpuMeasured},
                       {"cold_runs", T.ColdRuns},
                       {"cold_extra_cpu_ms", r3(T.ColdExtraCpuMs)},
+                      {"invoke_cpu_ms", r3(T.InvokeCpuMs)},
                       {"cpu_ms", T.CpuMs.toJson()},
                       {"wait_ms", T.WaitMs.toJson()},
                       {"self_ms", T.SelfMs.toJson()},
@@ -88,6 +89,8 @@ Json Profile::toJson() const {
       J["start_fraction"] = r3(E.StartFraction);
       J["joined_share"] = r3(E.JoinedShare);
     }
+    if (E.CallCpuMs > 0)
+      J["call_cpu_ms"] = r3(E.CallCpuMs);
     if (E.OverheadMs.count())
       J["overhead_ms"] = E.OverheadMs.toJson();
     JEd.push_back(J);

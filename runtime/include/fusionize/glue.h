@@ -48,16 +48,42 @@ private:
   int exceptions_;
 };
 
+/// Measures the CPU time of a task's own run in an entry (while tracing):
+/// what fusing keeps of an invocation, its codec left out.
+class task_cpu_window {
+public:
+  explicit task_cpu_window(invocation &inv) noexcept
+      : inv_(inv), start_(tracing_enabled() ? thread_cpu_clock_ns() : 0) {}
+  ~task_cpu_window() { close(); }
+  task_cpu_window(const task_cpu_window &) = delete;
+  task_cpu_window &operator=(const task_cpu_window &) = delete;
+  void close() noexcept {
+    if (!start_)
+      return;
+    inv_.task_cpu_ns = thread_cpu_clock_ns() - start_;
+    inv_.task_cpu_measured = true;
+    start_ = 0;
+  }
+
+private:
+  invocation &inv_;
+  std::uint64_t start_;
+};
+
 template <auto F, bool NoExcept, class R, class... A> struct glue_impl {
   static const task_info info;
 
   static void entry(invocation &inv) {
     auto args = decode_args<std::decay_t<A>...>(inv);
+    task_cpu_window window(inv);
     if constexpr (std::is_void_v<R>) {
       std::apply(F, std::move(args));
+      window.close();
       inv.result = "null";
     } else {
-      inv.result = encode_result<R>(std::apply(F, std::move(args)));
+      const R &result = std::apply(F, std::move(args));
+      window.close();
+      inv.result = encode_result<R>(result);
     }
   }
 

@@ -316,6 +316,57 @@ TEST(CostModel, JoinedCallsOfOneActivationRunSideBySide) {
   EXPECT_NEAR(RA.EntryMs[0] - R.EntryMs[0], 40, 1); // D's wait added
 }
 
+TEST(CostModel, ARemoteInvocationRunsItsCodec) {
+  // B spends 2 ms of CPU around its task when invoked (decoding, encoding):
+  // a remote call of B takes 2 ms longer and bills them; fused, it does
+  // not run at all.
+  Graph G = graph({"A>B"});
+  Profile P = profile({{"A", 1, 0}, {"B", 10, 0}},
+                      {{"A", "B", EdgeKind::Sync, 1}}, "A");
+  CostModelOptions O = opts();
+  Model Plain = Model::build(G, P, O);
+  P.Tasks["B"].InvokeCpuMs = 2;
+  Model Codec = Model::build(G, P, O);
+  for (const Plan &Pl : {plan({{"A"}, {"B"}}, 2048), plan({{"A", "B"}}, 2048)}) {
+    bool Split = Pl.Groups.size() == 2;
+    Layout L = Layout::fromPlan(Plain, Pl);
+    double D = predict(Codec, L, O).P50Ms - predict(Plain, L, O).P50Ms;
+    EXPECT_NEAR(D, Split ? 2 : 0, 1e-9) << Pl.Groups.size();
+    FastEval FP(Plain, O), FC(Codec, O);
+    FastEval::Result RP, RC;
+    FP.evaluate(L, RP);
+    FC.evaluate(L, RC);
+    EXPECT_NEAR(RC.EntryMs[0] - RP.EntryMs[0], Split ? 2 : 0, 1e-9);
+    EXPECT_EQ(RC.CostUsd > RP.CostUsd, Split);
+  }
+}
+
+TEST(CostModel, ARemoteCallsClientCpuIsTheCallers) {
+  // A calls B remotely; the client's work costs A 3 ms of CPU, within the
+  // call's measured overhead (10 ms here). At 2048 MB (more than a vCPU)
+  // that changes no latency; at 128 MB (this emulation: Q = 12.5 ms per
+  // 100 ms) A's 10 ms of its own CPU and the client's 3 ms no longer fit
+  // one quota.
+  Graph G = graph({"A>B"});
+  Profile P = profile({{"A", 10, 0}, {"B", 1, 0}},
+                      {{"A", "B", EdgeKind::Sync, 1}}, "A");
+  CostModelOptions O = opts();
+  Model Plain = Model::build(G, P, O);
+  for (EdgeProfile &E : P.Edges)
+    E.CallCpuMs = 3;
+  Model Client = Model::build(G, P, O);
+  Layout Big = Layout::fromPlan(Plain, plan({{"A"}, {"B"}}, 2048));
+  EXPECT_NEAR(predict(Client, Big, O).P50Ms, predict(Plain, Big, O).P50Ms,
+              1e-9);
+  Layout Small = Layout::fromPlan(Plain, plan({{"A"}, {"B"}}, 128));
+  EXPECT_GT(predict(Client, Small, O).MeanMs,
+            predict(Plain, Small, O).MeanMs + 5);
+  // Fused, there is no client.
+  Layout One = Layout::fromPlan(Plain, plan({{"A", "B"}}, 128));
+  EXPECT_NEAR(predict(Client, One, O).P50Ms, predict(Plain, One, O).P50Ms,
+              1e-9);
+}
+
 TEST(CostModel, AsyncEventOffTheCriticalPathButBilled) {
   Graph G = graph({"A~C"});
   Profile P = profile({{"A", 10, 0}, {"C", 50, 0}},

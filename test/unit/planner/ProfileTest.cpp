@@ -517,6 +517,68 @@ TEST(Profile, ColdRunsAreKeptApart) {
   EXPECT_NEAR(P.task("C")->ColdExtraCpuMs, 0, 1e-9);
 }
 
+TEST(Profile, AnInvocationsCodecIsNotTheTasksCpu) {
+  // A's invocations used 3 ms of CPU, of which its entry glue measured
+  // 2 ms for the task itself (fusion.task_cpu_ns): 1 ms decoding and
+  // encoding, which fusing removes. Its fused call of B took 0.5 ms. B
+  // invoked remotely without the attribute (an older runtime) keeps all.
+  Graph G = graph({"A>B"});
+  std::vector<S> Spans;
+  for (int I = 0; I < 4; ++I) {
+    double T = I * 100.0;
+    std::string A = std::to_string(10 * I + 1);
+    Spans.push_back({A, "", "A", 2, T, T + 20,
+                     {str("fusion.task", "A"), num("fusion.cpu_ns", 3e6),
+                      num("fusion.task_cpu_ns", 2e6),
+                      num("fusion.run_delay_ns", 0)}});
+    Spans.push_back({std::to_string(10 * I + 2), A, "local B", 1, T + 5,
+                     T + 6,
+                     {str("fusion.task", "B"), str("fusion.caller", "A"),
+                      flag("fusion.sync", true), num("fusion.cpu_ns", 0.5e6),
+                      num("fusion.run_delay_ns", 0)}});
+    Spans.push_back({std::to_string(10 * I + 3), "", "B", 2, T + 50, T + 52,
+                     {str("fusion.task", "B"), num("fusion.cpu_ns", 0.7e6),
+                      num("fusion.run_delay_ns", 0)}});
+  }
+  Profile P = profileOf(G, doc(Spans), none());
+  const TaskProfile *A = P.task("A");
+  ASSERT_TRUE(A);
+  EXPECT_NEAR(A->InvokeCpuMs, 1, 1e-6);
+  EXPECT_NEAR(A->CpuMs.mean(), 2 - 0.5, 1e-6);
+  // Its own time: 20 ms less the fused call's 1 ms and the codec's 1 ms.
+  EXPECT_NEAR(A->SelfMs.mean(), 18, 1e-6);
+  EXPECT_NEAR(A->WaitMs.mean(), 18 - 1.5, 1e-6);
+  EXPECT_NEAR(P.task("B")->InvokeCpuMs, 0, 1e-9);
+}
+
+TEST(Profile, ARemoteCallsClientCpuIsNotTheCallers) {
+  // A (3 ms of CPU) calls B remotely and synchronously, its CLIENT span
+  // 0.4 ms of that CPU (the runtime's HTTP call), and sends C an Event
+  // from a worker thread, 0.2 ms of that thread's CPU.
+  Graph G = graph({"A>B", "A~C"});
+  std::vector<S> Spans;
+  for (int I = 0; I < 4; ++I) {
+    double T = I * 100.0;
+    std::string A = std::to_string(10 * I + 1);
+    Spans.push_back({A, "", "A", 2, T, T + 30,
+                     {str("fusion.task", "A"), num("fusion.cpu_ns", 3e6),
+                      num("fusion.run_delay_ns", 0)}});
+    Spans.push_back({std::to_string(10 * I + 2), A, "invoke B", 3, T + 5,
+                     T + 20,
+                     {str("fusion.task", "B"), str("fusion.caller", "A"),
+                      flag("fusion.sync", true), num("fusion.cpu_ns", 0.4e6)}});
+    Spans.push_back({std::to_string(10 * I + 3), A, "invoke C", 3, T + 21,
+                     T + 22,
+                     {str("fusion.task", "C"), str("fusion.caller", "A"),
+                      flag("fusion.sync", false),
+                      num("fusion.cpu_ns", 0.2e6)}});
+  }
+  Profile P = profileOf(G, doc(Spans), none());
+  EXPECT_NEAR(P.task("A")->CpuMs.mean(), 3 - 0.4, 1e-6);
+  EXPECT_NEAR(P.edge("A", "B", EdgeKind::Sync)->CallCpuMs, 0.4, 1e-6);
+  EXPECT_NEAR(P.edge("A", "C", EdgeKind::Async)->CallCpuMs, 0.2, 1e-6);
+}
+
 TEST(Profile, JsonLinesAndSeveralDocuments) {
   Graph G = graph({"A>B"});
   std::string T = syncRemoteTrace() + "\n" +

@@ -425,6 +425,13 @@ TEST_F(InvokeApi, ClientSpansAndPropagation) {
   EXPECT_EQ(a["fusion.sync"], true);
   EXPECT_EQ(a["fusion.bytes_req"], 5);
   EXPECT_EQ(a["fusion.bytes_resp"], 1);
+  // The client's CPU (which fusing removes), no bigger than its caller's;
+  // no run delay (its thread waits for the answer).
+  ASSERT_TRUE(a.contains("fusion.cpu_ns"));
+  EXPECT_GE(a["fusion.cpu_ns"].get<std::int64_t>(), 0);
+  EXPECT_LE(a["fusion.cpu_ns"].get<std::int64_t>(),
+            (*caller)["attrs"]["fusion.cpu_ns"].get<std::int64_t>());
+  EXPECT_FALSE(a.contains("fusion.run_delay_ns"));
   EXPECT_EQ(seen().at(0).traceparent,
             "00-" + (*caller)["traceId"].get<std::string>() + "-" +
                 (*client)["spanId"].get<std::string>() + "-01");

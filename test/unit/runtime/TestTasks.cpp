@@ -65,6 +65,10 @@ void fail(const std::string &kind) {
 
 int answer() { return 42; }
 
+int count_numbers(const std::vector<int> &numbers) {
+  return int(numbers.size());
+}
+
 int remote_add_one(int a, int b) {
   return fusionize::detail::task_glue<&add>::remote(a, b) + 1;
 }
@@ -148,6 +152,7 @@ FZ_INFO(remote_add_one, 0)
 FZ_INFO(fused_chain, 0)
 FZ_INFO(fan_out, 0)
 FZ_INFO(record, task_returns_void)
+FZ_INFO(count_numbers, 0)
 
 namespace {
 const char *const kAB[] = {"a", "b"};
@@ -159,6 +164,7 @@ const char *const kKind[] = {"kind"};
 const char *const kN[] = {"n"};
 const char *const kWidthDepth[] = {"width", "depth"};
 const char *const kItem[] = {"item"};
+const char *const kNumbers[] = {"numbers"};
 
 #define FZ_REG(fn, names, n)                                                   \
   task_registration {                                                          \
@@ -178,6 +184,7 @@ const task_registration kTasks[] = {
     FZ_REG(fused_chain, kN, 1),
     FZ_REG(fan_out, kWidthDepth, 2),
     FZ_REG(record, kItem, 1),
+    FZ_REG(count_numbers, kNumbers, 1),
 };
 
 [[gnu::constructor]] void register_test_tasks() {

@@ -64,6 +64,8 @@ std::string fused_chain(int n);
 int fan_out(int width, int depth);
 /// A void task: appends `item` to the records (see records()).
 void record(const std::string &item);
+/// How many numbers it got: no work beyond decoding its payload.
+int count_numbers(const std::vector<int> &numbers);
 
 /// What `record` saw, for tests.
 std::vector<std::string> records();
@@ -90,6 +92,7 @@ FZ_DECLARE_INFO(remote_add_one)
 FZ_DECLARE_INFO(fused_chain)
 FZ_DECLARE_INFO(fan_out)
 FZ_DECLARE_INFO(record)
+FZ_DECLARE_INFO(count_numbers)
 #undef FZ_DECLARE_INFO
 
 #endif // FUSIONIZE_TEST_TASKS_H

@@ -281,6 +281,31 @@ TEST(RunDelay, ThrottledTimeIsTheCgroupsCpuStat) {
 
 // The cgroup's throttled time is a diagnostic, recorded only when asked for
 // (FUSIONIZE_TRACE_THROTTLED=1), on the spans that get the run delay.
+// The entry glue measures the task's own CPU apart from decoding its
+// payload and encoding its result: fusing keeps the one, not the other.
+TEST_F(Tracing, TaskCpuWithoutItsCodec) {
+  std::string numbers = "[[";
+  for (int I = 0; I < 200000; ++I)
+    numbers += (I ? "," : "") + std::to_string(I * 7);
+  numbers += "]]";
+  invocation_request req;
+  req.payload = numbers;
+  req.request_id = "req-codec";
+  invocation_outcome out = run_invocation(*find_task("count_numbers"), req);
+  ASSERT_TRUE(out.ok) << out.body;
+  EXPECT_EQ(out.body, "200000");
+  auto all = spans();
+  const json *server = find(all, "count_numbers");
+  ASSERT_TRUE(server) << file.read();
+  const json &a = (*server)["attrs"];
+  ASSERT_TRUE(a.contains("fusion.task_cpu_ns"));
+  std::int64_t cpu = a["fusion.cpu_ns"].get<std::int64_t>();
+  std::int64_t task = a["fusion.task_cpu_ns"].get<std::int64_t>();
+  EXPECT_GE(task, 0);
+  // Parsing 200 000 numbers takes milliseconds; counting them, nothing.
+  EXPECT_LT(task, cpu / 4) << "cpu " << cpu << " task " << task;
+}
+
 TEST_F(Tracing, ThrottledTimeOnlyWhenAsked) {
   auto run = [&] {
     invocation_request req;

@@ -53,6 +53,11 @@ struct invocation {
   std::string_view payload;
   const task_registration *task = nullptr;
   std::string result;
+  /// The CPU time the task itself took on this thread (decoding its
+  /// arguments and encoding its result left out), measured by the entry
+  /// glue while tracing. Appended: the layout before it is unchanged.
+  std::uint64_t task_cpu_ns = 0;
+  bool task_cpu_measured = false;
 };
 
 } // namespace fusionize::detail

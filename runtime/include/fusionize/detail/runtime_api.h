@@ -51,6 +51,9 @@ inline bool tracing_enabled() noexcept {
 }
 void *begin_local_span(const task_info &task, bool sync) noexcept;
 void end_local_span(void *span, bool failed) noexcept;
+/// The calling thread's CPU time in ns (CLOCK_THREAD_CPUTIME_ID), for the
+/// entry glue's measurement of a task without its payload codec.
+std::uint64_t thread_cpu_clock_ns() noexcept;
 
 /// Thrown by the entry wrappers when a payload cannot be decoded; the
 /// runtime answers it as a function error of type "InvalidPayload".
