@@ -779,10 +779,9 @@ void Builder::activation(size_t A) {
       // either: the model adds its end to the caller's tail. Counted as
       // waiting, traces of a split plan charged the caller the remote
       // round trips that fusing removes (the web shop's frontend: 12 ms).
-      if (Remote) {
+      if (Remote)
         SyncIv.emplace_back(std::max(K.StartNs, Start),
                             std::min(K.EndNs, End));
-      }
       LastAsyncStart = std::max(LastAsyncStart, K.StartNs);
       AsyncStarts.emplace_back(EI, K.StartNs);
       // Does the caller need the result before its next synchronous call
