@@ -76,6 +76,15 @@ Profile profile(const std::vector<std::tuple<std::string, double, double>> &T,
   return P;
 }
 
+/// FastEval's result for layout `L`.
+FastEval::Result fast(const Model &M, const Layout &L,
+                      const CostModelOptions &O) {
+  FastEval F(M, O);
+  FastEval::Result R;
+  F.evaluate(L, R);
+  return R;
+}
+
 Plan plan(const std::vector<std::vector<std::string>> &Groups,
           unsigned Mem) {
   Plan P;
@@ -132,17 +141,15 @@ TEST(CostModel, SyncCallRemoteVersusFused) {
   EXPECT_NEAR(Quarter.CostUsd, 0.0624 * 0.25 * 1e-5 + 1e-7,
               0.002 * 0.25 * 1e-5);
   {
-    FastEval F(M, O);
-    FastEval::Result R;
-    F.evaluate(Layout::fromPlan(M, plan({{"A", "B"}}, 256)), R);
+    FastEval::Result R =
+        fast(M, Layout::fromPlan(M, plan({{"A", "B"}}, 256)), O);
     EXPECT_NEAR(R.EntryMs[0], 10 + 61.875, 1e-9);
   }
 
   // The expected-value evaluator agrees (it adds half a millisecond of
   // rounding to each billed duration): 30.5 ms at 1 GB + 1e-7.
-  FastEval F(M, O);
-  FastEval::Result R;
-  F.evaluate(Layout::fromPlan(M, plan({{"A", "B"}}, 1024)), R);
+  FastEval::Result R =
+      fast(M, Layout::fromPlan(M, plan({{"A", "B"}}, 1024)), O);
   EXPECT_NEAR(R.EntryMs[0], 40, 1e-9);
   EXPECT_NEAR(R.CostUsd, 0.0305 * 1e-5 + 1e-7, 1e-15);
 }
@@ -262,11 +269,8 @@ TEST(CostModel, AnAsynchronousCallTheCallerWaitsFor) {
   double Waited = predict(Joined, L, O).P50Ms;
   EXPECT_NEAR(Waited - Beside, 30, 1e-6);
   // FastEval agrees on the difference.
-  FastEval FA(Apart, O), FJ(Joined, O);
-  FastEval::Result RA, RJ;
-  FA.evaluate(L, RA);
-  FJ.evaluate(L, RJ);
-  EXPECT_NEAR(RJ.EntryMs[0] - RA.EntryMs[0], 30, 1);
+  EXPECT_NEAR(fast(Joined, L, O).EntryMs[0] - fast(Apart, L, O).EntryMs[0],
+              30, 1);
 }
 
 TEST(CostModel, JoinedCallsOfOneActivationRunSideBySide) {
@@ -299,21 +303,15 @@ TEST(CostModel, JoinedCallsOfOneActivationRunSideBySide) {
   ASSERT_EQ(M.Tasks[size_t(M.taskIndex("A"))].JoinSets.size(), 1u);
   EXPECT_EQ(M.Tasks[size_t(M.taskIndex("A"))].JoinSets[0].second.size(), 2u);
   Layout L = Layout::fromPlan(M, plan({{"A"}, {"B"}, {"C"}, {"D"}}, 2048));
-  Prediction Both = predict(M, L, O);
-  FastEval F(M, O);
-  FastEval::Result R;
-  F.evaluate(L, R);
-  // Root overhead and A's own (zero) time aside, as the tests above: the
-  // same difference to C's call alone (30 ms) in both.
+  // 10 ms of root overhead, max(60, 40) ms for B and D, 30 ms for C.
+  EXPECT_NEAR(predict(M, L, O).P50Ms, 100, 1e-6);
+  double Fast = fast(M, L, O).EntryMs[0];
+  EXPECT_NEAR(Fast, 100, 1);
   A.CallPatterns.clear();
   A.JointPattern.clear();
   Model Apart = Model::build(G, P, O);
   EXPECT_TRUE(Apart.Tasks[size_t(Apart.taskIndex("A"))].JoinSets.empty());
-  FastEval FA(Apart, O);
-  FastEval::Result RA;
-  FA.evaluate(L, RA);
-  EXPECT_NEAR(R.EntryMs[0], Both.P50Ms, 1);
-  EXPECT_NEAR(RA.EntryMs[0] - R.EntryMs[0], 40, 1); // D's wait added
+  EXPECT_NEAR(fast(Apart, L, O).EntryMs[0] - Fast, 40, 1); // D's wait added
 }
 
 TEST(CostModel, ARemoteInvocationRunsItsCodec) {
@@ -332,10 +330,7 @@ TEST(CostModel, ARemoteInvocationRunsItsCodec) {
     Layout L = Layout::fromPlan(Plain, Pl);
     double D = predict(Codec, L, O).P50Ms - predict(Plain, L, O).P50Ms;
     EXPECT_NEAR(D, Split ? 2 : 0, 1e-9) << Pl.Groups.size();
-    FastEval FP(Plain, O), FC(Codec, O);
-    FastEval::Result RP, RC;
-    FP.evaluate(L, RP);
-    FC.evaluate(L, RC);
+    FastEval::Result RP = fast(Plain, L, O), RC = fast(Codec, L, O);
     EXPECT_NEAR(RC.EntryMs[0] - RP.EntryMs[0], Split ? 2 : 0, 1e-9);
     EXPECT_EQ(RC.CostUsd > RP.CostUsd, Split);
   }
@@ -417,9 +412,8 @@ TEST(CostModel, ThreadsShareTheQuotaInTime) {
   EXPECT_NEAR(Half.P50Ms, 35, 1e-9);
   EXPECT_NEAR(Half.P99Ms, 35, 1e-9);
   {
-    FastEval F(M, O);
-    FastEval::Result R;
-    F.evaluate(Layout::fromPlan(M, plan({{"A", "C"}}, 512)), R);
+    FastEval::Result R =
+        fast(M, Layout::fromPlan(M, plan({{"A", "C"}}, 512)), O);
     EXPECT_NEAR(R.EntryMs[0], 40, 1e-9);
   }
 
