@@ -269,8 +269,8 @@ TEST(CostModel, AnAsynchronousCallTheCallerWaitsFor) {
   double Waited = predict(Joined, L, O).P50Ms;
   EXPECT_NEAR(Waited - Beside, 30, 1e-6);
   // FastEval agrees on the difference.
-  EXPECT_NEAR(fast(Joined, L, O).EntryMs[0] - fast(Apart, L, O).EntryMs[0],
-              30, 1);
+  EXPECT_NEAR(fast(Joined, L, O).EntryMs[0] - fast(Apart, L, O).EntryMs[0], 30,
+              1);
 }
 
 TEST(CostModel, JoinedCallsOfOneActivationRunSideBySide) {
