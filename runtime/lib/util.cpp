@@ -56,10 +56,9 @@ std::uint64_t now_unix_ns() noexcept { return clock_ns(CLOCK_REALTIME); }
 std::int64_t now_unix_ms() noexcept {
   return std::int64_t(clock_ns(CLOCK_REALTIME) / 1000000u);
 }
-std::uint64_t thread_cpu_ns() noexcept {
+std::uint64_t thread_cpu_clock_ns() noexcept {
   return clock_ns(CLOCK_THREAD_CPUTIME_ID);
 }
-std::uint64_t thread_cpu_clock_ns() noexcept { return thread_cpu_ns(); }
 
 namespace {
 /// Reads a small /proc or cgroupfs file from its start into `buf` (NUL

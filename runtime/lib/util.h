@@ -26,9 +26,8 @@ std::int64_t env_int(const char *name, std::int64_t fallback);
 /// Wall clock (Unix epoch) in nanoseconds and milliseconds.
 std::uint64_t now_unix_ns() noexcept;
 std::int64_t now_unix_ms() noexcept;
-/// CPU time of the calling thread in nanoseconds (CLOCK_THREAD_CPUTIME_ID,
-/// a system call on Linux: ~0.3 us).
-std::uint64_t thread_cpu_ns() noexcept;
+// CPU time of the calling thread: thread_cpu_clock_ns() in
+// <fusionize/detail/runtime_api.h> (the entry glue reads it too).
 /// Time the calling thread was runnable but not running, in nanoseconds:
 /// the second field of /proc/thread-self/schedstat, which counts both
 /// waiting for a CPU and being throttled by a CPU quota. Each thread keeps
