@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <deque>
 #include <functional>
 #include <map>
@@ -176,6 +177,53 @@ Model Model::build(const Graph &G, const Profile &P,
         Ed.Bytes = It->second.BytesReq + It->second.BytesResp;
     }
     Ed.Event = Ed.Kind == EdgeKind::Async && M.Tasks[size_t(Ed.Callee)].ReturnsVoid;
+  }
+  // The client's and the codec's CPU where no remote call measured them
+  // (a task or call only ever fused in the traces): the mean of the
+  // measured ones, else the defaults. Used only where a plan splits them.
+  {
+    double ClientSum = 0, ClientN = 0, CodecSum = 0, CodecN = 0;
+    for (const EdgeProfile &EP : P.Edges)
+      if (EP.CallCpuMs > 0 && EP.Remote) {
+        ClientSum += EP.CallCpuMs * double(EP.Remote);
+        ClientN += double(EP.Remote);
+      }
+    for (const auto &[Name, TP] : P.Tasks)
+      if (TP.InvokeCpuMs > 0 && TP.Remote) {
+        CodecSum += TP.InvokeCpuMs * double(TP.Remote);
+        CodecN += double(TP.Remote);
+      }
+    double Client = ClientN ? ClientSum / ClientN : O.ClientCpuMs;
+    double Codec = CodecN ? CodecSum / CodecN : O.CodecCpuMs;
+    unsigned Calls = 0, Tasks = 0;
+    for (Edge &Ed : M.Edges)
+      if (Ed.CallCpuMs <= 0 && Client > 0) {
+        Ed.CallCpuMs = Client;
+        ++Calls;
+      }
+    for (Task &T : M.Tasks)
+      if (T.InvokeCpuMs <= 0 && Codec > 0) {
+        T.InvokeCpuMs = Codec;
+        ++Tasks;
+      }
+    auto Ms = [](double V) {
+      char B[32];
+      std::snprintf(B, sizeof B, "%.3f ms", V);
+      return std::string(B);
+    };
+    if (Calls)
+      M.Notes.push_back(std::to_string(Calls) +
+                        " call(s) never remote in the trace: client CPU " +
+                        Ms(Client) + " per remote call" +
+                        (ClientN ? " (the measured calls' mean)"
+                                 : " (default, none measured)"));
+    if (Tasks)
+      M.Notes.push_back(std::to_string(Tasks) +
+                        " task(s) never invoked remotely in the trace: "
+                        "codec CPU " +
+                        Ms(Codec) + " per invocation" +
+                        (CodecN ? " (the measured tasks' mean)"
+                                : " (default, none measured)"));
   }
   for (size_t I = 0; I < M.Edges.size(); ++I) {
     M.Tasks[size_t(M.Edges[I].Caller)].Out.push_back(int(I));

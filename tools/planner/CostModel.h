@@ -43,6 +43,11 @@ struct CostModelOptions {
   double TransportMs = 0.5;          // loopback HTTP round trip
   double SerializeMsPerByte = 5e-6;  // JSON encode + decode + copy
   double SpawnMs = 5;                // process start beyond emulation
+  /// CPU of the work fusing removes, where no task or call in the traces
+  /// ran remotely to measure it (else the mean of the measured ones); the
+  /// IoT example's means on the machine of docs/results.md:
+  double ClientCpuMs = 0.08; // the caller's, per remote call (HTTP client)
+  double CodecCpuMs = 0.05;  // the callee's, per remote invocation
   double PeakMemoryHeadroom = 1.1;   // memory >= peak * headroom
   /// The period of the platform's CPU quota (cpuWallMs in Profile.h).
   double CpuPeriodMs = DefaultCpuPeriodMs;

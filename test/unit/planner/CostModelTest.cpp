@@ -39,6 +39,7 @@ CostModelOptions opts() {
   O.TransportMs = 0;
   O.SerializeMsPerByte = 0;
   O.SpawnMs = 0;
+  O.ClientCpuMs = O.CodecCpuMs = 0;
   O.ColdStartWindowS = 0; // steady state: cold only after 300 s idle
   return O;
 }
@@ -359,6 +360,57 @@ TEST(CostModel, ARemoteCallsClientCpuIsTheCallers) {
   // Fused, there is no client.
   Layout One = Layout::fromPlan(Plain, plan({{"A", "B"}}, 128));
   EXPECT_NEAR(predict(Client, One, O).P50Ms, predict(Plain, One, O).P50Ms,
+              1e-9);
+}
+
+TEST(CostModel, ClientAndCodecCpuNeverMeasuredAreTheMeasuredOnesMean) {
+  // A calls B and C. Without any measured client or codec CPU in the
+  // traces, the defaults apply.
+  Graph G = graph({"A>B", "A>C"});
+  Profile P = profile(
+      {{"A", 1, 0}, {"B", 10, 0}, {"C", 10, 0}},
+      {{"A", "B", EdgeKind::Sync, 1}, {"A", "C", EdgeKind::Sync, 1}}, "A");
+  CostModelOptions O = opts();
+  O.ClientCpuMs = 0.25;
+  O.CodecCpuMs = 0.125;
+  Model None = Model::build(G, P, O);
+  for (const Model::Edge &E : None.Edges)
+    EXPECT_DOUBLE_EQ(E.CallCpuMs, 0.25);
+  for (const Model::Task &T : None.Tasks)
+    EXPECT_DOUBLE_EQ(T.InvokeCpuMs, 0.125);
+
+  // Traces of everything fused: only the entry's invocation ran remotely
+  // (1 ms of codec), no remote call. B and C get A's codec.
+  P.Tasks["A"].Remote = 1;
+  P.Tasks["A"].InvokeCpuMs = 1;
+  Model Fused = Model::build(G, P, O);
+  for (const Model::Edge &E : Fused.Edges)
+    EXPECT_DOUBLE_EQ(E.CallCpuMs, 0.25);
+  for (const Model::Task &T : Fused.Tasks)
+    EXPECT_DOUBLE_EQ(T.InvokeCpuMs, 1);
+
+  // Traces where B ran remotely: 1.5 ms of client CPU per call over 4
+  // calls, 2 ms of codec over 4 invocations. C's call costs what B's did,
+  // C's invocation the measured tasks' mean, (1 + 4 x 2) / 5 = 1.8 ms.
+  Profile Q = P;
+  Q.Edges[0].Remote = 4;
+  Q.Edges[0].CallCpuMs = 1.5;
+  Q.Tasks["B"].Remote = 4;
+  Q.Tasks["B"].InvokeCpuMs = 2;
+  Model Split = Model::build(G, Q, O);
+  ASSERT_EQ(Split.Edges.size(), 2u);
+  for (const Model::Edge &E : Split.Edges)
+    EXPECT_DOUBLE_EQ(E.CallCpuMs, 1.5); // measured for B, the mean for C
+  EXPECT_DOUBLE_EQ(Split.Tasks[size_t(Split.taskIndex("A"))].InvokeCpuMs, 1);
+  EXPECT_DOUBLE_EQ(Split.Tasks[size_t(Split.taskIndex("B"))].InvokeCpuMs, 2);
+  EXPECT_DOUBLE_EQ(Split.Tasks[size_t(Split.taskIndex("C"))].InvokeCpuMs, 1.8);
+
+  // Splitting C out: its codec is on the critical path at 2048 MB (the
+  // client's CPU runs within the call's overhead), 1.8 ms against 1.
+  Layout L = Layout::fromPlan(Split, plan({{"A", "B"}, {"C"}}, 2048));
+  EXPECT_NEAR(predict(Split, L, O).P50Ms - predict(Fused, L, O).P50Ms, 0.8,
+              1e-9);
+  EXPECT_NEAR(fast(Split, L, O).EntryMs[0] - fast(Fused, L, O).EntryMs[0], 0.8,
               1e-9);
 }
 

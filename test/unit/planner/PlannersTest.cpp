@@ -223,35 +223,54 @@ TEST(Planners, P99BoundUsesThePercentile) {
 }
 
 TEST(Planners, SearchMatchesExhaustiveOnSmallPrograms) {
-  Graph G = syntheticGraph(1, 7, 11);
-  SyntheticSpec S;
-  S.G = &G;
-  Rng R(5);
-  for (const TaskNode &T : G.Tasks)
-    S.Truth[T.Name] = {1 + 20 * R.uniform(), 10 * R.uniform(), 0.2, 40};
-  S.Entries = {{G.Tasks[0].Name, 1}};
-  S.P = Plan::onePerTask(G, 256);
-  S.Requests = 200;
-  std::ostringstream Out;
-  writeSyntheticTraces(S, Out);
-  Profile P = profileOf(G, Out.str(), S.E);
-  for (const char *Obj : {"cost", "latency", "weighted:0.5"}) {
-    SCOPED_TRACE(Obj);
-    PlanOptions X = options("exhaustive", Obj, {128, 512, 1769});
-    PlanOptions Y = options("search", Obj, {128, 512, 1769});
-    PlanResult RX = planFromProfile(G, P, X), RY = planFromProfile(G, P, Y);
-    Model M = Model::build(G, P, X.Cost);
-    Scorer Sc(X.Obj, M);
-    FastEval F(M, X.Cost);
-    FastEval::Result FR;
-    F.evaluate(Layout::fromPlan(M, RX.CurrentPlan), FR);
-    Sc.calibrate(RX.CurrentPredicted, FR);
-    double VX = Sc.score(RX.Predicted).Value, VY = Sc.score(RY.Predicted).Value;
-    EXPECT_LE(VY, VX * 1.03) << joined(RY.Explanation) << "exhaustive:\n"
+  // Twelve random programs of 7 tasks, three objectives each. Both
+  // planners rank layouts by FastEval and let Monte Carlo pick among the
+  // best few they found, so either can come out ahead on one program (the
+  // exhaustive planner's few are the best of all partitions, the search's
+  // the last it accepted): the search is held to within 3 % on nearly
+  // all, and never far behind.
+  unsigned Cases = 0, Within = 0;
+  double Worst = 0, Sum = 0;
+  for (unsigned Seed = 1; Seed <= 12; ++Seed) {
+    Graph G = syntheticGraph(1, 7, 11 + Seed);
+    SyntheticSpec S;
+    S.G = &G;
+    Rng R(Seed);
+    for (const TaskNode &T : G.Tasks)
+      S.Truth[T.Name] = {1 + 20 * R.uniform(), 10 * R.uniform(), 0.2, 40};
+    S.Entries = {{G.Tasks[0].Name, 1}};
+    S.P = Plan::onePerTask(G, 256);
+    S.Requests = 200;
+    std::ostringstream Out;
+    writeSyntheticTraces(S, Out);
+    Profile P = profileOf(G, Out.str(), S.E);
+    for (const char *Obj : {"cost", "latency", "weighted:0.5"}) {
+      SCOPED_TRACE(std::string(Obj) + ", seed " + std::to_string(Seed));
+      PlanOptions X = options("exhaustive", Obj, {128, 512, 1769});
+      PlanOptions Y = options("search", Obj, {128, 512, 1769});
+      PlanResult RX = planFromProfile(G, P, X), RY = planFromProfile(G, P, Y);
+      Model M = Model::build(G, P, X.Cost);
+      Scorer Sc(X.Obj, M);
+      FastEval F(M, X.Cost);
+      FastEval::Result FR;
+      F.evaluate(Layout::fromPlan(M, RX.CurrentPlan), FR);
+      Sc.calibrate(RX.CurrentPredicted, FR);
+      double VX = Sc.score(RX.Predicted).Value,
+             VY = Sc.score(RY.Predicted).Value;
+      double Ratio = VY / VX;
+      ++Cases;
+      Within += Ratio <= 1.03;
+      Worst = std::max(Worst, Ratio);
+      Sum += Ratio;
+      EXPECT_LE(Ratio, 1.08) << joined(RY.Explanation) << "exhaustive:\n"
                              << joined(RX.Explanation);
-    // Both beat (or keep) the current plan.
-    EXPECT_LE(VX, Sc.score(RX.CurrentPredicted).Value * 1.0001);
+      // Both beat (or keep) the current plan.
+      EXPECT_LE(VX, Sc.score(RX.CurrentPredicted).Value * 1.0001);
+      EXPECT_LE(VY, Sc.score(RY.CurrentPredicted).Value * 1.0001);
+    }
   }
+  EXPECT_GE(Within, Cases - 2) << "worst " << Worst;
+  EXPECT_LE(Sum / Cases, 1.0) << "worst " << Worst;
 }
 
 TEST(Planners, ExplanationListsEveryChange) {
