@@ -92,11 +92,16 @@ public:
   Score operator()(const Layout &L, int Comp) {
     ++C.Evaluations;
     F.evaluate(L, R, Comp);
-    return C.S.score(R, Comp);
+    Score S = C.S.score(R, Comp);
+    if (Seen)
+      Seen(L, S);
+    return S;
   }
   PlannerContext &C;
   FastEval F;
   FastEval::Result R;
+  /// Told of every layout evaluated, when set.
+  std::function<void(const Layout &, const Score &)> Seen;
 };
 
 int newBlock(Layout &L, unsigned Mem) {
@@ -273,6 +278,22 @@ void searchComponent(Layout &L, int Comp, CompEval &Eval) {
       Accepted.erase(Accepted.begin());
     Accepted.push_back(std::move(Now));
   };
+  // And the best layout it evaluated of each number of groups, as the
+  // exhaustive planner keeps them for Monte Carlo.
+  const bool Small = M.Tasks.size() <= SmallProgramTasks;
+  std::map<size_t, std::pair<Score, Snapshot>> BestOfSize;
+  if (Small)
+    Eval.Seen = [&](const Layout &Now, const Score &S) {
+      std::set<int> Homes;
+      for (int T : Tasks)
+        Homes.insert(Now.Home[size_t(T)]);
+      auto It = BestOfSize.find(Homes.size());
+      if (It != BestOfSize.end() && !S.better(It->second.first))
+        return;
+      Snapshot Snap;
+      Snap.take(Now, Tasks);
+      BestOfSize[Homes.size()] = {S, std::move(Snap)};
+    };
   auto MoveBlock = [&](int From, int To) {
     for (int T : Tasks)
       if (L.Home[size_t(T)] == From)
@@ -396,7 +417,12 @@ void searchComponent(Layout &L, int Comp, CompEval &Eval) {
     if (!Any)
       break;
   }
-  if (Accepted.size() > 1 && M.Tasks.size() <= SmallProgramTasks) {
+  Eval.Seen = nullptr;
+  for (auto &[Groups, Kept] : BestOfSize)
+    if (std::find(Accepted.begin(), Accepted.end(), Kept.second) ==
+        Accepted.end())
+      Accepted.push_back(std::move(Kept.second));
+  if (Accepted.size() > 1 && Small) {
     Score BestMC;
     size_t Pick = 0;
     for (size_t I = 0; I < Accepted.size(); ++I) {
@@ -469,17 +495,27 @@ void exhaustiveComponent(Layout &L, int Comp, CompEval &Eval) {
     return true;
   };
 
-  // The best few by expected values; Monte Carlo picks among them.
+  // The best few by expected values, and the best of each number of
+  // groups (where FastEval's ranking is off, it is most often so between
+  // fewer, busier groups and more, idler ones); Monte Carlo picks among
+  // them.
   const size_t Keep = 6;
   std::vector<Candidate> Top;
+  std::vector<Candidate> BestOfSize(N + 1);
   auto Consider = [&](const Score &S, unsigned Mask) {
-    if (Top.size() == Keep && !S.better(Top.back().S))
+    size_t K = L.blocks() - Base;
+    bool ForSize = BestOfSize[K].Rgs.empty() || S.better(BestOfSize[K].S);
+    if (!ForSize && Top.size() == Keep && !S.better(Top.back().S))
       return;
     Candidate C;
     C.S = S;
     C.Rgs = Rgs;
     C.CopyMask = Mask;
     C.Memory.assign(L.Memory.begin() + long(Base), L.Memory.end());
+    if (ForSize)
+      BestOfSize[K] = C;
+    if (Top.size() == Keep && !S.better(Top.back().S))
+      return;
     auto At = std::find_if(Top.begin(), Top.end(),
                            [&](const Candidate &X) { return S.better(X.S); });
     Top.insert(At, std::move(C));
@@ -606,6 +642,13 @@ void exhaustiveComponent(Layout &L, int Comp, CompEval &Eval) {
       if (Bits & (1u << I))
         L.Copies[size_t(Eligible[I].first)] = Eligible[I].second;
   };
+  for (Candidate &C : BestOfSize)
+    if (!C.Rgs.empty() &&
+        std::none_of(Top.begin(), Top.end(), [&](const Candidate &X) {
+          return X.Rgs == C.Rgs && X.CopyMask == C.CopyMask &&
+                 X.Memory == C.Memory;
+        }))
+      Top.push_back(std::move(C));
   size_t Pick = 0;
   if (Top.size() > 1) {
     Score Best;

@@ -224,11 +224,11 @@ TEST(Planners, P99BoundUsesThePercentile) {
 
 TEST(Planners, SearchMatchesExhaustiveOnSmallPrograms) {
   // Twelve random programs of 7 tasks, three objectives each. Both
-  // planners rank layouts by FastEval and let Monte Carlo pick among the
-  // best few they found, so either can come out ahead on one program (the
-  // exhaustive planner's few are the best of all partitions, the search's
-  // the last it accepted): the search is held to within 3 % on nearly
-  // all, and never far behind.
+  // planners rank layouts by FastEval and let Monte Carlo pick among a
+  // few (the exhaustive planner's best of all partitions and of each group
+  // count, the search's last accepted and best of each group count it
+  // met), so either can come out ahead on one program: the search is held
+  // to within 3 % on nearly all, never far behind, and close on average.
   unsigned Cases = 0, Within = 0;
   double Worst = 0, Sum = 0;
   for (unsigned Seed = 1; Seed <= 12; ++Seed) {
@@ -269,8 +269,8 @@ TEST(Planners, SearchMatchesExhaustiveOnSmallPrograms) {
       EXPECT_LE(VY, Sc.score(RY.CurrentPredicted).Value * 1.0001);
     }
   }
-  EXPECT_GE(Within, Cases - 2) << "worst " << Worst;
-  EXPECT_LE(Sum / Cases, 1.0) << "worst " << Worst;
+  EXPECT_GE(Within, Cases - 4) << "worst " << Worst;
+  EXPECT_LE(Sum / Cases, 1.01) << "worst " << Worst;
 }
 
 TEST(Planners, ExplanationListsEveryChange) {
@@ -348,4 +348,44 @@ TEST(Planners, MissingTasksFallBackToStaticEstimates) {
     if (E.Callee == C)
       EXPECT_EQ(E.Calls, 0);
   EXPECT_FALSE(M.Notes.empty());
+}
+
+TEST(Planners, ExhaustiveLetsMonteCarloWeighEveryGroupCount) {
+  // A random program of 7 tasks, all called synchronously. FastEval ranks
+  // two groups first for cost; Monte Carlo, which refills the quota while
+  // an activation waits, finds everything in one 512 MB group cheaper.
+  // Monte Carlo sees the best layout of each group count, not only
+  // FastEval's best few, so the exhaustive planner returns the one group.
+  Graph G = syntheticGraph(1, 7, 20);
+  SyntheticSpec S;
+  S.G = &G;
+  Rng R(9);
+  for (const TaskNode &T : G.Tasks)
+    S.Truth[T.Name] = {1 + 20 * R.uniform(), 10 * R.uniform(), 0.2, 40};
+  S.Entries = {{G.Tasks[0].Name, 1}};
+  S.P = Plan::onePerTask(G, 256);
+  S.Requests = 200;
+  std::ostringstream Out;
+  writeSyntheticTraces(S, Out);
+  Profile P = profileOf(G, Out.str(), S.E);
+  PlanOptions X = options("exhaustive", "cost", {128, 512, 1769});
+  PlanResult RX = planFromProfile(G, P, X);
+  ASSERT_EQ(RX.NewPlan.Groups.size(), 1u) << joined(RX.Explanation);
+  EXPECT_EQ(RX.NewPlan.Groups[0].MemoryMB, 512u);
+  // Two groups ({t3, t4} and the rest, 512 MB each), FastEval's first,
+  // are predicted dearer by Monte Carlo.
+  Plan Two;
+  Two.Groups.push_back(Group{"a0t0", {}, 512, 30});
+  Two.Groups.push_back(Group{"a0t3", {"a0t3", "a0t4"}, 512, 30});
+  for (const TaskNode &T : G.Tasks)
+    if (T.Name != "a0t3" && T.Name != "a0t4")
+      Two.Groups[0].Tasks.push_back(T.Name);
+  Model M = Model::build(G, P, X.Cost);
+  EXPECT_LT(RX.Predicted.CostUsd,
+            predict(M, Layout::fromPlan(M, Two), X.Cost).CostUsd);
+  FastEval F(M, X.Cost);
+  FastEval::Result RO, RT;
+  F.evaluate(Layout::fromPlan(M, RX.NewPlan), RO);
+  F.evaluate(Layout::fromPlan(M, Two), RT);
+  EXPECT_GT(RO.CostUsd, RT.CostUsd);
 }
