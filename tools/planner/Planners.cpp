@@ -282,6 +282,10 @@ void searchComponent(Layout &L, int Comp, CompEval &Eval) {
   // exhaustive planner keeps them for Monte Carlo.
   const bool Small = M.Tasks.size() <= SmallProgramTasks;
   std::map<size_t, std::pair<Score, Snapshot>> BestOfSize;
+  struct Unwatch { // however the search ends
+    CompEval &E;
+    ~Unwatch() { E.Seen = nullptr; }
+  } Unwatched{Eval};
   if (Small)
     Eval.Seen = [&](const Layout &Now, const Score &S) {
       std::set<int> Homes;
@@ -417,7 +421,7 @@ void searchComponent(Layout &L, int Comp, CompEval &Eval) {
     if (!Any)
       break;
   }
-  Eval.Seen = nullptr;
+  Eval.Seen = nullptr; // Monte Carlo's candidates are complete
   for (auto &[Groups, Kept] : BestOfSize)
     if (std::find(Accepted.begin(), Accepted.end(), Kept.second) ==
         Accepted.end())
