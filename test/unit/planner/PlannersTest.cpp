@@ -70,6 +70,24 @@ std::string joined(const std::vector<std::string> &L) {
   return S;
 }
 
+/// The profile of a random 7-task program (graph seed `GraphSeed`), its
+/// tasks' CPU and waiting drawn with `Seed`, traced under one function per
+/// task at 256 MB.
+Profile randomProgram(unsigned GraphSeed, unsigned Seed, Graph &G) {
+  G = syntheticGraph(1, 7, GraphSeed);
+  SyntheticSpec S;
+  S.G = &G;
+  Rng R(Seed);
+  for (const TaskNode &T : G.Tasks)
+    S.Truth[T.Name] = {1 + 20 * R.uniform(), 10 * R.uniform(), 0.2, 40};
+  S.Entries = {{G.Tasks[0].Name, 1}};
+  S.P = Plan::onePerTask(G, 256);
+  S.Requests = 200;
+  std::ostringstream Out;
+  writeSyntheticTraces(S, Out);
+  return profileOf(G, Out.str(), S.E);
+}
+
 } // namespace
 
 TEST(Objective, Parse) {
@@ -232,18 +250,8 @@ TEST(Planners, SearchMatchesExhaustiveOnSmallPrograms) {
   unsigned Cases = 0, Within = 0;
   double Worst = 0, Sum = 0;
   for (unsigned Seed = 1; Seed <= 12; ++Seed) {
-    Graph G = syntheticGraph(1, 7, 11 + Seed);
-    SyntheticSpec S;
-    S.G = &G;
-    Rng R(Seed);
-    for (const TaskNode &T : G.Tasks)
-      S.Truth[T.Name] = {1 + 20 * R.uniform(), 10 * R.uniform(), 0.2, 40};
-    S.Entries = {{G.Tasks[0].Name, 1}};
-    S.P = Plan::onePerTask(G, 256);
-    S.Requests = 200;
-    std::ostringstream Out;
-    writeSyntheticTraces(S, Out);
-    Profile P = profileOf(G, Out.str(), S.E);
+    Graph G;
+    Profile P = randomProgram(11 + Seed, Seed, G);
     for (const char *Obj : {"cost", "latency", "weighted:0.5"}) {
       SCOPED_TRACE(std::string(Obj) + ", seed " + std::to_string(Seed));
       PlanOptions X = options("exhaustive", Obj, {128, 512, 1769});
@@ -356,18 +364,8 @@ TEST(Planners, ExhaustiveLetsMonteCarloWeighEveryGroupCount) {
   // an activation waits, finds everything in one 512 MB group cheaper.
   // Monte Carlo sees the best layout of each group count, not only
   // FastEval's best few, so the exhaustive planner returns the one group.
-  Graph G = syntheticGraph(1, 7, 20);
-  SyntheticSpec S;
-  S.G = &G;
-  Rng R(9);
-  for (const TaskNode &T : G.Tasks)
-    S.Truth[T.Name] = {1 + 20 * R.uniform(), 10 * R.uniform(), 0.2, 40};
-  S.Entries = {{G.Tasks[0].Name, 1}};
-  S.P = Plan::onePerTask(G, 256);
-  S.Requests = 200;
-  std::ostringstream Out;
-  writeSyntheticTraces(S, Out);
-  Profile P = profileOf(G, Out.str(), S.E);
+  Graph G;
+  Profile P = randomProgram(20, 9, G);
   PlanOptions X = options("exhaustive", "cost", {128, 512, 1769});
   PlanResult RX = planFromProfile(G, P, X);
   ASSERT_EQ(RX.NewPlan.Groups.size(), 1u) << joined(RX.Explanation);
