@@ -199,7 +199,7 @@ Model Model::build(const Graph &G, const Profile &P,
     for (Edge &Ed : M.Edges)
       if (Ed.CallCpuMs <= 0 && Client > 0) {
         Ed.CallCpuMs = Client;
-        ++Calls;
+        Calls += Ed.Calls > 0;
       }
     for (Task &T : M.Tasks)
       if (T.InvokeCpuMs <= 0 && Codec > 0) {
@@ -213,7 +213,8 @@ Model Model::build(const Graph &G, const Profile &P,
     };
     if (Calls)
       M.Notes.push_back(std::to_string(Calls) +
-                        " call(s) never remote in the trace: client CPU " +
+                        " caller-callee pair(s) never called remotely in the "
+                        "trace: client CPU " +
                         Ms(Client) + " per remote call" +
                         (ClientN ? " (the measured calls' mean)"
                                  : " (default, none measured)"));

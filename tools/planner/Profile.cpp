@@ -852,11 +852,9 @@ void Builder::activation(size_t A) {
   // encoded) and the runtime's span work are not the task's own: fusing
   // removes them (fusion.task_cpu_ns, the entry glue's measurement of the
   // task alone).
-  double CodecNs = S.Kind == SpanKind::Server && S.CpuNs >= 0 &&
-                           S.TaskCpuNs >= 0
-                       ? std::max(0.0, double(S.CpuNs - S.TaskCpuNs))
-                       : 0;
+  double CodecNs = 0;
   if (S.Kind == SpanKind::Server && S.CpuNs >= 0 && S.TaskCpuNs >= 0) {
+    CodecNs = std::max(0.0, double(S.CpuNs - S.TaskCpuNs));
     Acc.CodecMsSum += CodecNs / NsPerMs;
     ++Acc.CodecN;
   }
