@@ -110,13 +110,16 @@ Model Model::build(const Graph &G, const Profile &P,
     T.WaitMs = Ms - T.CpuMs;
     ++Estimated;
   }
-  if (Estimated)
+  if (Estimated) {
+    char PerUnit[32]; // std::to_string prints 1e-7 as 0.000000
+    std::snprintf(PerUnit, sizeof PerUnit, "%.3g", MsPerUnit);
     M.Notes.push_back(
         std::to_string(Estimated) + " task(s) not in the trace: self time " +
-        (MsPerUnit > 0 ? "= static cost x " + std::to_string(MsPerUnit) +
+        (MsPerUnit > 0 ? "= static cost x " + std::string(PerUnit) +
                              " ms per unit (measured tasks' ratio)"
                        : "= the median measured task's") +
         ", CPU share " + std::to_string(int(CpuFraction * 100)) + " %");
+  }
 
   // Edges: the graph's, plus the ones only the trace shows.
   std::map<std::tuple<int, int, int>, size_t> EdgeAt;
