@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 #include "async.h"
 #include "context.h"
+#include "fast_clock.h"
 #include "trace.h"
 #include "util.h"
 
@@ -109,21 +110,24 @@ void spawn_async(std::function<void()> work) {
   const char *task = t_hot.task;
   inv->work.add();
   all_work().add();
-  pool().submit([inv, trace, task, work = std::move(work)]() mutable {
-    {
-      scoped_context scope(inv, trace, task);
-      try {
-        work();
-      } catch (...) {
-        report_async_failure(nullptr, std::current_exception());
-      }
-      work = nullptr; // release what it holds before anyone is told
-    }
-    // The order matters: the invocation may end (and release `inv`) as soon
-    // as its count drops.
-    all_work().done();
-    inv->work.done();
-  });
+  std::uint64_t dispatched = fast_clock::now();
+  pool().submit(
+      [inv, trace, task, dispatched, work = std::move(work)]() mutable {
+        {
+          scoped_context scope(inv, trace, task);
+          t_hot.dispatched = dispatched; // the scope restores what was there
+          try {
+            work();
+          } catch (...) {
+            report_async_failure(nullptr, std::current_exception());
+          }
+          work = nullptr; // release what it holds before anyone is told
+        }
+        // The order matters: the invocation may end (and release `inv`) as
+        // soon as its count drops.
+        all_work().done();
+        inv->work.done();
+      });
 }
 
 void report_async_failure(const task_info *task,

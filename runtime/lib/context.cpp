@@ -49,6 +49,7 @@ scoped_context::scoped_context(std::shared_ptr<invocation_context> inv,
   t_hot.trace = trace;
   t_hot.task = task;
   t_hot.open_local = nullptr;
+  t_hot.dispatched = 0;
 }
 
 scoped_context::~scoped_context() {
@@ -56,6 +57,7 @@ scoped_context::~scoped_context() {
   t_hot.trace = saved_.trace;
   t_hot.task = saved_.task;
   t_hot.open_local = saved_.open_local;
+  t_hot.dispatched = saved_.dispatched;
 }
 
 } // namespace fusionize::detail

@@ -68,6 +68,12 @@ struct thread_hot_state {
   const char *task = nullptr; // the task running on this thread
   void *open_local = nullptr; // innermost open INTERNAL span (a local_frame)
   unsigned depth = 0; // INTERNAL spans open on this thread's frame stack
+  /// When the asynchronous work starting on this thread was dispatched
+  /// (fast_clock ticks; 0: none): its span begins there, and the wait for
+  /// a thread to take it up counts as run delay (in a throttled instance a
+  /// new or woken worker waits for the next quota, which is not the
+  /// caller's time).
+  std::uint64_t dispatched = 0;
 };
 
 inline thread_local thread_hot_state t_hot;

@@ -275,6 +275,7 @@ struct local_frame {
   std::uint64_t span, parent;
   std::uint64_t start, cpu_start; // fast_clock ticks, CPU ns
   std::uint64_t delay_start;      // run delay ns, or no_run_delay
+  std::uint64_t queued;           // ticks waited for a worker (run delay)
   std::uint64_t throttled_start;  // cgroup throttled ns, or no_run_delay
   bool sync, measure_cpu, heap;
   exception_description *error;
@@ -561,6 +562,10 @@ std::uint64_t new_span_id() noexcept {
 
 void *begin_local_span(const task_info &task, bool sync) noexcept {
   thread_hot_state &t = t_hot;
+  // Asynchronous work's span begins when it was dispatched (only the first
+  // span on the worker's thread is that work's).
+  std::uint64_t dispatched = t.dispatched;
+  t.dispatched = 0;
   trace_id trace;
   std::uint64_t parent;
   if (t.trace.sampled) {
@@ -600,7 +605,21 @@ void *begin_local_span(const task_info &task, bool sync) noexcept {
                    g_cpu_threshold.load(std::memory_order_relaxed) == 0;
   bool delay = hint.task != &task || hint.measure_delay;
   f->start = fast_clock::now();
-  f->delay_start = delay ? thread_run_delay_ns() : no_run_delay;
+  f->queued = 0;
+  // Until a worker took the work up, it was runnable but not running (a new
+  // thread's start, an idle one's wake-up: in a throttled instance both
+  // wait for the next quota), which the worker's own run delay does not
+  // show. A shorter wait stays the caller's, as does any wait where the run
+  // delay cannot be read.
+  bool queued = !sync && dispatched && f->start > dispatched &&
+                f->start - dispatched >=
+                    g_delay_threshold_ticks.load(std::memory_order_relaxed);
+  f->delay_start = delay || queued ? thread_run_delay_ns() : no_run_delay;
+  if (queued && f->delay_start != no_run_delay) {
+    f->queued = f->start - dispatched;
+    f->start = dispatched;
+    delay = true;
+  }
   f->throttled_start = delay ? throttled_now() : no_run_delay;
   f->cpu_start = f->measure_cpu ? cpu_ns() : 0;
 
@@ -628,30 +647,31 @@ void end_local_span(void *span, bool failed) noexcept {
   t.open_local = f->prev_open;
   --t.depth;
 
-  std::uint64_t ticks = end - f->start;
+  std::uint64_t ticks = end - f->start - f->queued; // its own run
   hint_for(f->task) = {
       f->task, ticks >= g_cpu_threshold_ticks.load(std::memory_order_relaxed),
       ticks >= g_delay_threshold_ticks.load(std::memory_order_relaxed)};
 
-  local_record rec{f->task,
-                   f->prev_task,
-                   f->trace,
-                   f->span,
-                   f->parent,
-                   f->start,
-                   end,
-                   f->measure_cpu ? cpu_end - f->cpu_start : 0,
-                   delay_end != no_run_delay && delay_end >= f->delay_start
-                       ? delay_end - f->delay_start
-                       : no_run_delay,
-                   throttled_end != no_run_delay &&
-                           throttled_end >= f->throttled_start
-                       ? throttled_end - f->throttled_start
-                       : no_run_delay,
-                   f->sync,
-                   failed || f->error,
-                   f->measure_cpu,
-                   f->error};
+  local_record rec{
+      f->task,
+      f->prev_task,
+      f->trace,
+      f->span,
+      f->parent,
+      f->start,
+      end,
+      f->measure_cpu ? cpu_end - f->cpu_start : 0,
+      delay_end != no_run_delay && delay_end >= f->delay_start
+          ? delay_end - f->delay_start +
+                std::uint64_t(double(f->queued) * fast_clock::ns_per_tick())
+          : no_run_delay,
+      throttled_end != no_run_delay && throttled_end >= f->throttled_start
+          ? throttled_end - f->throttled_start
+          : no_run_delay,
+      f->sync,
+      failed || f->error,
+      f->measure_cpu,
+      f->error};
   if (f->heap)
     delete f;
   push_local(rec);

@@ -5,6 +5,7 @@
 #include "config.h"
 #include "context.h"
 #include "dispatch.h"
+#include "fast_clock.h"
 #include "registry.h"
 #include "trace.h"
 
@@ -202,6 +203,27 @@ TEST(Async, FuturesReturnResultsAndRethrow) {
   EXPECT_THAT(
       testing::internal::GetCapturedStderr(),
       HasSubstr("asynchronous work failed: std::runtime_error: it broke"));
+}
+
+// The work knows when it was dispatched (its span begins there: TraceTest),
+// each piece its own.
+TEST(Async, WorkKnowsWhenItWasDispatched) {
+  std::atomic<std::uint64_t> seen{1};
+  std::uint64_t before = fast_clock::now();
+  fusionize::async(
+      +[](std::atomic<std::uint64_t> *seen) { seen->store(t_hot.dispatched); },
+      &seen)
+      .wait();
+  std::uint64_t after = fast_clock::now();
+  EXPECT_GE(seen.load(), before);
+  EXPECT_LE(seen.load(), after);
+  EXPECT_EQ(t_hot.dispatched, 0u) << "the caller's thread is left alone";
+  // Most likely on the same worker, now idle.
+  fusionize::async(
+      +[](std::atomic<std::uint64_t> *seen) { seen->store(t_hot.dispatched); },
+      &seen)
+      .wait();
+  EXPECT_GE(seen.load(), after);
 }
 
 TEST(AsyncDeathTest, OutstandingWorkIsDrainedAtExit) {

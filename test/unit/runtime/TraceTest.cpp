@@ -2,7 +2,9 @@
 #include "TestSupport.h"
 #include "TestTasks.h"
 
+#include "context.h"
 #include "dispatch.h"
+#include "fast_clock.h"
 #include "registry.h"
 #include "trace.h"
 
@@ -423,6 +425,44 @@ TEST_F(Tracing, CpuTimeIsMeasuredForLongCallsOnly) {
   EXPECT_EQ(mixed[0]["attrs"].count("fusion.cpu_estimated") +
                 mixed[1]["attrs"].count("fusion.cpu_estimated"),
             1u);
+}
+
+// Asynchronous work's span begins where it was dispatched, and the wait for
+// a worker (in a throttled instance, for the next quota) is its run delay,
+// not its caller's time. fusionize::async marks the dispatch (AsyncTest);
+// here the worker's side, with a dispatch 30 ms ago.
+TEST_F(Tracing, AsynchronousWorkBeginsWhereItWasDispatched) {
+  using fusionize::detail::task_glue;
+  if (thread_run_delay_ns() == no_run_delay)
+    GTEST_SKIP() << "no /proc/thread-self/schedstat here";
+  auto ago = [](double ms) {
+    return fast_clock::now() -
+           std::uint64_t(ms * 1e6 / fast_clock::ns_per_tick());
+  };
+  auto ns = [](const json &span, const char *key) {
+    return std::stoll(span[key].get<std::string>());
+  };
+  t_hot.dispatched = ago(30);
+  EXPECT_EQ(task_glue<&fz_test::add>::local_async(1, 2), 3);
+  EXPECT_EQ(t_hot.dispatched, 0u) << "the first span takes the dispatch";
+  // A synchronous call never waits for a worker.
+  t_hot.dispatched = ago(30);
+  task_glue<&fz_test::add>::local(1, 2);
+  EXPECT_EQ(t_hot.dispatched, 0u);
+
+  auto all = spans();
+  ASSERT_EQ(all.size(), 2u) << file.read();
+  const json &queued = all[0], &sync = all[1];
+  EXPECT_EQ(queued["attrs"]["fusion.sync"], false);
+  long long wall =
+      ns(queued, "endTimeUnixNano") - ns(queued, "startTimeUnixNano");
+  EXPECT_GE(wall, 29900000) << queued.dump();
+  std::int64_t delay = queued["attrs"]["fusion.run_delay_ns"];
+  EXPECT_GE(delay, 29900000) << queued.dump();
+  EXPECT_LE(delay, wall + 50000);
+  EXPECT_LT(ns(sync, "endTimeUnixNano") - ns(sync, "startTimeUnixNano"),
+            29900000)
+      << sync.dump();
 }
 
 TEST_F(Tracing, ParentBasedSampling) {
