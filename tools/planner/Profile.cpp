@@ -713,7 +713,8 @@ void Builder::activation(size_t A) {
   double Tol = std::max(0.1 * NsPerMs, 0.005 * Dur);
   std::vector<std::pair<std::int64_t, std::int64_t>> SyncIv;
   std::int64_t LastSyncEnd = Start, LastAsyncStart = Start;
-  bool Held = false;
+  std::int64_t LastAsyncEnd = -1; // none
+
   double ChildCpu = 0, ChildDelay = 0;
   // Count calls per edge for this activation.
   std::vector<std::pair<size_t, int>> Calls;
@@ -813,8 +814,7 @@ void Builder::activation(size_t A) {
         // its CPU.)
         Threaded[invocationOf(A)] = 1;
       }
-      if (double(K.EndNs) >= double(End) - Tol)
-        Held = true;
+      LastAsyncEnd = std::max(LastAsyncEnd, K.EndNs);
     }
   }
   for (auto &[EI, Count] : Calls) {
@@ -888,6 +888,15 @@ void Builder::activation(size_t A) {
     return Sum;
   };
   std::int64_t OwnEnd = End;
+  // The span stayed open for asynchronous work when its last asynchronous
+  // call ended at its end: up to the time its thread then waited for the
+  // CPU (in a throttled instance, up to a quota period), which its run
+  // delay counts. (IoT's all-in-one traces: CheckTemperature ends 15 ms
+  // after the ActionSignage it waits for; counted as waiting, it carried
+  // the 190 ms it waited for that call into split plans.)
+  bool Held =
+      LastAsyncEnd >= 0 &&
+      double(LastAsyncEnd) >= double(End) - Tol - std::max(0.0, SelfDelayNs);
   if (Held) {
     // The span stayed open for asynchronous work: its own run ended after
     // its last synchronous call, its last dispatch and its own CPU time.

@@ -479,6 +479,42 @@ TEST(Profile, RunDelaySeparatesThrottlingFromWaiting) {
   EXPECT_NEAR(PN.task("B")->WaitMs.mean(), 10, 1e-6);
 }
 
+TEST(Profile, AThreadWokenByItsAsynchronousCallMayWaitForTheCpu) {
+  // A (128 MB) dispatches a fused B and waits for it: B ends at 280 ms, A
+  // 20 ms later, throttled on waking up (its run delay: 90 ms before the
+  // dispatch, 20 after). Those 20 ms are throttling, the rest A's wait for
+  // B: A has no waiting of its own. With a run delay shorter than the gap
+  // (10 ms), the span ended for some other reason than B: its time after
+  // the dispatch stays waiting.
+  Graph G = graph({"A~B"});
+  EmulationProfile E;
+  auto Trace = [](double Delay, double Dispatch) {
+    return doc({{"1",
+                 "",
+                 "A",
+                 2,
+                 0,
+                 300,
+                 {str("fusion.task", "A"), num("fusion.cpu_ns", 10e6),
+                  num("fusion.memory_mb", 128),
+                  num("fusion.run_delay_ns", Delay * 1e6)}},
+                {"2",
+                 "1",
+                 "local B",
+                 1,
+                 Dispatch,
+                 280,
+                 {str("fusion.task", "B"), str("fusion.caller", "A"),
+                  flag("fusion.sync", false), num("fusion.cpu_ns", 1e6),
+                  num("fusion.run_delay_ns", 0)}}});
+  };
+  Profile Woken = profileOf(G, Trace(110, 100), E);
+  EXPECT_NEAR(Woken.task("A")->CpuMs.mean(), 10, 1e-6);
+  EXPECT_NEAR(Woken.task("A")->WaitMs.mean(), 0, 1e-6);
+  Profile Other = profileOf(G, Trace(10, 20), E);
+  EXPECT_NEAR(Other.task("A")->WaitMs.mean(), 280, 1e-6);
+}
+
 TEST(Profile, ColdRunsAreKeptApart) {
   Graph G = graph({"A>B", "C"});
   // Three requests; the first invocation is its instance's first. A calls
