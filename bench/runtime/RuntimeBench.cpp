@@ -71,6 +71,25 @@ static void tracing(bool on, std::uint64_t cpu_threshold_ns = 50000) {
   configure_tracing(c);
 }
 
+/// Runs `call` once per iteration; the spans it buffers are exported every
+/// 4096 calls (well below max_buffered: nothing is dropped) with the timer
+/// paused, and tracing is off again afterwards.
+template <class Call>
+static void exportingAside(benchmark::State &state, Call call) {
+  std::size_t n = 0;
+  for (auto _ : state) {
+    call();
+    if (++n == 1 << 12) {
+      state.PauseTiming();
+      flush_traces();
+      state.ResumeTiming();
+      n = 0;
+    }
+  }
+  flush_traces();
+  tracing(false);
+}
+
 static void BM_DirectCall(benchmark::State &state) {
   tracing(false);
   std::uint64_t x = 0;
@@ -93,18 +112,9 @@ BENCHMARK(BM_FusedCall_TracingOff);
 static void BM_FusedCall_TracingOn(benchmark::State &state) {
   tracing(true, state.range(0) ? 0 : 50000);
   std::uint64_t x = 0;
-  std::size_t n = 0;
-  for (auto _ : state) {
+  exportingAside(state, [&] {
     benchmark::DoNotOptimize(x = task_glue<&checksum>::local(x));
-    if (++n == 1 << 12) { // well below max_buffered: nothing is dropped
-      state.PauseTiming();
-      flush_traces();
-      state.ResumeTiming();
-      n = 0;
-    }
-  }
-  flush_traces();
-  tracing(false);
+  });
 }
 BENCHMARK(BM_FusedCall_TracingOn)->ArgName("measured")->Arg(0)->Arg(1);
 
@@ -116,19 +126,10 @@ BENCHMARK(BM_FusedCall_TracingOn)->ArgName("measured")->Arg(0)->Arg(1);
 static void BM_FusedAsyncCall(benchmark::State &state) {
   tracing(state.range(0) != 0);
   std::uint64_t x = 0;
-  std::size_t n = 0;
-  for (auto _ : state) {
+  exportingAside(state, [&] {
     benchmark::DoNotOptimize(
         x = fusionize::async(&task_glue<&checksum>::local_async, x).get());
-    if (state.range(0) && ++n == 1 << 12) {
-      state.PauseTiming();
-      flush_traces();
-      state.ResumeTiming();
-      n = 0;
-    }
-  }
-  flush_traces();
-  tracing(false);
+  });
 }
 BENCHMARK(BM_FusedAsyncCall)->ArgName("tracing")->Arg(0)->Arg(1)->UseRealTime();
 

@@ -652,26 +652,28 @@ void end_local_span(void *span, bool failed) noexcept {
       f->task, ticks >= g_cpu_threshold_ticks.load(std::memory_order_relaxed),
       ticks >= g_delay_threshold_ticks.load(std::memory_order_relaxed)};
 
-  local_record rec{
-      f->task,
-      f->prev_task,
-      f->trace,
-      f->span,
-      f->parent,
-      f->start,
-      end,
-      f->measure_cpu ? cpu_end - f->cpu_start : 0,
+  std::uint64_t delay =
       delay_end != no_run_delay && delay_end >= f->delay_start
           ? delay_end - f->delay_start +
                 std::uint64_t(double(f->queued) * fast_clock::ns_per_tick())
-          : no_run_delay,
-      throttled_end != no_run_delay && throttled_end >= f->throttled_start
-          ? throttled_end - f->throttled_start
-          : no_run_delay,
-      f->sync,
-      failed || f->error,
-      f->measure_cpu,
-      f->error};
+          : no_run_delay;
+  local_record rec{f->task,
+                   f->prev_task,
+                   f->trace,
+                   f->span,
+                   f->parent,
+                   f->start,
+                   end,
+                   f->measure_cpu ? cpu_end - f->cpu_start : 0,
+                   delay,
+                   throttled_end != no_run_delay &&
+                           throttled_end >= f->throttled_start
+                       ? throttled_end - f->throttled_start
+                       : no_run_delay,
+                   f->sync,
+                   failed || f->error,
+                   f->measure_cpu,
+                   f->error};
   if (f->heap)
     delete f;
   push_local(rec);

@@ -714,7 +714,6 @@ void Builder::activation(size_t A) {
   std::vector<std::pair<std::int64_t, std::int64_t>> SyncIv;
   std::int64_t LastSyncEnd = Start, LastAsyncStart = Start;
   std::int64_t LastAsyncEnd = -1; // none
-
   double ChildCpu = 0, ChildDelay = 0;
   // Count calls per edge for this activation.
   std::vector<std::pair<size_t, int>> Calls;
