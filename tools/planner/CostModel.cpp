@@ -42,6 +42,18 @@ double Model::cpuBoundMs(double CpuMs, unsigned MemoryMB) const {
                                                 QuotaSlackMs);
 }
 
+double Model::interruptedCpuMs(const Task &T, unsigned MemoryMB) const {
+  double S = cpuShare(MemoryMB);
+  if (T.InterruptCpuMs <= 0 || !Emulation.Enabled || S <= 0 || S >= 1)
+    return T.CpuMs;
+  double Q = S * CpuPeriodMs;
+  if (T.CpuMs <= Q)
+    return T.CpuMs;
+  // c' = c + k n with n = c' / Q - 1: n = (c / Q - 1) / (1 - k / Q).
+  double K = std::min(T.InterruptCpuMs, Q / 2);
+  return T.CpuMs + K * (T.CpuMs / Q - 1) / (1 - K / Q);
+}
+
 double Model::cpuStretch(unsigned MemoryMB) const {
   double S = cpuShare(MemoryMB);
   return S > 0 && S < 1 ? 1 / S : 1;
@@ -86,6 +98,7 @@ Model Model::build(const Graph &G, const Profile &P,
     T.Joint = TP->Joint;
     T.ColdExtraCpuMs = TP->ColdExtraCpuMs;
     T.InvokeCpuMs = TP->InvokeCpuMs;
+    T.InterruptCpuMs = TP->InterruptCpuMs;
     double S = T.CpuMs + T.WaitMs;
     MeasuredMeans.push_back(S);
     CpuWall += T.CpuMs;
@@ -622,15 +635,16 @@ const FastEval::Act &FastEval::act(const Layout &L, int T, int B) {
   // quota period that ends before the second half refills the quota (the
   // more likely the longer the first half and the wait): between one
   // throttled run and two.
-  double CpuWall = M.cpuWallMs(Task.CpuMs, Mem);
-  if (Task.WaitMs > 0 && CpuWall > Task.CpuMs) {
-    double Half = M.cpuWallMs(Task.CpuMs / 2, Mem);
+  double Cpu = M.interruptedCpuMs(Task, Mem);
+  double CpuWall = M.cpuWallMs(Cpu, Mem);
+  if (Task.WaitMs > 0 && CpuWall > Cpu) {
+    double Half = M.cpuWallMs(Cpu / 2, Mem);
     double Refill = std::min(1.0, (Task.WaitMs + Half) / M.CpuPeriodMs);
     CpuWall = (1 - Refill) * CpuWall + Refill * 2 * Half;
   }
   double Self = CpuWall + Task.WaitMs;
   Act A;
-  A.Cpu = Task.CpuMs;
+  A.Cpu = Cpu;
   unsigned SyncEdges = 0;
   for (int EI : Task.Out) {
     const Model::Edge &E = M.Edges[size_t(EI)];
@@ -912,6 +926,7 @@ private:
     double Ms;
     double DoneExtra;
     int Thread;
+    double Interrupt = 0; // CPU: more each time the quota stops it
   };
   using Thread = std::vector<Step>;
   static constexpr double NoDone = -1e300;
@@ -943,9 +958,9 @@ private:
   std::vector<std::pair<double, std::size_t>> CpuHeap, WaitHeap;
 
   static void push(Thread &X, Step::Kind K, double Ms,
-                   double DoneExtra = NoDone) {
+                   double DoneExtra = NoDone, double Interrupt = 0) {
     if (Ms > 0 || DoneExtra > NoDone)
-      X.push_back({K, std::max(0.0, Ms), DoneExtra, -1});
+      X.push_back({K, std::max(0.0, Ms), DoneExtra, -1, Interrupt});
   }
 
   /// A step's duration when the instance is not shared: CPU at the
@@ -1010,7 +1025,7 @@ private:
     size_t Begin = P[size_t(Th)].size();
     double Stretch = stretch(L.Memory[size_t(B)]);
     if (Depth > 64 || ++Activations > 200000) {
-      push(P[size_t(Th)], Step::Cpu, Cpu);
+      push(P[size_t(Th)], Step::Cpu, Cpu, NoDone, Task.InterruptCpuMs);
       push(P[size_t(Th)], Step::Wait, Wait);
       return Cpu * Stretch + Wait;
     }
@@ -1046,9 +1061,9 @@ private:
     size_t CallMark = CallAt.size(), JoinMark = Joins.size();
     auto gap = [&] {
       Thread &X = P[size_t(Th)];
-      push(X, Step::Cpu, CpuGap / 2);
+      push(X, Step::Cpu, CpuGap / 2, NoDone, Task.InterruptCpuMs);
       push(X, Step::Wait, WaitGap);
-      push(X, Step::Cpu, CpuGap / 2);
+      push(X, Step::Cpu, CpuGap / 2, NoDone, Task.InterruptCpuMs);
       Own += CpuGap * Stretch + WaitGap;
     };
     for (size_t CI = Mark; CI < End; ++CI) {
@@ -1193,6 +1208,7 @@ private:
           if (Left <= Eps) { // throttled until the period ends
             Now = Boundary;
             Refill();
+            C += St.Interrupt;
             continue;
           }
           double Run = std::min({C, Left, Boundary - Now});
@@ -1294,6 +1310,9 @@ private:
       Now += Dt;
       if (Quota && Now >= Boundary - Eps)
         Refill();
+      // The quota ran out: each thread it stops needs its step's
+      // interruption cost more once it runs again.
+      bool Stopped = Run && !Throttled && Quota && Left <= Eps;
       // The steps that ended: their threads go on.
       while (!OnCpu.empty() && OnCpu.front().first <= Progress + Eps) {
         size_t I = OnCpu.front().second;
@@ -1307,6 +1326,16 @@ private:
         Out.Done = std::max(Out.Done, Now + P[I][Idx[I]].DoneExtra);
         ++Idx[I];
         Todo.push_back(I);
+      }
+      if (Stopped) {
+        bool Any = false;
+        for (Key &K : OnCpu)
+          if (double X = P[K.second][Idx[K.second]].Interrupt; X > 0) {
+            K.first += X;
+            Any = true;
+          }
+        if (Any)
+          std::make_heap(OnCpu.begin(), OnCpu.end(), std::greater<Key>());
       }
       Settle();
     }

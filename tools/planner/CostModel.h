@@ -61,6 +61,9 @@ public:
     double CpuMs = 0, WaitMs = 0; // means of self time
     double ColdExtraCpuMs = 0;    // more CPU in a cold invocation
     double InvokeCpuMs = 0;       // CPU around it when invoked remotely
+    /// More CPU each time the quota stops it (TaskProfile::InterruptCpuMs);
+    /// CpuMs and Joint are then of uninterrupted runs.
+    double InterruptCpuMs = 0;
     std::vector<std::pair<float, float>> Joint; // (cpu, wait) samples
     /// The calls each sample's activation made together: per pattern,
     /// (edge, calls); JointPattern[i] is Joint[i]'s (TaskProfile::
@@ -141,6 +144,11 @@ public:
   /// The least wall-clock time an instance at `MemoryMB` needs for
   /// `CpuMs` of work on all its threads together (the mean).
   double cpuBoundMs(double CpuMs, unsigned MemoryMB) const;
+  /// The mean CPU time of an activation of `T` alone in an instance at
+  /// `MemoryMB`: its CPU plus InterruptCpuMs for each time the quota
+  /// stops it, about c' / Q - 1 times for c' > Q (FastEval; Monte Carlo
+  /// counts the interruptions as they happen).
+  double interruptedCpuMs(const Task &T, unsigned MemoryMB) const;
 
   static Model build(const Graph &G, const Profile &P,
                      const CostModelOptions &O);

@@ -281,6 +281,11 @@ void calibrateColdStarts(Model &M, const Profile &P, const Layout &Traced,
                          bool IsTraced, const CostModelOptions &O) {
   if (!IsTraced || P.Requests < 20 || M.WindowS <= 0)
     return;
+  if (P.ObservedPlans > 1) { // the cold starts measured are of several
+    M.Notes.push_back("cold starts not calibrated: the traces ran " +
+                      std::to_string(P.ObservedPlans) + " different plans");
+    return;
+  }
   double Measured = 0;
   for (auto &[Name, E] : P.Entries)
     Measured += E.ColdStartsPerRequest * double(E.Requests);

@@ -145,6 +145,40 @@ std::vector<double> fitQuotaSlack(std::vector<QuotaRun> Runs, double PeriodMs,
   return Out;
 }
 
+double fitInterruptCpu(const std::vector<InterruptSample> &Configs,
+                       unsigned *Used) {
+  double W = 0, N = 0, C = 0, MinN = 1e300, MaxN = -1e300, MaxK = 1e300;
+  unsigned K = 0;
+  for (const InterruptSample &S : Configs) {
+    if (S.Runs < InterruptMinRuns)
+      continue;
+    ++K;
+    W += S.Runs;
+    N += S.Runs * S.Interruptions;
+    C += S.Runs * S.CpuMs;
+    MinN = std::min(MinN, S.Interruptions);
+    MaxN = std::max(MaxN, S.Interruptions);
+    if (S.QuotaMs > 0)
+      MaxK = std::min(MaxK, S.QuotaMs / 2);
+  }
+  if (Used)
+    *Used = 0;
+  if (K < 2 || MaxN - MinN < InterruptMinSpread || MaxK >= 1e300)
+    return 0;
+  N /= W;
+  C /= W;
+  double Sxy = 0, Sxx = 0;
+  for (const InterruptSample &S : Configs) {
+    if (S.Runs < InterruptMinRuns)
+      continue;
+    Sxy += S.Runs * (S.Interruptions - N) * (S.CpuMs - C);
+    Sxx += S.Runs * (S.Interruptions - N) * (S.Interruptions - N);
+  }
+  if (Used)
+    *Used = K;
+  return Sxx > 0 ? std::clamp(Sxy / Sxx, 0.0, MaxK) : 0;
+}
+
 const TaskProfile *Profile::task(const std::string &Name) const {
   auto It = Tasks.find(Name);
   return It == Tasks.end() ? nullptr : &It->second;
@@ -191,6 +225,13 @@ private:
     double BytesReqSum = 0, BytesRespSum = 0;
     std::uint64_t BytesN = 0;
   };
+  struct PendingRun {
+    double SelfMs, CpuMs, WaitMs;
+    float Interruptions;  // times the quota stopped it
+    std::uint32_t Config; // in TaskAcc::Configs
+    std::uint8_t Pattern;
+    bool Cold; // in a cold invocation
+  };
   struct TaskAcc {
     TaskProfile P;
     // Distinct call sets (edge, calls), sorted, by id, and their hashes.
@@ -199,6 +240,15 @@ private:
     bool TooManyPatterns = false;
     double CodecMsSum = 0; // remote activations' codec CPU
     std::uint64_t CodecN = 0;
+    /// The runs with CPU measured, kept until the interruption cost is
+    /// known (fitInterruptCpu over Configs), then added in their order.
+    std::vector<PendingRun> Runs;
+    struct Config {
+      std::int32_t File, Group;
+      unsigned MemoryMB;
+      InterruptSample S; // sums until the fit
+    };
+    std::vector<Config> Configs;
   };
   struct Deferred { // activation without fusion.cpu_ns
     int Task;
@@ -259,6 +309,8 @@ private:
   std::vector<EdgeAcc> EdgeAccs;
   std::unordered_map<int, FuncAcc> FuncAccs;
   std::vector<Deferred> NoCpu;
+  /// Fits each task's interruption cost and adds its runs.
+  void settleRuns();
   struct ColdRun { // an activation in a cold invocation, with CPU measured
     int Task;
     double SelfMs, CpuMs, WaitMs;
@@ -267,10 +319,22 @@ private:
   std::vector<ColdRun> ColdRuns;
   std::vector<QuotaRun> QuotaRuns; // single-threaded, with a CPU quota
   double CpuWallSum = 0, SelfSum = 0;
-  std::vector<std::pair<std::int64_t, std::int64_t>> RootTimes;
+  struct RootTime {
+    std::int64_t Start, End;
+    std::int32_t File;
+    bool operator<(const RootTime &O) const { return Start < O.Start; }
+  };
+  std::vector<RootTime> RootTimes;
   std::map<int, EntryProfile> Entries;
-  std::map<int, std::set<int>> GroupTasks; // group -> tasks
-  std::map<int, unsigned> GroupMemory;
+  /// Per trace file: group -> tasks seen running in it, memory size.
+  struct FileGroup {
+    std::set<int> Tasks;
+    unsigned MemoryMB = 0;
+    bool operator==(const FileGroup &O) const {
+      return Tasks == O.Tasks && MemoryMB == O.MemoryMB;
+    }
+  };
+  std::map<std::int32_t, std::map<int, FileGroup>> FileGroups;
   std::vector<double> WarmOverheadForCold; // (cold overhead) samples
   std::uint64_t Traces = 0;
   std::vector<int> GraphKinds; // per name id: bit0 sync edge, bit1 async
@@ -355,6 +419,7 @@ Profile Builder::run() {
     I = J;
   }
   Out.Traces = Traces;
+  settleRuns();
 
   // Runs in cold invocations: a task's samples are its warm runs when it
   // had any, and the cold runs' extra CPU time is kept apart (the model
@@ -527,17 +592,43 @@ Profile Builder::run() {
   }
 
   // Requests: arrival rate, window, concurrency.
+  // Files of separate runs (the traces of two plans) leave a gap between
+  // their windows that is no time of the workload: the window is the union
+  // of the files' windows (shards of one run overlap), the rate the mean
+  // over its parts.
   std::sort(RootTimes.begin(), RootTimes.end());
-  if (RootTimes.size() >= 2) {
-    double W = double(RootTimes.back().first - RootTimes.front().first) / 1e9;
-    Out.WindowS = W;
-    Out.RequestRate = W > 0 ? double(RootTimes.size() - 1) / W : 0;
+  {
+    std::map<std::int32_t, std::pair<std::int64_t, std::int64_t>> FileSpan;
+    for (const RootTime &T : RootTimes) {
+      auto [It, New] = FileSpan.try_emplace(T.File, T.Start, T.Start);
+      It->second.second = std::max(It->second.second, T.Start);
+    }
+    std::vector<std::pair<std::int64_t, std::int64_t>> Parts;
+    for (auto &[F, Span] : FileSpan)
+      Parts.push_back(Span);
+    std::sort(Parts.begin(), Parts.end());
+    std::vector<std::pair<std::int64_t, std::int64_t>> Union;
+    for (auto P : Parts)
+      if (!Union.empty() && P.first <= Union.back().second)
+        Union.back().second = std::max(Union.back().second, P.second);
+      else
+        Union.push_back(P);
+    double W = 0, Gaps = 0; // Gaps: requests that start a part
+    for (auto [B, E] : Union) {
+      W += double(E - B) / 1e9;
+      ++Gaps;
+    }
+    if (RootTimes.size() >= 2) {
+      Out.WindowS = W;
+      Out.RequestRate =
+          W > 0 ? std::max(0.0, double(RootTimes.size()) - Gaps) / W : 0;
+    }
   }
   {
     std::vector<std::pair<std::int64_t, int>> Ev;
     for (auto &T : RootTimes) {
-      Ev.emplace_back(T.first, 1);
-      Ev.emplace_back(T.second, -1);
+      Ev.emplace_back(T.Start, 1);
+      Ev.emplace_back(T.End, -1);
     }
     std::sort(Ev.begin(), Ev.end());
     int Cur = 0, Peak = 0;
@@ -550,12 +641,21 @@ Profile Builder::run() {
     E.InvocationsPerRequest /= double(std::max<std::uint64_t>(1, E.Requests));
     Out.Entries.emplace(E.Task, std::move(E));
   }
-  for (auto &[Group, Tasks] : GroupTasks) {
-    auto &OG = Out.ObservedGroups[TS.Names.name(Group)];
-    for (int T : Tasks)
-      OG.Tasks.push_back(TS.Names.name(T));
-    OG.MemoryMB = GroupMemory[Group];
-  }
+  // The plan the traces ran: when files show different plans (traces of
+  // two builds), the last file's.
+  std::vector<const std::map<int, FileGroup> *> Plans;
+  for (auto &[File, Groups] : FileGroups)
+    if (std::none_of(Plans.begin(), Plans.end(),
+                     [&](auto *P) { return *P == Groups; }))
+      Plans.push_back(&Groups);
+  Out.ObservedPlans = unsigned(Plans.size());
+  if (!FileGroups.empty())
+    for (auto &[Group, FG] : FileGroups.rbegin()->second) {
+      auto &OG = Out.ObservedGroups[TS.Names.name(Group)];
+      for (int T : FG.Tasks)
+        OG.Tasks.push_back(TS.Names.name(T));
+      OG.MemoryMB = FG.MemoryMB;
+    }
   if (Out.Requests == 0)
     Out.Warnings.push_back("no span without a parent: the trace shows no "
                            "whole request, so arrival rate and calls per "
@@ -686,9 +786,10 @@ void Builder::activation(size_t A) {
     ++Acc.P.MemoryMB[unsigned(Memory[A])];
   int Group = S.Group;
   if (Group >= 0) {
-    GroupTasks[Group].insert(T);
+    FileGroup &FG = FileGroups[S.File][Group];
+    FG.Tasks.insert(T);
     if (Memory[A] > 0)
-      GroupMemory[Group] = unsigned(Memory[A]);
+      FG.MemoryMB = unsigned(Memory[A]);
   }
 
   // Effective children: through spans that are neither activations nor
@@ -939,11 +1040,59 @@ void Builder::activation(size_t A) {
   }
   CpuWallSum += CpuWall;
   SelfSum += SelfMs;
-  if (InCold[A]) { // kept apart until the warm runs are known
-    ColdRuns.push_back({T, SelfMs, CpuMs, WaitMs, Pattern});
-    return;
+  // How often the quota stopped this run: each time, its thread waited
+  // for the period's end (period - quota, a little more when the instance
+  // ran other threads in the period); a shorter run delay is a busy
+  // machine's. Without the run delay: as cpuWallMs assumes.
+  double Interruptions = 0;
+  if (Share < 1) {
+    double Q = Share * O.CpuPeriodMs, Gap = O.CpuPeriodMs - Q;
+    Interruptions = SelfDelayNs >= 0
+                        ? std::floor(SelfDelayNs / NsPerMs / Gap + 0.5)
+                        : std::max(0.0, std::ceil(CpuMs / Q) - 1);
   }
-  addRun(Acc, SelfMs, CpuMs, WaitMs, Pattern);
+  std::uint32_t Config = 0;
+  while (Config < Acc.Configs.size() &&
+         !(Acc.Configs[Config].File == S.File &&
+           Acc.Configs[Config].Group == S.Group &&
+           Acc.Configs[Config].MemoryMB == unsigned(Memory[A])))
+    ++Config;
+  if (Config == Acc.Configs.size()) {
+    Acc.Configs.push_back({S.File, S.Group, unsigned(Memory[A]), {}});
+    Acc.Configs.back().S.QuotaMs = Share < 1 ? Share * O.CpuPeriodMs : 0;
+  }
+  if (!InCold[A]) { // the fit takes warm runs
+    InterruptSample &IS = Acc.Configs[Config].S;
+    IS.Interruptions += Interruptions;
+    IS.CpuMs += CpuMs;
+    IS.Runs += 1;
+  }
+  Acc.Runs.push_back({SelfMs, CpuMs, WaitMs, float(Interruptions), Config,
+                      Pattern, InCold[A] != 0});
+}
+
+void Builder::settleRuns() {
+  for (auto &[Id, T] : TaskAccs) {
+    std::vector<InterruptSample> Samples;
+    for (auto &C : T.Configs) {
+      InterruptSample S = C.S;
+      if (S.Runs > 0) {
+        S.Interruptions /= S.Runs;
+        S.CpuMs /= S.Runs;
+      }
+      Samples.push_back(S);
+    }
+    double K = fitInterruptCpu(Samples, &T.P.InterruptConfigs);
+    T.P.InterruptCpuMs = K;
+    for (const PendingRun &Run : T.Runs) {
+      double Cpu = std::max(0.0, Run.CpuMs - K * Run.Interruptions);
+      if (Run.Cold) // kept apart until the warm runs are known
+        ColdRuns.push_back({Id, Run.SelfMs, Cpu, Run.WaitMs, Run.Pattern});
+      else
+        addRun(T, Run.SelfMs, Cpu, Run.WaitMs, Run.Pattern);
+    }
+    T.Runs = {};
+  }
 }
 
 void Builder::addRun(TaskAcc &Acc, double SelfMs, double CpuMs,
@@ -978,7 +1127,7 @@ void Builder::invocation(size_t P, size_t Act) {
   int Group = A.Group >= 0 ? A.Group : (Pl ? Pl->Group : -1);
   if (Group >= 0) {
     F.P.Group = TS.Names.name(Group);
-    GroupTasks[Group].insert(Fn);
+    FileGroups[A.File][Group].Tasks.insert(Fn);
   }
   float Mem = Pl && Pl->MemoryMB > 0 ? Pl->MemoryMB : Memory[Act];
   if (Mem > 0)
@@ -1058,7 +1207,7 @@ void Builder::request(size_t Root) {
   if (Entry < 0)
     return;
   ++Out.Requests;
-  RootTimes.emplace_back(S.StartNs, S.EndNs);
+  RootTimes.push_back({S.StartNs, S.EndNs, S.File});
   // Walk the request's spans.
   std::int64_t Last = S.EndNs;
   double Cost = 0, Colds = 0, Invocations = 0;

@@ -68,6 +68,14 @@ struct TaskProfile {
   /// invocation around the task (its payload decoded, its result encoded,
   /// the runtime's span work), which fusing removes; not in CpuMs.
   double InvokeCpuMs = 0;
+  /// The CPU time a run needs more each time its instance's quota stops
+  /// it (its data back into the cache after the other work on that core),
+  /// ms: fitted when the traces show the task under configurations whose
+  /// runs the quota stopped a different number of times (fitInterruptCpu);
+  /// else 0. CpuMs and Joint are then of uninterrupted runs.
+  double InterruptCpuMs = 0;
+  /// The configurations (trace file, group, memory size) the fit used.
+  unsigned InterruptConfigs = 0;
   std::map<unsigned, std::uint64_t> MemoryMB; // memory size -> activations
 };
 
@@ -157,6 +165,10 @@ struct Profile {
     unsigned MemoryMB = 0;
   };
   std::map<std::string, ObservedGroup> ObservedGroups;
+  /// Different plans among the trace files (the groups each ran); from 2
+  /// on, ObservedGroups is the last file's and the cold starts measured
+  /// are of several plans.
+  unsigned ObservedPlans = 0;
   /// Measured over all requests.
   Distribution LatencyMs{4096}, CompletionMs{4096}, CostUsd{4096};
   std::vector<std::string> Warnings;
@@ -229,6 +241,25 @@ inline constexpr int QuotaSlackQuantiles = 8;
 /// machine's CPUs delay a run by a few ms (fitQuotaSlack corrects for the
 /// throttled runs that waited less).
 inline constexpr double ThrottledDelayMs = 10;
+
+/// The runs of one task under one configuration (a trace file's group and
+/// memory size): how often the quota stopped them, and their CPU time.
+struct InterruptSample {
+  double Interruptions = 0, CpuMs = 0; // means over the runs
+  double Runs = 0;
+  double QuotaMs = 0; // share x period; 0: no quota
+};
+/// The extra CPU time a run needs per quota interruption: the slope of the
+/// mean CPU time over the mean interruptions, between configurations with
+/// at least InterruptMinRuns runs each, weighted by their runs (within one
+/// configuration the slope mixes both ways round: a run that needs more
+/// CPU also meets more interruptions). 0 unless the configurations' means
+/// lie at least InterruptMinSpread interruptions apart; at most half the
+/// smallest quota among them (more would never finish).
+double fitInterruptCpu(const std::vector<InterruptSample> &Configs,
+                       unsigned *Used = nullptr);
+inline constexpr double InterruptMinRuns = 5;
+inline constexpr double InterruptMinSpread = 1;
 
 /// The period of the platform's CFS quota (tools/platform/CpuLimiter).
 inline constexpr double DefaultCpuPeriodMs = 100;

@@ -61,6 +61,8 @@ Json Profile::toJson() const {
                       {"cold_runs", T.ColdRuns},
                       {"cold_extra_cpu_ms", r3(T.ColdExtraCpuMs)},
                       {"invoke_cpu_ms", r3(T.InvokeCpuMs)},
+                      {"interrupt_cpu_ms", r3(T.InterruptCpuMs)},
+                      {"interrupt_configs", T.InterruptConfigs},
                       {"cpu_ms", T.CpuMs.toJson()},
                       {"wait_ms", T.WaitMs.toJson()},
                       {"self_ms", T.SelfMs.toJson()},
@@ -133,6 +135,7 @@ Json Profile::toJson() const {
     OG.push_back(
         Json{{"name", Name}, {"tasks", G.Tasks}, {"memory_mb", G.MemoryMB}});
   Doc["observed_groups"] = OG;
+  Doc["observed_plans"] = ObservedPlans;
   Doc["measured"] = Json{{"latency_ms", LatencyMs.toJson()},
                          {"completion_ms", CompletionMs.toJson()},
                          {"cost_usd", CostUsd.toJson()}};

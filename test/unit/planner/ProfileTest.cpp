@@ -671,6 +671,119 @@ TEST(Profile, SameProfileUnderEveryPlan) {
   EXPECT_EQ(Ps[1].Functions.size(), 1u); // only the entry
 }
 
+TEST(Profile, InterruptCostBetweenConfigurations) {
+  // Two configurations, two runs each, a task's mean CPU over its mean
+  // interruptions: (8, 65) and (0, 55) give 1.25 ms per interruption.
+  std::vector<InterruptSample> C = {{8, 65, 10, 7.2}, {0, 55, 10, 0}};
+  unsigned Used = 9;
+  EXPECT_DOUBLE_EQ(fitInterruptCpu(C, &Used), 1.25);
+  EXPECT_EQ(Used, 2u);
+  // Weighted by runs: a third configuration on the line moves nothing,
+  // one above it pulls the slope up.
+  C.push_back({6, 62.5, 20, 14.4});
+  EXPECT_DOUBLE_EQ(fitInterruptCpu(C), 1.25);
+  C.back().CpuMs = 64;
+  EXPECT_GT(fitInterruptCpu(C), 1.25);
+  // Fewer than InterruptMinRuns runs: not a configuration.
+  EXPECT_DOUBLE_EQ(fitInterruptCpu({{8, 65, 4, 7.2}, {0, 55, 10, 0}}, &Used),
+                   0);
+  EXPECT_EQ(Used, 0u);
+  // Means less than InterruptMinSpread apart: the slope is noise.
+  EXPECT_DOUBLE_EQ(fitInterruptCpu({{0.8, 65, 10, 7.2}, {0, 55, 10, 0}}), 0);
+  // One configuration, or none with a quota: nothing to fit.
+  EXPECT_DOUBLE_EQ(fitInterruptCpu({{8, 65, 10, 7.2}}), 0);
+  EXPECT_DOUBLE_EQ(fitInterruptCpu({{8, 65, 10, 0}, {0, 55, 10, 0}}), 0);
+  // Less CPU with more interruptions: 0; more than half the quota per
+  // interruption: half the quota.
+  EXPECT_DOUBLE_EQ(fitInterruptCpu({{8, 45, 10, 7.2}, {0, 55, 10, 0}}), 0);
+  EXPECT_DOUBLE_EQ(fitInterruptCpu({{8, 155, 10, 7.2}, {0, 55, 10, 0}}), 3.6);
+}
+
+namespace {
+
+/// Ten requests of task A in group `Group` at `Mem` MB, `StartS` seconds
+/// on: `Cpu` ms of CPU, `Delay` ms of run delay.
+std::string runsOf(const char *Group, double Mem, double Cpu, double Delay,
+                   double StartS, const std::string &TracePrefix) {
+  std::string Out;
+  for (int I = 0; I < 10; ++I) {
+    double T = StartS * 1000 + I * 1000;
+    Out += doc({{"1",
+                 "",
+                 "A",
+                 2,
+                 T,
+                 T + Cpu + Delay,
+                 {str("fusion.task", "A"), str("fusion.group", Group),
+                  num("fusion.memory_mb", Mem), num("fusion.cpu_ns", Cpu * 1e6),
+                  num("fusion.run_delay_ns", Delay * 1e6)}}},
+               TracePrefix + std::to_string(I + 1));
+  }
+  return Out;
+}
+
+Profile profileOfFiles(const Graph &G, const std::vector<std::string> &Texts,
+                       const EmulationProfile &E) {
+  TraceSet TS;
+  for (size_t I = 0; I < Texts.size(); ++I)
+    readOtlpText(Texts[I], "file" + std::to_string(I), TS);
+  ProfileOptions O;
+  O.TraceEmulation = E;
+  return buildProfile(G, TS, O);
+}
+
+} // namespace
+
+TEST(Profile, TracesOfTwoPlansTellWhatAnInterruptionCosts) {
+  Graph G = graph({}, {"A"});
+  EmulationProfile E; // 128 MB: Q = 7.2 ms, the thread waits 92.8 ms
+  double Gap = 100 * (1 - E.cpuShare(128));
+  // One build ran A at 128 MB: 65 ms of CPU, stopped 8 times; the next at
+  // 1769 MB (a whole vCPU): 55 ms, never stopped. 1.25 ms each time.
+  std::string At128 = runsOf("a", 128, 65, 8 * Gap, 0, "1");
+  std::string AtFull = runsOf("b", 1769, 55, 0, 1000, "2");
+  Profile P = profileOfFiles(G, {At128, AtFull}, E);
+  const TaskProfile *A = P.task("A");
+  EXPECT_NEAR(A->InterruptCpuMs, 1.25, 1e-6);
+  EXPECT_EQ(A->InterruptConfigs, 2u);
+  // Its CPU is of uninterrupted runs, whichever build ran it.
+  EXPECT_NEAR(A->CpuMs.mean(), 55, 1e-6);
+  EXPECT_NEAR(A->CpuMs.quantile(0), 55, 1e-6);
+  EXPECT_NEAR(A->WaitMs.mean(), 0, 1e-6);
+  // One build tells nothing: its CPU as measured.
+  Profile One = profileOfFiles(G, {At128}, E);
+  EXPECT_DOUBLE_EQ(One.task("A")->InterruptCpuMs, 0);
+  EXPECT_EQ(One.task("A")->InterruptConfigs, 0u);
+  EXPECT_NEAR(One.task("A")->CpuMs.mean(), 65, 1e-6);
+  // A run delay short of a gap is a busy machine's, not the quota's.
+  Profile Busy =
+      profileOfFiles(G, {runsOf("a", 128, 65, 0.4 * Gap, 0, "1"), AtFull}, E);
+  EXPECT_DOUBLE_EQ(Busy.task("A")->InterruptCpuMs, 0);
+}
+
+TEST(Profile, TracesOfTwoRunsAreTwoWindowsAndTwoPlans) {
+  Graph G = graph({}, {"A"});
+  EmulationProfile E;
+  // Two runs of ten requests, one a second, 1000 s apart: 18 s of
+  // requests, not 1009 s.
+  std::string First = runsOf("a", 128, 5, 0, 0, "1");
+  Profile P = profileOfFiles(G, {First, runsOf("b", 512, 5, 0, 1000, "2")}, E);
+  EXPECT_NEAR(P.WindowS, 18, 1e-6);
+  EXPECT_NEAR(P.RequestRate, 1, 1e-6);
+  // The runs' plans differ (A in group a at 128 MB, then b at 512): the
+  // plan the traces ran is the last one's.
+  EXPECT_EQ(P.ObservedPlans, 2u);
+  ASSERT_EQ(P.ObservedGroups.size(), 1u);
+  EXPECT_EQ(P.ObservedGroups.begin()->first, "b");
+  EXPECT_EQ(P.ObservedGroups.begin()->second.MemoryMB, 512u);
+  // Two files of one run (shards): their windows overlap, one plan.
+  std::string Second = runsOf("a", 128, 5, 0, 0.5, "2");
+  Profile Shards = profileOfFiles(G, {First, Second}, E);
+  EXPECT_NEAR(Shards.WindowS, 9.5, 1e-6);
+  EXPECT_NEAR(Shards.RequestRate, 19 / 9.5, 1e-6);
+  EXPECT_EQ(Shards.ObservedPlans, 1u);
+}
+
 TEST(Profile, EmptyTraceIsAnError) {
   Graph G = graph({"A>B"});
   EXPECT_THAT(errorOf("", G), HasSubstr("test.json: file is empty"));
