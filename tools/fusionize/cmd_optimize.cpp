@@ -104,6 +104,10 @@ int runOptimizeCommand(int Argc, char **Argv) {
                            "to improve the objective by this many percent "
                            "(not for the fusionize heuristic)",
                            "2");
+  auto &Traces = P.option("traces", "WHICH",
+                          "plan from the traces of all iterations so far, "
+                          "or the last iteration's only",
+                          "all");
   auto &Idle = P.option("idle-timeout", "S",
                         "platform: stop idle instances after S seconds "
                         "(default: the emulation profile's)");
@@ -150,6 +154,10 @@ int runOptimizeCommand(int Argc, char **Argv) {
   O.Jobs = unsigned(std::max(1ULL, N));
   if (!P.getDouble(MinGain, O.MinImprovementPct))
     return 2;
+  if (Traces.value() != "all" && Traces.value() != "last")
+    return P.error("--traces: expected all or last, got \"" + Traces.value() +
+                   "\"");
+  O.AllTraces = Traces.value() == "all";
   if (Idle) {
     if (!P.getUnsigned(Idle, N))
       return 2;

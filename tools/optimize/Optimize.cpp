@@ -384,6 +384,7 @@ OptimizeResult runOptimize(const OptimizeOptions &O) {
   auto Save = [&] { writeJsonFile(ReportPath, Report); };
 
   std::vector<Plan> Seen;
+  std::vector<std::string> PlanTraces; // what the planner reads
   std::optional<Json> PredictedForCur;
   double RefLat = 0, RefCost = 0;      // the model's, for the planner
   double MRefLat = 0, MRefCost = 0;    // measured, for choosing the best
@@ -465,7 +466,7 @@ OptimizeResult runOptimize(const OptimizeOptions &O) {
         break;
       }
 
-      // Plan from this run's traces.
+      // Plan from this run's traces and those before (O.AllTraces).
       if (Progress)
         *Progress << Prefix << "planning (" << O.Planning.Planner << ", "
                   << O.Planning.Obj.str() << ")\n";
@@ -477,8 +478,15 @@ OptimizeResult runOptimize(const OptimizeOptions &O) {
         PO.Obj.RefLatencyMs = RefLat;
         PO.Obj.RefCostUsd = RefCost;
       }
-      PlanResult R = planFromTraces(G, {Dir + "/trace.jsonl"}, PO);
+      if (!O.AllTraces)
+        PlanTraces.clear();
+      PlanTraces.push_back(Dir + "/trace.jsonl");
+      PlanResult R = planFromTraces(G, PlanTraces, PO);
       It["plan_s"] = r3(since(T0));
+      Json From = Json::array();
+      for (const std::string &T : PlanTraces)
+        From.push_back(T.substr(O.OutDir.size() + 1));
+      It["planned_from"] = From;
       Json Own = R.CurrentPredicted.toJson();
       It["predicted_self"] = Own;
       if (I == 1) {
@@ -558,8 +566,11 @@ OptimizeResult runOptimize(const OptimizeOptions &O) {
       }
       NextPlan.save(Dir + "/next-plan.json");
       Setup = Heuristic ? heuristicLabel(R.Explanation)
-                        : PO.Planner + " plan of iteration " +
-                              std::to_string(I) + "'s traces";
+                        : PO.Planner + " plan of " +
+                              (PlanTraces.size() > 1
+                                   ? "iterations 1 to " + std::to_string(I)
+                                   : "iteration " + std::to_string(I)) +
+                              "'s traces";
       PredictedForCur = Next;
       Cur = NextPlan;
       if (cancelled(O)) {

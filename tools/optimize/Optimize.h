@@ -8,7 +8,9 @@
 //     run      start the platform (Platform.h) with the emulation profile,
 //              drive the workload (Load.h), wait for the Event queue
 //     measure  the run summary: median/p99 latency, cost per request, ...
-//     plan     traces + task graph -> plan_{i+1} (planner/Planner.h)
+//     plan     traces + task graph -> plan_{i+1} (planner/Planner.h); the
+//              traces of every iteration so far (AllTraces), so the
+//              profile sees tasks under more than one plan
 //     stop     when the plan stops changing (or returns to an earlier one,
 //              or only improves by less than MinImprovementPct), or after
 //              MaxIterations
@@ -60,6 +62,10 @@ struct OptimizeOptions {
   /// improve the objective by at least this much (percent): measurement
   /// noise must not make the loop flap between equivalent plans.
   double MinImprovementPct = 2;
+  /// Plan from the traces of every iteration so far (false: the last
+  /// iteration's only). Runs of one task under several plans tell the cost
+  /// model what its CPU quota's interruptions cost it (docs/planning.md).
+  bool AllTraces = true;
   std::string Fusionize; // the fusionize executable (link, analyze)
   std::string Plugin;    // empty: the build's, else next to fusionize
   unsigned Jobs = 2;

@@ -118,11 +118,12 @@ void printTable(std::ostream &OS, const Json &Report) {
   if (Report.contains("iterations"))
     for (const Json &It : Report["iterations"])
       printTableRow(OS, It);
-  OS << "  (latency: end to end over " << int(num(Report["workload"],
-                                                 "requests"))
+  OS << "  (latency: end to end over "
+     << int(num(Report["workload"], "requests"))
      << " requests of the workload, as the platform measured it; cost and "
         "billed duration per request; predicted: what the cost model "
-        "forecast for the plan from the previous iteration's traces)\n";
+        "forecast for the plan from the traces the previous iteration "
+        "planned from)\n";
 }
 
 void printChange(std::ostream &OS, const Json &Report) {
@@ -519,8 +520,8 @@ std::string renderHtml(const Json &Report, const HtmlOptions &O) {
       << barChartSvg("Cost per request", "µ$ per request", X, CostS)
       << "</div>\n<p class=\"note\">Measured on the local platform under the "
          "emulation profile; predicted: the cost model's forecast for the "
-         "iteration's plan, made from the previous iteration's traces "
-         "(dashed).</p></section>\n";
+         "iteration's plan, made from the traces the previous iteration "
+         "planned from (dashed).</p></section>\n";
 
     // The table.
     H << "<section id=\"table\"><h2>Iterations</h2>\n<table>\n<tr><th>#</th>"

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Prints the facts of a fusionize-optimize/1 report that do not depend on
 timing: per iteration the groups (name: tasks), request and error counts,
-functions invoked, whether a prediction exists, the heuristic's next change;
+functions invoked, whether a prediction exists, the traces it planned from,
+the heuristic's next change;
 then the outcome."""
 import json
 import sys
@@ -14,6 +15,8 @@ for it in r["iterations"]:
         "yes" if "predicted" in it else "no"))
     for g in it["plan"]["groups"]:
         print("  %s: %s" % (g["name"], " ".join(g["tasks"])))
+    if "planned_from" in it:
+        print("  planned from: " + " ".join(it["planned_from"]))
     for line in it.get("planning", {}).get("explanation", []):
         if line.startswith("fusionize: "):
             print("  explanation: " + line)
