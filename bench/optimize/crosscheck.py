@@ -12,6 +12,9 @@ PLAN is a plan file, or one-per-task / static (the starting layouts of
 rounds run the plans interleaved (A B C A B C ...), so a drift of the shared
 machine's speed hits every plan alike. Then, for every run's trace and every
 plan, `fusionize plan --evaluate` predicts median, p99 and cost per request.
+With --combine, the plans are predicted from several runs' traces together
+as well (`fusionize plan --profile A --profile B`): the profile then sees
+tasks under more than one configuration (docs/planning.md, interruptions).
 Writes DIR/crosscheck.json and prints, per (traces of, plan predicted), the
 prediction next to the mean measurement of that plan.
 """
@@ -41,6 +44,9 @@ def main():
     ap.add_argument("--emulate", default="aws-lambda-x86")
     ap.add_argument("--extra", default="", help="more fusionize optimize options")
     ap.add_argument("--plan-extra", default="", help="more fusionize plan options")
+    ap.add_argument("--combine", action="append", default=[],
+                    help="also predict from several runs' traces together: NAME+NAME... "
+                         "of one round, or 'all' (repeatable)")
     ap.add_argument("plans", nargs="+")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
@@ -67,12 +73,22 @@ def main():
     measured = {}
     for name, _, d in runs:
         measured.setdefault(name, []).append(reports[d]["iterations"][0]["measured"])
+    sources = [(tname, rnd, [d]) for tname, rnd, d in runs]
+    for combo in a.combine:
+        names = [n for n, _ in plans] if combo == "all" else combo.split("+")
+        for r in range(a.rounds):
+            dirs = [d for n, rr, d in runs if n in names and rr == r + 1]
+            if len(dirs) != len(names):
+                sys.exit("crosscheck.py: --combine %s: not every plan named was run" % combo)
+            sources.append((combo, r + 1, dirs))
     rows = []
-    for tname, rnd, d in runs:
-        trace = os.path.join(d, "iter-1", "trace.jsonl")
+    for tname, rnd, dirs in sources:
+        profile = []
+        for d in dirs:
+            profile += ["--profile", os.path.join(d, "iter-1", "trace.jsonl")]
         for pname, pfile in plan_files.items():
-            out = run([a.fusionize, "plan", "--graph", graph, "--profile", trace,
-                       "--evaluate", pfile, "--json", "--emulation", a.emulate]
+            out = run([a.fusionize, "plan", "--graph", graph] + profile +
+                      ["--evaluate", pfile, "--json", "--emulation", a.emulate]
                       + a.plan_extra.split())
             pred = json.loads(out)
             rows.append({"traces_of": tname, "round": rnd, "plan": pname,

@@ -76,6 +76,7 @@ PY
   rm -f "$d/$app.sqlite"*
   python3 "$root/bench/optimize/crosscheck.py" --fusionize "$fz" --manifest "$manifest" \
     --workload "$d/workload.json" --out "$d/crosscheck" --rounds "$rounds" \
+    --combine one-per-task+ours --combine all \
     one-per-task=one-per-task one-function="$d/one-function.json" \
     heuristic="$d/heuristic/plan.json" ours="$d/ours/plan.json" > "$d/crosscheck.txt"
 done
