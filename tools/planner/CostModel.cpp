@@ -134,6 +134,22 @@ Model Model::build(const Graph &G, const Profile &P,
         ", CPU share " + std::to_string(int(CpuFraction * 100)) + " %");
   }
 
+  {
+    std::string List;
+    unsigned N = 0;
+    for (const Task &T : M.Tasks)
+      if (T.InterruptCpuMs > 0 && N++ < 8) {
+        char Ms[32];
+        std::snprintf(Ms, sizeof Ms, "%.2f", T.InterruptCpuMs);
+        List += (List.empty() ? "" : ", ") + T.Name + " " + Ms + " ms";
+      }
+    if (N)
+      M.Notes.push_back(std::to_string(N) +
+                        " task(s) need more CPU each time the quota stops "
+                        "them (fitted across the traces' configurations): " +
+                        List + (N > 8 ? ", ..." : ""));
+  }
+
   // Edges: the graph's, plus the ones only the trace shows.
   std::map<std::tuple<int, int, int>, size_t> EdgeAt;
   auto AddEdge = [&](int C, int D, EdgeKind K) -> Edge & {

@@ -5,6 +5,7 @@
 #include "planner/Planner.h"
 #include "planner/Synthetic.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <sstream>
@@ -501,6 +502,11 @@ TEST(CostModel, EachQuotaInterruptionCostsCpu) {
   O.Samples = 20000;
   Model M = Model::build(G, P, O);
   Layout L = Layout::fromPlan(M, plan({{"A"}}, 128));
+  // The model says which tasks have an interruption cost.
+  EXPECT_TRUE(std::any_of(M.Notes.begin(), M.Notes.end(), [](auto &N) {
+    return N.find("quota stops them") != std::string::npos &&
+           N.find("A 5.00 ms") != std::string::npos;
+  }));
   Prediction With = predict(M, L, O);
   EXPECT_NEAR(With.MeanMs, 10 + 69.59, 1.5);
   EXPECT_NEAR(With.P50Ms, 80, 1.5);
