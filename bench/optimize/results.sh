@@ -11,7 +11,8 @@
 #      function per task: this project's loop; its last plan is "ours".
 #   3. bench/optimize/crosscheck.py runs one function per task, everything
 #      in one function, "heuristic" and "ours" interleaved for ROUNDS rounds
-#      (default 1) and predicts every plan from every run's traces.
+#      (default 1) and predicts every plan from every run's traces, from
+#      one function per task's and ours' together, and from all four's.
 #
 # Workloads are the papers' arrival rate shortened to REQUESTS requests
 # (default 120) at RATE requests/s (default 2), as a Poisson process
@@ -104,7 +105,10 @@ for app in apps:
     errs = [(p["traces_of"], p["plan"], (p["predicted"]["p50_ms"] / p["measured_same_round"]["p50_ms"] - 1) * 100,
              (p["predicted"]["cost_usd"] / p["measured_same_round"]["cost_usd"] - 1) * 100)
             for p in cc["predictions"]]
-    print("  predictions: median within %.1f %%, cost within %.1f %% (worst of %d pairs)" % (
-        max(abs(e[2]) for e in errs), max(abs(e[3]) for e in errs), len(errs)))
+    for label, sel in (("single runs' traces", [e for e in errs if "+" not in e[0] and e[0] != "all"]),
+                       ("several runs' traces", [e for e in errs if "+" in e[0] or e[0] == "all"])):
+        if sel:
+            print("  predictions from %s: median within %.1f %%, cost within %.1f %% (worst of %d pairs)" % (
+                label, max(abs(e[2]) for e in sel), max(abs(e[3]) for e in sel), len(sel)))
 json.dump(res, open(os.path.join(out, "results.json"), "w"), indent=1)
 PY
