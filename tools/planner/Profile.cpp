@@ -338,6 +338,8 @@ private:
   std::vector<double> WarmOverheadForCold; // (cold overhead) samples
   std::uint64_t Traces = 0;
   std::vector<int> GraphKinds; // per name id: bit0 sync edge, bit1 async
+  std::vector<char> InGraph;   // per name id: a task of the graph
+  std::uint64_t ForeignRequests = 0; // whose entry the graph does not have
   std::unordered_map<std::uint64_t, int> GraphEdgeKinds;
   Profile Out;
 };
@@ -391,6 +393,10 @@ Profile Builder::run() {
       Files += (Files.empty() ? "" : ", ") + F;
     throw FormatError(Files + ": the trace has no spans");
   }
+  InGraph.assign(TS.Names.size(), 0);
+  for (const TaskNode &T : G.Tasks)
+    if (int Id = TS.Names.find(T.Name); Id >= 0)
+      InGraph[size_t(Id)] = 1;
   for (const Edge &E : G.Edges) {
     int C = TS.Names.find(E.Caller), D = TS.Names.find(E.Callee);
     if (C >= 0 && D >= 0)
@@ -521,10 +527,12 @@ Profile Builder::run() {
     std::string List;
     for (size_t I = 0; I < Out.UnknownTasks.size() && I < 8; ++I)
       List += (I ? ", " : "") + Out.UnknownTasks[I];
-    Out.Warnings.push_back("the trace shows " +
-                           std::to_string(Out.UnknownTasks.size()) +
-                           " task(s) the graph does not have (" + List +
-                           "); they are ignored");
+    Out.Warnings.push_back(
+        "the trace shows " + std::to_string(Out.UnknownTasks.size()) +
+        " task(s) the graph does not have (" + List + "); they are ignored" +
+        (ForeignRequests ? ", as are the " + std::to_string(ForeignRequests) +
+                               " request(s) that entered through one"
+                         : std::string()));
   }
 
   // Tasks, their call sets by callee.
@@ -613,15 +621,15 @@ Profile Builder::run() {
         Union.back().second = std::max(Union.back().second, P.second);
       else
         Union.push_back(P);
-    double W = 0, Gaps = 0; // Gaps: requests that start a part
-    for (auto [B, E] : Union) {
+    double W = 0;
+    for (auto [B, E] : Union)
       W += double(E - B) / 1e9;
-      ++Gaps;
-    }
+    // A part's first request starts its window: n requests, n - 1 gaps.
     if (RootTimes.size() >= 2) {
       Out.WindowS = W;
       Out.RequestRate =
-          W > 0 ? std::max(0.0, double(RootTimes.size()) - Gaps) / W : 0;
+          W > 0 ? std::max(0.0, double(RootTimes.size() - Union.size())) / W
+                : 0;
     }
   }
   {
@@ -1206,6 +1214,10 @@ void Builder::request(size_t Root) {
         Entry = TS.Spans[Idx[size_t(ChildList[size_t(C)])]].Task;
   if (Entry < 0)
     return;
+  if (!InGraph[size_t(Entry)]) { // another program's request
+    ++ForeignRequests;
+    return;
+  }
   ++Out.Requests;
   RootTimes.push_back({S.StartNs, S.EndNs, S.File});
   // Walk the request's spans.

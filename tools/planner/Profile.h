@@ -144,7 +144,7 @@ struct OverheadProfile {
 struct Profile {
   std::vector<std::string> Sources;
   std::uint64_t Spans = 0, Traces = 0, Requests = 0;
-  double WindowS = 0;     // first to last root request
+  double WindowS = 0;     // first to last root request (union over files)
   double RequestRate = 0; // root requests per second
   double PeakConcurrency = 0; // most root requests in flight at once
   std::string TraceEmulation; // emulation profile the traces ran under

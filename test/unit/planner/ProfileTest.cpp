@@ -871,6 +871,61 @@ TEST(Profile, MissingTasksAreWarnings) {
                                        "(C)"));
 }
 
+TEST(Profile, AnotherProgramsRequestsAreNotCounted) {
+  // Traces of two programs in one file: A's request calls B once; X's
+  // request is another program's. Per request, A calls B once, not half a
+  // time, and the window is A's.
+  Graph G = graph({"A>B"});
+  std::string T = doc({{"1",
+                        "",
+                        "A",
+                        2,
+                        0,
+                        10,
+                        {str("fusion.task", "A"), num("fusion.cpu_ns", 2e6)}},
+                       {"2",
+                        "1",
+                        "local B",
+                        1,
+                        2,
+                        6,
+                        {str("fusion.task", "B"), flag("fusion.sync", true),
+                         num("fusion.cpu_ns", 4e6)}}}) +
+                  doc({{"1",
+                        "",
+                        "A",
+                        2,
+                        1000,
+                        1010,
+                        {str("fusion.task", "A"), num("fusion.cpu_ns", 2e6)}},
+                       {"2",
+                        "1",
+                        "local B",
+                        1,
+                        1002,
+                        1006,
+                        {str("fusion.task", "B"), flag("fusion.sync", true),
+                         num("fusion.cpu_ns", 4e6)}}},
+                      "2") +
+                  doc({{"1",
+                        "",
+                        "X",
+                        2,
+                        5000,
+                        5010,
+                        {str("fusion.task", "X"), num("fusion.cpu_ns", 2e6)}}},
+                      "3");
+  Profile P = profileOf(G, T, none());
+  EXPECT_EQ(P.Requests, 2u);
+  EXPECT_NEAR(P.WindowS, 1, 1e-9);
+  EXPECT_DOUBLE_EQ(P.edge("A", "B", EdgeKind::Sync)->CallsPerRequest, 1);
+  EXPECT_EQ(P.Entries.count("X"), 0u);
+  ASSERT_EQ(P.UnknownTasks, std::vector<std::string>{"X"});
+  EXPECT_THAT(P.Warnings.back(),
+              HasSubstr("(X); they are ignored, as are the 1 request(s) "
+                        "that entered through one"));
+}
+
 TEST(Profile, JsonDump) {
   Graph G = graph({"A>B"});
   Profile P = profileOf(G, syncRemoteTrace(), none());
