@@ -672,7 +672,7 @@ TEST(Profile, SameProfileUnderEveryPlan) {
 }
 
 TEST(Profile, InterruptCostBetweenConfigurations) {
-  // Two configurations, two runs each, a task's mean CPU over its mean
+  // Two configurations, ten runs each, a task's mean CPU over its mean
   // interruptions: (8, 65) and (0, 55) give 1.25 ms per interruption.
   std::vector<InterruptSample> C = {{8, 65, 10, 7.2}, {0, 55, 10, 0}};
   unsigned Used = 9;
