@@ -5,6 +5,7 @@
 #include "planner/Planner.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace fusionize {
 
@@ -27,7 +28,10 @@ PlanningArgs::PlanningArgs(ArgParser &P, const char *DefaultObjective,
                      "128,256,512,1024,1769,3008,10240")),
       Samples(P.option("samples", "N", "Monte Carlo requests per entry task",
                        "2000")),
-      Seed(P.option("seed", "N", "Monte Carlo seed", "42")) {}
+      Seed(P.option("seed", "N", "Monte Carlo seed", "42")),
+      HostCpus(P.option("host-cpus", "N",
+                        "CPUs the request's instances share: the traces' "
+                        "host by default, 0 for no limit (AWS Lambda)")) {}
 
 int PlanningArgs::read(PlanOptions &O) const {
   O.Planner = Planner.value();
@@ -63,6 +67,16 @@ int PlanningArgs::read(PlanOptions &O) const {
   if (!P.getUnsigned(Seed, N))
     return 2;
   O.Cost.Seed = N;
+  if (HostCpus) {
+    double V = 0;
+    if (!P.getDouble(HostCpus, V))
+      return 2;
+    if (!(V >= 0) || !std::isfinite(V))
+      return P.error("--host-cpus: expected a non-negative number of CPUs "
+                     "(0: no limit), got '" +
+                     HostCpus.value() + "'");
+    O.Cost.HostCpus = V;
+  }
   return -1;
 }
 

@@ -2,8 +2,8 @@
 //
 // `fusionize plan` and `fusionize optimize` take the same planning options
 // (--planner, --objective, --max-latency-ms, --percentile, --latency,
-// --memory-sizes, --samples, --seed) and check them alike; only the default
-// objective and its help differ.
+// --memory-sizes, --samples, --seed, --host-cpus) and check them alike; only
+// the default objective and its help differ.
 //
 //===----------------------------------------------------------------------===//
 #ifndef FUSIONIZE_TOOLS_PLANNINGARGS_H
@@ -28,7 +28,7 @@ public:
 private:
   ArgParser &P;
   ArgParser::Arg &Planner, &Obj, &MaxLat, &Pct, &LatKind, &Sizes, &Samples,
-      &Seed;
+      &Seed, &HostCpus;
 };
 
 } // namespace fusionize

@@ -69,6 +69,16 @@ Model Model::build(const Graph &G, const Profile &P,
   M.Emulation = O.Emulation;
   M.CpuPeriodMs = O.CpuPeriodMs;
   M.QuotaSlackMs = P.QuotaSlackMs;
+  M.HostCpus = O.HostCpus >= 0 ? O.HostCpus : P.HostCpus;
+  if (M.HostCpus > 0) {
+    char Cpus[32];
+    std::snprintf(Cpus, sizeof Cpus, "%g", M.HostCpus);
+    const char *From = O.HostCpus >= 0
+                           ? "--host-cpus"
+                           : "the traces' host; --host-cpus 0 for none";
+    M.Notes.push_back("the request's instances share the host's " +
+                      std::string(Cpus) + " CPUs (" + From + ")");
+  }
   const EmulationProfile &E = O.Emulation, &TE = O.TraceEmulation;
   for (size_t I = 0; I < G.Tasks.size(); ++I) {
     Task T;
@@ -870,83 +880,56 @@ public:
   /// of the request), around the request's own jitter.
   double PlatformU = 0.5;
   std::vector<double> GroupInvocations, GroupMs, GroupCost;
-  void startRequest() {
+  unsigned long Activations = 0;
+
+  /// One request to entry task `V`: builds every invocation it makes (the
+  /// entry's and, nested, its remote callees'), then runs them together
+  /// on the host. Ms: the entry invocation's duration; Done: until the
+  /// last invocation of the request ended.
+  Inv request(int V) {
     RequestU = R.uniform();
     PlatformU = R.uniform();
+    Activations = 0;
+    Used = 0;
+    int Root = invoke(V, 0);
+    run();
+    Inv I;
+    I.Ms = Progs[size_t(Root)].End;
+    I.Done = std::max(I.Ms, Done);
+    I.ColdMs = Progs[size_t(Root)].ColdMs;
+    return I;
   }
 
-  Inv invoke(int V, unsigned Depth) {
-    int B = L.Home[size_t(V)];
-    // Warm-up cold starts hit the same (first) requests of a run; idle
-    // expiry hits any request.
-    double Warm = F.PWarmup[size_t(V)];
-    double Idle = std::max(0.0, F.PCold[size_t(V)] - Warm);
-    bool Cold = RequestU < Warm || R.uniform() < Idle;
-    unsigned Mem = L.Memory[size_t(B)];
-    // The invocation's threads (its fused asynchronous calls run on threads
-    // of their own) share the instance's CPU quota in time; the invocation
-    // starts anywhere in a quota period. A remote callee runs on an
-    // instance of its own (simulated while this one is built).
-    bool SavedCold = InCold;
-    InCold = Cold;
-    // Programs are reused (an invocation's build invokes its remote
-    // callees, which build theirs: one program per nesting level).
-    if (Nesting == Programs.size())
-      Programs.emplace_back();
-    Program &P = Programs[Nesting++];
-    P.N = 0;
-    P.SlotEnd.clear();
-    P.add();
-    // Decoding the payload before the task, encoding its result after.
-    double Codec = M.Tasks[size_t(V)].InvokeCpuMs / 2;
-    push(P[0], Step::Cpu, Codec);
-    build(P, 0, V, B, Depth + 1);
-    push(P[0], Step::Cpu, Codec);
-    InCold = SavedCold;
-    double Phase = R.uniform();
-    double Slack = M.QuotaSlackMs.empty()
-                       ? 0
-                       : M.QuotaSlackMs[R.below(M.QuotaSlackMs.size())];
-    Timing Tm = simulate(P, Mem, Phase, Slack);
-    --Nesting;
-    Inv I;
-    I.Ms = Tm.End;
-    I.Done = std::max(Tm.Done, I.Ms);
-    I.ColdMs = Cold ? M.ColdStartMs : 0;
-    const PriceModel &Pr = M.Emulation.Price;
-    double Billed = Pr.billedMs(I.Ms + M.BillExtraMs +
-                                (M.BillsInit ? I.ColdMs : 0));
-    double C = Billed / 1000.0 * (Mem / 1024.0) * Pr.GbSecondUsd +
-               Pr.RequestUsd;
-    Cost += C;
-    Colds += Cold;
-    ++Invocations;
-    GroupInvocations[size_t(B)] += 1;
-    GroupMs[size_t(B)] += I.Ms;
-    GroupCost[size_t(B)] += C;
-    return I;
+  /// `Mean` plus a residual from `Residual` (sorted) at the request's
+  /// platform quantile, never negative.
+  double draw(double Mean, const std::vector<float> &Residual) {
+    if (Residual.empty())
+      return Mean;
+    size_t I = std::min(Residual.size() - 1,
+                        size_t(PlatformU * double(Residual.size())));
+    return std::max(0.0, Mean + Residual[I]);
   }
 
 private:
   /// One step of a thread of an invocation: CPU to run (ms at full speed),
-  /// a wait (sleep, I/O, a remote call: no CPU), or an asynchronous call:
-  /// a fused one starts another thread, a remote one holds the invocation
-  /// open for Ms more (its acknowledgement or answer). A wait for a remote
-  /// call, and a remote asynchronous call, also tell where the work they
-  /// started ends: the invocation's completion is at least their end +
-  /// DoneExtra. A remote asynchronous call the caller waits for has a slot
-  /// (Thread = -2 - slot) where it records its end, and a Join step of the
-  /// caller waits until then.
+  /// a wait (sleep, I/O: no CPU), a fused asynchronous call (starts thread
+  /// Ref of the invocation), a wait for the answer of a remote call the
+  /// thread sent (slot Ref), a synchronous remote call (the thread waits
+  /// for invocation Ref) or an asynchronous one (invocation Ref starts, the
+  /// thread goes on).
   struct Step {
-    enum Kind : std::uint8_t { Cpu, Wait, Spawn, Join } K;
-    double Ms;
-    double DoneExtra;
-    int Thread;
-    double Interrupt = 0; // CPU: more each time the quota stops it
+    enum Kind : std::uint8_t { Cpu, Wait, Spawn, Join, Call, Send } K;
+    double Ms;            // Cpu, Wait; Call: its nominal duration
+    int Ref = -1;         // Spawn: thread; Join: slot; Call, Send: invocation
+    double Interrupt = 0; // Cpu: more each time the quota stops it
   };
   using Thread = std::vector<Step>;
-  static constexpr double NoDone = -1e300;
-  /// The threads of one invocation: T[0, N), their storage kept.
+  using Key = std::pair<double, std::size_t>;
+  /// How an invocation answers the one that made it.
+  enum class Link : std::uint8_t { Root, Sync, Answer, Event };
+
+  /// One invocation of a request: its threads (built before the request
+  /// runs), how it hangs on its caller, and its state while it runs.
   struct Program {
     std::vector<Thread> T;
     size_t N = 0;
@@ -957,54 +940,148 @@ private:
       return int(N++);
     }
     Thread &operator[](size_t I) { return T[I]; }
-    const Thread &operator[](size_t I) const { return T[I]; }
     size_t size() const { return N; }
-    std::vector<double> SlotEnd; // joined remote calls' ends
+    std::vector<double> SlotEnd; // a joined remote call's answer; < 0: not yet
     int slot() {
-      SlotEnd.push_back(0);
+      SlotEnd.push_back(-1);
       return int(SlotEnd.size() - 1);
     }
+    // Built.
+    int Id = 0, Block = 0;
+    unsigned Mem = 0;
+    double ColdMs = 0, Phase = 0, SlackMs = 0, NominalMs = 0;
+    Link How = Link::Root;
+    int Parent = -1, Slot = -1;
+    /// From the caller's step to this invocation's start (overhead, cold
+    /// start, an event's delay), and from its end to the caller's answer;
+    /// an event's acknowledgement holds the caller open AckMs.
+    double PreMs = 0, PostMs = 0, AckMs = 0;
+    // Running.
+    int WaitingThread = -1; // the caller's thread in a synchronous call
+    double Start = 0, End = 0, LastEnd = 0, HoldUntil = 0;
+    double BlockedAt = 0; // a thread that ran ahead: when it joined
+    int Live = 0, Holds = 0;
+    bool Started = false, Finished = false, BoundaryQueued = false;
+    std::vector<std::pair<int, int>> Joining; // (slot, thread) asleep
+    // The instance's CPU: a fluid model (runnable threads share its CPUs
+    // evenly, each at most one CPU), progress counted in host time.
+    bool Quota = false;
+    double Q = 0, Cpus = 1, Left = 0, Boundary = 0, Bonus = 0;
+    double Progress = 0, VLast = 0, Busy = 0;
+    unsigned Stamp = 0;
+    std::vector<std::size_t> Idx; // each thread's step
+    std::vector<Key> OnCpu;       // by the progress its step ends at
   };
-  static int slotOfStep(const Step &S) { return -2 - S.Thread; }
-  std::deque<Program> Programs; // stable: a nested invoke() may add one
-  size_t Nesting = 0;
-  /// simulate()'s scratch: each thread's step, threads to settle, the
-  /// runnable and the waiting threads.
-  std::vector<std::size_t> StepOf, Stack;
-  std::vector<std::pair<double, std::size_t>> CpuHeap, WaitHeap;
+  /// The invocations of the running request: Progs[0, Used), storage
+  /// kept across requests; stable (a nested invoke() adds one while its
+  /// caller is built).
+  std::deque<Program> Progs;
+  size_t Used = 0;
+  double Done = 0; // the request's last invocation's end
 
-  static void push(Thread &X, Step::Kind K, double Ms,
-                   double DoneExtra = NoDone, double Interrupt = 0) {
-    if (Ms > 0 || DoneExtra > NoDone)
-      X.push_back({K, std::max(0.0, Ms), DoneExtra, -1, Interrupt});
+  int newProgram() {
+    if (Used == Progs.size())
+      Progs.emplace_back();
+    Program &P = Progs[Used];
+    P.Id = int(Used);
+    P.N = 0;
+    P.SlotEnd.clear();
+    P.Joining.clear();
+    P.How = Link::Root;
+    P.Parent = P.Slot = P.WaitingThread = -1;
+    P.PreMs = P.PostMs = P.AckMs = 0;
+    P.Started = P.Finished = false;
+    return int(Used++);
+  }
+
+  static void push(Thread &X, Step::Kind K, double Ms, double Interrupt = 0) {
+    if (Ms > 0)
+      X.push_back({K, Ms, -1, Interrupt});
   }
 
   /// A step's duration when the instance is not shared: CPU at the
-  /// memory size's speed (1/share of full speed), waits as they are.
+  /// memory size's speed (1/share of full speed), waits and synchronous
+  /// calls as they are.
   static double nominal(const Step &S, double Stretch) {
-    return S.K == Step::Cpu ? S.Ms * Stretch : S.K == Step::Wait ? S.Ms : 0;
+    return S.K == Step::Cpu                         ? S.Ms * Stretch
+           : S.K == Step::Wait || S.K == Step::Call ? S.Ms
+                                                    : 0;
   }
   double stretch(unsigned Mem) const {
     double S = M.cpuShare(Mem);
     return M.Emulation.Enabled && S > 0 ? 1 / S : 1;
   }
 
-  /// Starts thread `NT` `Offset` ms (nominal) into the steps of thread
-  /// `Th` from `Begin` on, splitting the step that spans that moment.
-  static void spawnAt(Program &P, int Th, size_t Begin,
-                      double Offset, const Step &Sp, double Stretch) {
+  /// Builds an invocation of task `V` (in its home group) and, nested,
+  /// the invocations its remote calls make. Returns its index.
+  int invoke(int V, unsigned Depth) {
+    int B = L.Home[size_t(V)];
+    // Warm-up cold starts hit the same (first) requests of a run; idle
+    // expiry hits any request.
+    double Warm = F.PWarmup[size_t(V)];
+    double Idle = std::max(0.0, F.PCold[size_t(V)] - Warm);
+    bool Cold = RequestU < Warm || R.uniform() < Idle;
+    unsigned Mem = L.Memory[size_t(B)];
+    // The invocation's threads (its fused asynchronous calls run on threads
+    // of their own) share the instance's CPU quota in time; the invocation
+    // starts anywhere in a quota period.
+    bool SavedCold = InCold;
+    InCold = Cold;
+    int Id = newProgram();
+    Program &P = Progs[size_t(Id)];
+    P.add();
+    P.Block = B;
+    P.Mem = Mem;
+    P.ColdMs = Cold ? M.ColdStartMs : 0;
+    // Decoding the payload before the task, encoding its result after.
+    double Codec = M.Tasks[size_t(V)].InvokeCpuMs / 2;
+    push(P[0], Step::Cpu, Codec);
+    double Own = build(P, 0, V, B, Depth + 1);
+    push(P[0], Step::Cpu, Codec);
+    InCold = SavedCold;
+    P.Phase = R.uniform();
+    P.SlackMs = M.QuotaSlackMs.empty()
+                    ? 0
+                    : M.QuotaSlackMs[R.below(M.QuotaSlackMs.size())];
+    P.NominalMs = F.InvMs[size_t(V)] > 0 ? F.InvMs[size_t(V)]
+                                         : Own + 2 * Codec * stretch(Mem);
+    Colds += Cold;
+    ++Invocations;
+    return Id;
+  }
+
+  /// Inserts `Sp` `Offset` ms (nominal) into the steps of thread `Th`
+  /// from `Begin` on, before any step that starts at or after that moment,
+  /// splitting the CPU or wait step that spans it (within a synchronous
+  /// remote call, a thread started as the call begins runs it that far
+  /// into the call; a join goes before the call).
+  static void spawnAt(Program &P, int Th, size_t Begin, double Offset,
+                      const Step &Sp, double Stretch) {
     Thread &X = P[size_t(Th)];
     double Acc = 0;
     size_t I = Begin;
     for (; I < X.size(); ++I) {
       double N = nominal(X[I], Stretch);
+      if (Acc >= Offset)
+        break;
       if (Acc + N > Offset) {
         double Part = Offset - Acc;
-        if (Part > 0 && N > 0) {
+        if (X[I].K == Step::Call) {
+          if (Sp.K == Step::Join || Part <= 0)
+            break;
+          // The thread is in a remote call then: a thread of its own
+          // waits that far into it and goes on with the step.
+          int H = P.add();
+          Thread &Aside = P[size_t(H)];
+          Aside.push_back({Step::Wait, Part, -1});
+          Aside.push_back(Sp);
+          Thread &Y = P[size_t(Th)]; // P.add() may have moved it
+          Y.insert(Y.begin() + long(I), Step{Step::Spawn, 0, H});
+          return;
+        } else {
           Step Rest = X[I];
           double Fr = Part / N;
           X[I].Ms *= Fr;
-          X[I].DoneExtra = NoDone; // the end of the step is Rest's
           Rest.Ms *= 1 - Fr;
           X.insert(X.begin() + long(I) + 1, Rest);
           ++I;
@@ -1020,9 +1097,9 @@ private:
   /// CPU and waiting spread between its synchronous calls (half the CPU of
   /// each stretch before the wait, half after: a thread that wakes up
   /// needs the CPU again), local synchronous callees inline, a remote
-  /// call as a wait; each asynchronous call starts a thread of its own at
-  /// its measured start fraction of this activation.
-  /// Returns the nominal duration of what it appended to `Th`.
+  /// call as a call step; each asynchronous call starts at its measured
+  /// start fraction of this activation (a fused one on a thread of its
+  /// own). Returns the nominal duration of what it appended to `Th`.
   double build(Program &P, int Th, int T, int B, unsigned Depth) {
     const Model::Task &Task = M.Tasks[size_t(T)];
     double Cpu = Task.CpuMs, Wait = Task.WaitMs;
@@ -1041,7 +1118,7 @@ private:
     size_t Begin = P[size_t(Th)].size();
     double Stretch = stretch(L.Memory[size_t(B)]);
     if (Depth > 64 || ++Activations > 200000) {
-      push(P[size_t(Th)], Step::Cpu, Cpu, NoDone, Task.InterruptCpuMs);
+      push(P[size_t(Th)], Step::Cpu, Cpu, Task.InterruptCpuMs);
       push(P[size_t(Th)], Step::Wait, Wait);
       return Cpu * Stretch + Wait;
     }
@@ -1074,12 +1151,13 @@ private:
     double Own = 0; // nominal
     // Where each synchronous call begins (nominal), and the joins, for
     // this activation: stacks shared by the recursion, as Scratch.
-    size_t CallMark = CallAt.size(), JoinMark = Joins.size();
+    size_t CallMark = CallAt.size(), InsertMark = Inserts.size(),
+           JoinMark = Joins.size();
     auto gap = [&] {
       Thread &X = P[size_t(Th)];
-      push(X, Step::Cpu, CpuGap / 2, NoDone, Task.InterruptCpuMs);
+      push(X, Step::Cpu, CpuGap / 2, Task.InterruptCpuMs);
       push(X, Step::Wait, WaitGap);
-      push(X, Step::Cpu, CpuGap / 2, NoDone, Task.InterruptCpuMs);
+      push(X, Step::Cpu, CpuGap / 2, Task.InterruptCpuMs);
       Own += CpuGap * Stretch + WaitGap;
     };
     for (size_t CI = Mark; CI < End; ++CI) {
@@ -1094,13 +1172,19 @@ private:
           Own += build(P, Th, E.Callee, B, Depth + 1);
         } else {
           double Ovh = syncOverhead(E);
-          Inv V = invoke(E.Callee, Depth);
+          int C = invoke(E.Callee, Depth);
+          Program &Ch = Progs[size_t(C)];
           // The client's CPU, part of the overhead measured.
           double Client = std::min(E.CallCpuMs, Ovh);
+          double Net = Ovh - Client;
+          Ch.How = Link::Sync;
+          Ch.Parent = P.Id;
+          Ch.PreMs = Net / 2 + Ch.ColdMs;
+          Ch.PostMs = Net / 2;
           push(P[size_t(Th)], Step::Cpu, Client);
-          push(P[size_t(Th)], Step::Wait, Ovh - Client + V.ColdMs + V.Ms,
-               V.Done - V.Ms);
-          Own += Client * Stretch + Ovh - Client + V.ColdMs + V.Ms;
+          double Nom = Net + Ch.ColdMs + Ch.NominalMs;
+          P[size_t(Th)].push_back({Step::Call, Nom, C});
+          Own += Client * Stretch + Nom;
         }
       }
     }
@@ -1112,251 +1196,422 @@ private:
         continue;
       double Start = E.StartFraction * Own;
       for (unsigned I = 0; I < K; ++I) {
-        // A remote call needs no CPU here: no thread, only the times it
-        // ends (its acknowledgement or answer) and completes.
-        Step Sp{Step::Spawn, 0, NoDone, -1};
+        Step Sp{Step::Spawn, 0, -1};
         if (L.in(E.Callee, B)) {
-          Sp.Thread = P.add();
-          build(P, Sp.Thread, E.Callee, B, Depth + 1);
-        } else if (E.Event) {
-          Sp.Ms = draw(M.AckMs, M.AckResidual);
-          Inv V = invoke(E.Callee, Depth);
-          Sp.DoneExtra = draw(M.EventDelayMs, M.EventResidual) + V.ColdMs +
-                         V.Done - Sp.Ms;
+          Sp.Ref = P.add();
+          build(P, Sp.Ref, E.Callee, B, Depth + 1);
         } else {
-          double Ovh = syncOverhead(E);
-          Inv V = invoke(E.Callee, Depth);
-          Sp.Ms = Ovh + V.ColdMs + V.Ms;
-          Sp.DoneExtra = V.Done - V.Ms;
-          // A call whose result the caller needs before its next
-          // synchronous call (the profile's joined share): joined there.
-          if (E.JoinedShare > 0 && R.uniform() < E.JoinedShare) {
-            int Slot = P.slot();
-            Sp.Thread = -2 - Slot;
-            double At = Own;
-            for (size_t C = CallMark; C < CallAt.size(); ++C)
-              if (CallAt[C] >= Start) {
-                At = CallAt[C];
-                break;
-              }
-            Joins.emplace_back(At, Slot);
+          // A remote call needs no thread here: the invocation it starts
+          // holds this one open until its acknowledgement or answer.
+          Sp.K = Step::Send;
+          double Ack = E.Event ? draw(M.AckMs, M.AckResidual) : 0;
+          double Ovh = E.Event ? 0 : syncOverhead(E);
+          int C = invoke(E.Callee, Depth);
+          Program &Ch = Progs[size_t(C)];
+          Ch.Parent = P.Id;
+          Sp.Ref = C;
+          if (E.Event) {
+            Ch.How = Link::Event;
+            Ch.AckMs = Ack;
+            Ch.PreMs = draw(M.EventDelayMs, M.EventResidual) + Ch.ColdMs;
+          } else {
+            Ch.How = Link::Answer;
+            Ch.PreMs = Ovh / 2 + Ch.ColdMs;
+            Ch.PostMs = Ovh / 2;
+            // A call whose result the caller needs before its next
+            // synchronous call (the profile's joined share): joined there.
+            if (E.JoinedShare > 0 && R.uniform() < E.JoinedShare) {
+              Ch.Slot = P.slot();
+              double At = Own;
+              for (size_t C2 = CallMark; C2 < CallAt.size(); ++C2)
+                if (CallAt[C2] >= Start) {
+                  At = CallAt[C2];
+                  break;
+                }
+              Joins.push_back({At, Step{Step::Join, 0, Ch.Slot}});
+            }
           }
         }
-        spawnAt(P, Th, Begin, Start, Sp, Stretch);
+        Inserts.push_back({Start, Sp});
         // The client's CPU of a remote call (a worker's, the instance's).
         if (!L.in(E.Callee, B) && E.CallCpuMs > 0)
-          spawnAt(P, Th, Begin, Start,
-                  Step{Step::Cpu, E.CallCpuMs, NoDone, -1}, Stretch);
+          Inserts.push_back({Start, Step{Step::Cpu, E.CallCpuMs, -1}});
       }
     }
-    // After every spawn, so that the calls dispatched before a join run
-    // beside it.
-    for (size_t J = JoinMark; J < Joins.size(); ++J)
-      spawnAt(P, Th, Begin, Joins[J].first,
-              Step{Step::Join, 0, NoDone, -2 - Joins[J].second}, Stretch);
+    // The joins after every spawn, so that the calls dispatched before a
+    // join run beside it. All at their offsets in the activation as built
+    // (the last first: an insertion moves only what comes after it), in
+    // the order they were made where offsets tie.
+    Inserts.insert(Inserts.end(), Joins.begin() + long(JoinMark), Joins.end());
     Joins.resize(JoinMark);
+    std::stable_sort(
+        Inserts.begin() + long(InsertMark), Inserts.end(),
+        [](const auto &A, const auto &B) { return A.first < B.first; });
+    for (size_t K = Inserts.size(); K-- > InsertMark;)
+      spawnAt(P, Th, Begin, Inserts[K].first, Inserts[K].second, Stretch);
+    Inserts.resize(InsertMark);
     CallAt.resize(CallMark);
     Scratch.resize(Mark);
     return Own;
   }
 
-  struct Timing {
-    double End = 0;  // every thread of the invocation finished
-    double Done = 0; // and the work it started elsewhere
+  // Running a request: every invocation on the host at once.
+  static constexpr double Eps = 1e-9;
+  /// Host time (ms since the request arrived) and CPU time per busy host
+  /// CPU: while the request's busy CPUs exceed the host's, every busy
+  /// instance runs at HostCpus / busy of its speed, and Vt advances that
+  /// much slower than Now.
+  double Now = 0, Vt = 0, Demand = 0;
+  enum EventKind : std::uint8_t { Start, Wake, Resume, NewPeriod };
+  struct Event {
+    double T;
+    std::uint64_t Seq;
+    EventKind K;
+    int Prog, Thread;
   };
+  struct CpuEvent { // an instance's step ends or its quota runs out
+    double V;
+    int Prog;
+    unsigned Stamp;
+  };
+  std::vector<Event> Events;
+  std::vector<CpuEvent> CpuEvents;
+  std::uint64_t Seq = 0;
+  std::vector<std::size_t> Stack, Ended;
 
-  /// Runs the threads of one invocation against the instance's CPU, a
-  /// fluid model (runnable threads share the CPUs evenly, none faster than
-  /// full speed). Below one vCPU: at most InstanceCpus at once, and a
-  /// quota of share x period per period for all of them; the invocation
-  /// starts `Phase` (0..1) into a period with its quota unused, and runs
-  /// `SlackMs` past it (Profile::QuotaSlackMs) before every thread waits
-  /// for the next period, whose quota pays the overrun back. From one vCPU
-  /// on: `share` CPUs (one without emulation).
-  Timing simulate(Program &P, unsigned Mem, double Phase,
-                  double SlackMs) {
-    double S = M.Emulation.Enabled ? M.cpuShare(Mem) : 1;
-    bool Quota = S > 0 && S < 1;
-    double Per = M.CpuPeriodMs, Q = S * Per;
-    double Cpus = Quota ? std::max(1.0, M.InstanceCpus) : std::max(S, 1e-9);
-    double Left = Q + SlackMs,
-           Boundary = Per * (1 - std::clamp(Phase, 0.0, 1.0));
-    Timing Out;
-    double Now = 0;
-    constexpr double Eps = 1e-9;
-    // The period ends at Now: a new quota, less what the first one
-    // overran (the slack is the first period's).
-    double Bonus = SlackMs;
-    auto Refill = [&] {
-      Boundary += Per * (1 + std::floor((Now - Boundary + Eps) / Per));
-      Left = Q + std::min(0.0, Left - Bonus);
-      Bonus = 0;
-    };
-    if (P.size() == 1) {
-      // One thread: step by step, a CPU step period by period.
-      double Speed = std::min(1.0, Cpus);
-      for (const Step &St : P[0]) {
-        if (St.K == Step::Wait) {
-          Now += St.Ms;
-          Out.Done = std::max(Out.Done, Now + St.DoneExtra);
-          if (Quota && Now >= Boundary - Eps)
-            Refill();
-          continue;
-        }
-        if (St.K == Step::Spawn) { // a remote asynchronous call
-          Out.End = std::max(Out.End, Now + St.Ms);
-          Out.Done = std::max(Out.Done, Now + St.Ms + St.DoneExtra);
-          if (St.Thread <= -2)
-            P.SlotEnd[size_t(slotOfStep(St))] = Now + St.Ms;
-          continue;
-        }
-        if (St.K == Step::Join) { // waits for a remote call's answer
-          Now = std::max(Now, P.SlotEnd[size_t(slotOfStep(St))]);
-          if (Quota && Now >= Boundary - Eps)
-            Refill();
-          continue;
-        }
-        if (!Quota) {
-          Now += St.Ms / Speed;
-          continue;
-        }
-        for (double C = St.Ms; C > Eps;) {
-          if (Left <= Eps) { // throttled until the period ends
-            Now = Boundary;
-            Refill();
-            C += St.Interrupt;
-            continue;
-          }
-          double Run = std::min({C, Left, Boundary - Now});
-          Now += Run;
-          C -= Run;
-          Left -= Run;
-          if (Now >= Boundary - Eps)
-            Refill();
-        }
-      }
-      Out.End = std::max(Out.End, Now);
-      Out.Done = std::max(Out.Done, Out.End);
-      return Out;
+  static bool later(const Event &A, const Event &B) {
+    return A.T != B.T ? A.T > B.T : A.Seq > B.Seq;
+  }
+  static bool laterCpu(const CpuEvent &A, const CpuEvent &B) {
+    return A.V > B.V;
+  }
+  void at(double T, EventKind K, int Prog, int Thread = -1) {
+    Events.push_back({std::max(T, Now), Seq++, K, Prog, Thread});
+    std::push_heap(Events.begin(), Events.end(), later);
+  }
+
+  /// Brings an instance's CPU progress and quota up to now.
+  void advance(Program &P) {
+    double Dv = Vt - P.VLast;
+    P.VLast = Vt;
+    if (P.Busy <= 0 || Dv <= 0)
+      return;
+    P.Progress += P.Busy / double(P.OnCpu.size()) * Dv;
+    if (P.Quota)
+      P.Left -= P.Busy * Dv;
+  }
+  /// The period ends at Now: a new quota, less what the first one overran
+  /// (the slack is the first period's).
+  void refill(Program &P) { refill(P, Now); }
+  void refill(Program &P, double At) {
+    double Per = M.CpuPeriodMs;
+    P.Boundary += Per * (1 + std::floor((At - P.Boundary + Eps) / Per));
+    P.Left = P.Q + std::min(0.0, P.Left - P.Bonus);
+    P.Bonus = 0;
+  }
+  void touch(Program &P) {
+    advance(P);
+    if (P.Quota && !P.BoundaryQueued && Now >= P.Boundary - Eps)
+      refill(P);
+  }
+  /// After a change to an instance's runnable threads or quota: its share
+  /// of the host, its next CPU event, its next period while it needs CPU.
+  void reschedule(Program &P) {
+    size_t Run = P.OnCpu.size();
+    bool Throttled = P.Quota && P.Left <= Eps;
+    double Busy = Run && !Throttled ? std::min(double(Run), P.Cpus) : 0;
+    Demand = std::max(0.0, Demand + Busy - P.Busy);
+    P.Busy = Busy;
+    ++P.Stamp;
+    if (Busy > 0) {
+      double Dv = (P.OnCpu.front().first - P.Progress) * double(Run) / Busy;
+      if (P.Quota)
+        Dv = std::min(Dv, P.Left / Busy);
+      CpuEvents.push_back({Vt + std::max(Dv, 0.0), P.Id, P.Stamp});
+      std::push_heap(CpuEvents.begin(), CpuEvents.end(), laterCpu);
     }
-    // Runnable threads by the CPU progress at which their step ends (all
-    // runnable threads progress alike: Progress is what each has got so
-    // far), waiting ones by the time they wake up; O(log threads) a step.
-    using Key = std::pair<double, size_t>;
-    auto Push = [](std::vector<Key> &H, Key K) {
-      H.push_back(K);
-      std::push_heap(H.begin(), H.end(), std::greater<Key>());
-    };
-    auto Pop = [](std::vector<Key> &H) {
-      std::pop_heap(H.begin(), H.end(), std::greater<Key>());
-      H.pop_back();
-    };
-    std::vector<size_t> &Idx = StepOf, &Todo = Stack;
-    std::vector<Key> &OnCpu = CpuHeap, &Asleep = WaitHeap;
-    Idx.assign(P.size(), 0);
-    OnCpu.clear();
-    Asleep.clear();
-    double Progress = 0;
-    // Moves the threads on Todo past their zero-length steps at Now (a
-    // Spawn puts the new thread on Todo) into a heap, or to their end.
-    auto Settle = [&] {
-      while (!Todo.empty()) {
-        size_t I = Todo.back();
-        Todo.pop_back();
-        for (;; ++Idx[I]) {
-          if (Idx[I] == P[I].size()) {
-            Out.End = std::max(Out.End, Now);
-            break;
-          }
-          const Step &St = P[I][Idx[I]];
-          if (St.K == Step::Spawn) {
-            if (St.Thread >= 0) {
-              Todo.push_back(size_t(St.Thread));
-            } else { // a remote asynchronous call
-              Out.End = std::max(Out.End, Now + St.Ms);
-              Out.Done = std::max(Out.Done, Now + St.Ms + St.DoneExtra);
-              if (St.Thread <= -2)
-                P.SlotEnd[size_t(slotOfStep(St))] = Now + St.Ms;
-            }
-            continue;
-          }
-          if (St.K == Step::Join) {
-            double Until = P.SlotEnd[size_t(slotOfStep(St))];
-            if (Until > Now + Eps) {
-              Push(Asleep, {Until, I});
-              break;
-            }
-            continue;
-          }
-          if (St.Ms > 0) {
-            if (St.K == Step::Cpu)
-              Push(OnCpu, {Progress + St.Ms, I});
-            else
-              Push(Asleep, {Now + St.Ms, I});
-            break;
-          }
-          if (St.K == Step::Wait)
-            Out.Done = std::max(Out.Done, Now + St.DoneExtra);
+    if (P.Quota && Run && !P.BoundaryQueued) {
+      P.BoundaryQueued = true;
+      at(P.Boundary, NewPeriod, P.Id);
+    }
+  }
+
+  /// Runs thread `Th` of `P` from its current step at Now until it needs
+  /// CPU, waits or ends; the fused calls it makes start at Now. A thread
+  /// alone on its instance, with no host shared, runs ahead of Now on its
+  /// own clock (nothing can change its speed): step by step, a CPU step
+  /// period by period, until it blocks on a remote call's answer, starts a
+  /// thread (at its own time: Resume) or ends.
+  void settle(Program &P, size_t Th) {
+    Stack.assign(1, Th);
+    while (!Stack.empty()) {
+      size_t I = Stack.back();
+      Stack.pop_back();
+      double T = Now; // the thread's clock
+      for (bool Blocked = false; !Blocked; ++P.Idx[I]) {
+        if (P.Idx[I] == P[I].size()) {
+          P.LastEnd = std::max(P.LastEnd, T);
+          --P.Live;
+          break;
         }
+        const Step &St = P[I][P.Idx[I]];
+        bool Solo =
+            M.HostCpus <= 0 && P.Live == 1 && P.OnCpu.empty() && Stack.empty();
+        switch (St.K) {
+        case Step::Spawn:
+          if (T > Now + Eps) {
+            at(T, Resume, P.Id, int(I));
+            Blocked = true;
+            break;
+          }
+          ++P.Live;
+          Stack.push_back(size_t(St.Ref));
+          break;
+        case Step::Send: {
+          Program &C = Progs[size_t(St.Ref)];
+          at(T + C.PreMs, Start, C.Id);
+          if (C.How == Link::Event)
+            P.HoldUntil = std::max(P.HoldUntil, T + C.AckMs);
+          else
+            ++P.Holds;
+          break;
+        }
+        case Step::Call: {
+          Program &C = Progs[size_t(St.Ref)];
+          C.WaitingThread = int(I);
+          at(T + C.PreMs, Start, C.Id);
+          Blocked = true;
+          break;
+        }
+        case Step::Join: {
+          double Answer = P.SlotEnd[size_t(St.Ref)];
+          if (Answer < 0) {
+            P.Joining.emplace_back(St.Ref, int(I));
+            P.BlockedAt = T;
+            Blocked = true;
+          } else if (Answer > T + Eps) {
+            at(Answer, Wake, P.Id, int(I));
+            Blocked = true;
+          }
+          break;
+        }
+        case Step::Cpu:
+          if (St.Ms <= 0)
+            break;
+          if (Solo) {
+            T = runAlone(P, St, T);
+            break;
+          }
+          if (T > Now + Eps) { // the thread ran ahead; no longer alone
+            at(T, Resume, P.Id, int(I));
+          } else {
+            P.OnCpu.emplace_back(P.Progress + St.Ms, I);
+            std::push_heap(P.OnCpu.begin(), P.OnCpu.end(), std::greater<Key>());
+          }
+          Blocked = true;
+          break;
+        case Step::Wait:
+          if (St.Ms <= 0)
+            break;
+          if (Solo) {
+            T += St.Ms;
+            break;
+          }
+          at(T + St.Ms, Wake, P.Id, int(I));
+          Blocked = true;
+          break;
+        }
+        if (Blocked)
+          break;
       }
-    };
-    Todo.assign(1, 0);
-    Settle();
-    for (unsigned Guard = 0; Guard < 10000000; ++Guard) {
-      size_t Run = OnCpu.size();
-      if (!Run && Asleep.empty())
+    }
+  }
+
+  /// CPU step `St` of the only thread of `P`, from `T` on: at full speed
+  /// (the instance's share of one CPU from one vCPU on) within the quota,
+  /// stopped until the next period when it is spent. Returns its end.
+  double runAlone(Program &P, const Step &St, double T) {
+    if (!P.Quota)
+      return T + St.Ms / std::min(1.0, P.Cpus);
+    for (double C = St.Ms; C > Eps;) {
+      if (T >= P.Boundary - Eps)
+        refill(P, T);
+      if (P.Left <= Eps) { // throttled until the period ends
+        T = P.Boundary;
+        refill(P, T);
+        C += St.Interrupt;
+        continue;
+      }
+      double Run = std::min({C, P.Left, P.Boundary - T});
+      T += Run;
+      C -= Run;
+      P.Left -= Run;
+    }
+    if (T >= P.Boundary - Eps)
+      refill(P, T);
+    return T;
+  }
+
+  /// An invocation whose threads ended and whose remote calls answered:
+  /// billed, and its caller told.
+  void finishIfDone(Program &P) {
+    if (P.Finished || P.Live > 0 || P.Holds > 0)
+      return;
+    P.Finished = true;
+    P.End = std::max(P.LastEnd, P.HoldUntil);
+    Done = std::max(Done, P.End);
+    double Ms = P.End - P.Start;
+    const PriceModel &Pr = M.Emulation.Price;
+    double Billed =
+        Pr.billedMs(Ms + M.BillExtraMs + (M.BillsInit ? P.ColdMs : 0));
+    double C =
+        Billed / 1000.0 * (P.Mem / 1024.0) * Pr.GbSecondUsd + Pr.RequestUsd;
+    Cost += C;
+    GroupInvocations[size_t(P.Block)] += 1;
+    GroupMs[size_t(P.Block)] += Ms;
+    GroupCost[size_t(P.Block)] += C;
+    if (P.Parent < 0)
+      return;
+    Program &Caller = Progs[size_t(P.Parent)];
+    double Answer = P.End + P.PostMs;
+    if (P.How == Link::Sync) {
+      at(Answer, Wake, Caller.Id, P.WaitingThread);
+    } else if (P.How == Link::Answer) {
+      Caller.HoldUntil = std::max(Caller.HoldUntil, Answer);
+      --Caller.Holds;
+      if (P.Slot >= 0) {
+        Caller.SlotEnd[size_t(P.Slot)] = Answer;
+        auto &J = Caller.Joining;
+        for (size_t K = 0; K < J.size();)
+          if (J[K].first == P.Slot) {
+            at(std::max(Answer, Caller.BlockedAt), Wake, Caller.Id,
+               J[K].second);
+            J[K] = J.back();
+            J.pop_back();
+          } else {
+            ++K;
+          }
+      }
+      finishIfDone(Caller);
+    }
+  }
+
+  void start(Program &P) {
+    double S = M.Emulation.Enabled ? M.cpuShare(P.Mem) : 1;
+    P.Quota = S > 0 && S < 1;
+    P.Q = S * M.CpuPeriodMs;
+    // Below one vCPU: at most InstanceCpus at once, and a quota of share x
+    // period per period for all of them; the invocation starts Phase
+    // (0..1) into a period with its quota unused, and runs SlackMs past it
+    // (Profile::QuotaSlackMs) before every thread waits for the next
+    // period, whose quota pays the overrun back. From one vCPU on: share
+    // CPUs (one without emulation).
+    P.Cpus = P.Quota ? std::max(1.0, M.InstanceCpus) : std::max(S, 1e-9);
+    P.Left = P.Q + P.SlackMs;
+    P.Bonus = P.SlackMs;
+    P.Boundary = Now + M.CpuPeriodMs * (1 - std::clamp(P.Phase, 0.0, 1.0));
+    P.Start = P.LastEnd = Now;
+    P.HoldUntil = P.BlockedAt = 0;
+    P.Live = 1;
+    P.Holds = 0;
+    P.Started = true;
+    P.Finished = P.BoundaryQueued = false;
+    P.Progress = P.Busy = 0;
+    P.VLast = Vt;
+    P.Idx.assign(P.size(), 0);
+    P.OnCpu.clear();
+    settle(P, 0);
+    reschedule(P);
+    finishIfDone(P);
+  }
+
+  /// An instance's CPU event: the steps that ended go on; if its quota
+  /// ran out, each thread it stops needs its step's interruption cost
+  /// more once it runs again.
+  void cpuEvent(Program &P) {
+    touch(P);
+    bool Stopped = P.Busy > 0 && P.Quota && P.Left <= Eps;
+    Ended.clear();
+    while (!P.OnCpu.empty() && P.OnCpu.front().first <= P.Progress + Eps) {
+      Ended.push_back(P.OnCpu.front().second);
+      std::pop_heap(P.OnCpu.begin(), P.OnCpu.end(), std::greater<Key>());
+      P.OnCpu.pop_back();
+    }
+    if (Stopped) {
+      bool Any = false;
+      for (Key &K : P.OnCpu)
+        if (double X = P[K.second][P.Idx[K.second]].Interrupt; X > 0) {
+          K.first += X;
+          Any = true;
+        }
+      if (Any)
+        std::make_heap(P.OnCpu.begin(), P.OnCpu.end(), std::greater<Key>());
+    }
+    for (size_t I : Ended) {
+      ++P.Idx[I];
+      settle(P, I);
+    }
+    reschedule(P);
+    finishIfDone(P);
+  }
+
+  /// Runs the request's invocations from the entry's (Progs[0]) arrival
+  /// until the last one ends: O(log) per step and period.
+  void run() {
+    Now = Vt = Demand = Done = 0;
+    Events.clear();
+    CpuEvents.clear();
+    at(0, Start, 0);
+    for (unsigned long Guard = 0; Guard < 50000000; ++Guard) {
+      while (!CpuEvents.empty() &&
+             CpuEvents.front().Stamp !=
+                 Progs[size_t(CpuEvents.front().Prog)].Stamp) {
+        std::pop_heap(CpuEvents.begin(), CpuEvents.end(), laterCpu);
+        CpuEvents.pop_back();
+      }
+      if (CpuEvents.empty() && Events.empty())
         break;
-      double Busy = std::min(double(Run), Cpus); // CPUs in use
-      double Each = Run ? Busy / double(Run) : 0;
-      bool Throttled = Quota && Left <= Eps;
-      double Dt = Asleep.empty() ? 1e300 : Asleep.front().first - Now;
-      if (Run && !Throttled) {
-        Dt = std::min(Dt, (OnCpu.front().first - Progress) / Each);
-        if (Quota)
-          Dt = std::min(Dt, Left / Busy);
+      double Speed =
+          M.HostCpus > 0 && Demand > M.HostCpus + Eps ? M.HostCpus / Demand : 1;
+      double TCpu =
+          CpuEvents.empty() ? 1e300 : Now + (CpuEvents.front().V - Vt) / Speed;
+      if (!CpuEvents.empty() && (Events.empty() || TCpu <= Events.front().T)) {
+        CpuEvent E = CpuEvents.front();
+        std::pop_heap(CpuEvents.begin(), CpuEvents.end(), laterCpu);
+        CpuEvents.pop_back();
+        Now = std::max(Now, TCpu);
+        Vt = std::max(Vt, E.V);
+        cpuEvent(Progs[size_t(E.Prog)]);
+        continue;
       }
-      if (Quota)
-        Dt = std::min(Dt, Boundary - Now);
-      Dt = std::max(Dt, 0.0);
-      if (Run && !Throttled) {
-        Progress += Each * Dt;
-        if (Quota)
-          Left -= Busy * Dt;
+      Event E = Events.front();
+      std::pop_heap(Events.begin(), Events.end(), later);
+      Events.pop_back();
+      Vt += Speed * (E.T - Now);
+      Now = E.T;
+      Program &P = Progs[size_t(E.Prog)];
+      if (E.K == Start) {
+        start(P);
+        continue;
       }
-      Now += Dt;
-      if (Quota && Now >= Boundary - Eps)
-        Refill();
-      // The quota ran out: each thread it stops needs its step's
-      // interruption cost more once it runs again.
-      bool Stopped = Run && !Throttled && Quota && Left <= Eps;
-      // The steps that ended: their threads go on.
-      while (!OnCpu.empty() && OnCpu.front().first <= Progress + Eps) {
-        size_t I = OnCpu.front().second;
-        Pop(OnCpu);
-        ++Idx[I];
-        Todo.push_back(I);
-      }
-      while (!Asleep.empty() && Asleep.front().first <= Now + Eps) {
-        size_t I = Asleep.front().second;
-        Pop(Asleep);
-        Out.Done = std::max(Out.Done, Now + P[I][Idx[I]].DoneExtra);
-        ++Idx[I];
-        Todo.push_back(I);
-      }
-      if (Stopped) {
-        bool Any = false;
-        for (Key &K : OnCpu)
-          if (double X = P[K.second][Idx[K.second]].Interrupt; X > 0) {
-            K.first += X;
-            Any = true;
-          }
-        if (Any)
-          std::make_heap(OnCpu.begin(), OnCpu.end(), std::greater<Key>());
-      }
-      Settle();
+      if (E.K == NewPeriod)
+        P.BoundaryQueued = false;
+      touch(P);
+      if (E.K == Wake)
+        ++P.Idx[size_t(E.Thread)];
+      if (E.K == Wake || E.K == Resume)
+        settle(P, size_t(E.Thread));
+      reschedule(P);
+      finishIfDone(P);
     }
-    Out.Done = std::max(Out.Done, Out.End);
-    return Out;
+    // Only if the guard stopped the run: what started ends now (callees,
+    // built after their callers, first).
+    for (size_t K = Used; K-- > 0;)
+      if (Program &P = Progs[K]; P.Started && !P.Finished) {
+        P.Live = P.Holds = 0;
+        P.LastEnd = std::max(P.LastEnd, Now);
+        finishIfDone(P);
+      }
   }
 
   /// The running invocation is its instance's first: every activation in
@@ -1374,18 +1629,6 @@ private:
         E.CallsWhenCalled[R.below(E.CallsWhenCalled.size())]));
   }
 
-public:
-  /// `Mean` plus a residual from `Residual` (sorted) at the request's
-  /// platform quantile, never negative.
-  double draw(double Mean, const std::vector<float> &Residual) {
-    if (Residual.empty())
-      return Mean;
-    size_t I = std::min(Residual.size() - 1,
-                        size_t(PlatformU * double(Residual.size())));
-    return std::max(0.0, Mean + Residual[I]);
-  }
-
-private:
   double syncOverhead(const Model::Edge &E) {
     return draw(M.syncOverheadMs(E), M.SyncResidual);
   }
@@ -1396,10 +1639,9 @@ private:
   Rng R;
   std::vector<std::pair<int, unsigned>> Scratch;
   std::vector<double> CallAt;                // build()'s call offsets
-  std::vector<std::pair<double, int>> Joins; // build()'s joins (offset, slot)
-
-public:
-  unsigned long Activations = 0;
+  /// build()'s insertions into the activation's thread (offset, step), a
+  /// stack shared by the recursion, and the joins of the activation.
+  std::vector<std::pair<double, Step>> Inserts, Joins;
 };
 
 } // namespace
@@ -1443,9 +1685,7 @@ Prediction predict(const Model &M, const Layout &L,
     Lat.reserve(N);
     Done.reserve(N);
     for (unsigned I = 0; I < N; ++I) {
-      S.Activations = 0;
-      S.startRequest();
-      Simulator::Inv V = S.invoke(En.Task, 0);
+      Simulator::Inv V = S.request(En.Task);
       double Root = S.draw(M.RootOvhMs, M.RootResidual) + V.ColdMs;
       Lat.push_back(Root + V.Ms);
       Done.push_back(Root + V.Done);

@@ -51,6 +51,10 @@ struct CostModelOptions {
   double PeakMemoryHeadroom = 1.1;   // memory >= peak * headroom
   /// The period of the platform's CPU quota (cpuWallMs in Profile.h).
   double CpuPeriodMs = DefaultCpuPeriodMs;
+  /// CPUs of the machine the plan runs on, shared by every instance of a
+  /// request: < 0 the traces' host (Profile::HostCpus), 0 none (each
+  /// instance gets its share, as on AWS Lambda).
+  double HostCpus = -1;
 };
 
 /// The program as the cost model sees it, by index.
@@ -123,6 +127,9 @@ public:
   /// CPUs an instance's threads can run on at once (under its quota): the
   /// platform's machines and Lambda's small sizes have two.
   double InstanceCpus = 2;
+  /// CPUs the request's instances share (CostModelOptions::HostCpus); 0:
+  /// no limit.
+  double HostCpus = 0;
   double BillExtraMs = 0;
   bool BillsInit = false;
   /// Measured / predicted cold starts on the traced plan (1: none known).

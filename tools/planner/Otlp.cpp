@@ -531,6 +531,9 @@ private:
               ResMemory = float(V.N / (1024.0 * 1024.0));
             else if (A == "fusion.memory_mb" && V.Type == AttrValue::Num)
               ResMemory = float(V.N);
+            else if (A == "fusion.host_cpus" && V.Type == AttrValue::Num &&
+                     V.N > Out.HostCpus)
+              Out.HostCpus = V.N;
           });
         });
         return;
@@ -856,6 +859,7 @@ void readOtlpFile(const std::string &Path, TraceSet &Out,
       Out.Spans.push_back(S);
     }
     Out.Documents += P.Documents;
+    Out.HostCpus = std::max(Out.HostCpus, P.HostCpus);
     P = TraceSet();
   }
 }

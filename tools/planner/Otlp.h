@@ -75,6 +75,9 @@ struct TraceSet {
   std::vector<RawSpan> Spans;
   NameTable Names;
   std::uint64_t Documents = 0;
+  /// CPUs of the traces' platform host (resource fusion.host_cpus; the
+  /// largest seen); 0: none recorded.
+  double HostCpus = 0;
 };
 
 /// Appends the spans of `Path` to `Out`. Throws FormatError on malformed

@@ -387,6 +387,7 @@ Profile Builder::run() {
   Out.Sources = TS.Files;
   Out.Spans = TS.Spans.size();
   Out.TraceEmulation = O.TraceEmulation.Name;
+  Out.HostCpus = TS.HostCpus;
   if (TS.Spans.empty()) {
     std::string Files;
     for (const std::string &F : TS.Files)

@@ -148,6 +148,9 @@ struct Profile {
   double RequestRate = 0; // root requests per second
   double PeakConcurrency = 0; // most root requests in flight at once
   std::string TraceEmulation; // emulation profile the traces ran under
+  /// CPUs of the machine the traces' platform ran on (fusion.host_cpus;
+  /// the largest if the files differ); 0: not recorded.
+  double HostCpus = 0;
   std::map<std::string, TaskProfile> Tasks;
   std::vector<EdgeProfile> Edges;
   std::map<std::string, FunctionProfile> Functions;

@@ -19,6 +19,7 @@ Json Profile::toJson() const {
   Doc["format"] = "fusionize-profile/1";
   Doc["sources"] = Sources;
   Doc["trace_emulation"] = TraceEmulation;
+  Doc["host_cpus"] = HostCpus;
   Doc["spans"] = Spans;
   Doc["traces"] = Traces;
   Doc["requests"] = Requests;

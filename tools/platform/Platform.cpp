@@ -273,7 +273,8 @@ void Platform::Impl::start() {
       break;
     }
   IdleTimeoutS = Opts.IdleTimeoutS.value_or(Opts.Emulation.IdleTimeoutS);
-  CpuCap = std::min<double>(availableCpus(), Opts.Emulation.MaxVcpus);
+  HostCpus = availableCpus();
+  CpuCap = std::min<double>(HostCpus, Opts.Emulation.MaxVcpus);
 
   if (Opts.StateDir.empty())
     Opts.StateDir = M.Dir + "/.fusionize-run";

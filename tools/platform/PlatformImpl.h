@@ -179,6 +179,8 @@ struct Platform::Impl {
   Manifest M;
   std::string Region = "us-east-1";
   unsigned IdleTimeoutS = 300;
+  /// CPUs this process may run on (traces' fusion.host_cpus).
+  unsigned HostCpus = 1;
   double CpuCap = 1;
 
   event_base *Base = nullptr;

@@ -156,6 +156,39 @@ TEST(CostModel, SyncCallRemoteVersusFused) {
   EXPECT_NEAR(R.CostUsd, 0.0305 * 1e-5 + 1e-7, 1e-15);
 }
 
+TEST(CostModel, HostCpusFromTheOptionsElseTheTraces) {
+  Graph G = graph({"A>B"});
+  Profile P = profile({{"A", 10, 0}, {"B", 20, 0}},
+                      {{"A", "B", EdgeKind::Sync, 1}}, "A");
+  auto Noted = [](const Model &M) {
+    return std::count_if(
+        M.Notes.begin(), M.Notes.end(), [](const std::string &N) {
+          return N.find("share the host's") != std::string::npos;
+        });
+  };
+  CostModelOptions O = opts();
+  ASSERT_DOUBLE_EQ(O.HostCpus, -1); // the traces' host by default
+  // Nothing recorded, nothing asked: no limit, no note.
+  Model None = Model::build(G, P, O);
+  EXPECT_DOUBLE_EQ(None.HostCpus, 0);
+  EXPECT_EQ(Noted(None), 0);
+  // The traces' host.
+  P.HostCpus = 8;
+  Model Traced = Model::build(G, P, O);
+  EXPECT_DOUBLE_EQ(Traced.HostCpus, 8);
+  EXPECT_EQ(Noted(Traced), 1);
+  // The option wins over the profile.
+  O.HostCpus = 3;
+  Model Asked = Model::build(G, P, O);
+  EXPECT_DOUBLE_EQ(Asked.HostCpus, 3);
+  EXPECT_EQ(Noted(Asked), 1);
+  // 0: no limit, even though the traces' host had 8.
+  O.HostCpus = 0;
+  Model Off = Model::build(G, P, O);
+  EXPECT_DOUBLE_EQ(Off.HostCpus, 0);
+  EXPECT_EQ(Noted(Off), 0);
+}
+
 TEST(CostModel, WaitingDoesNotScaleWithMemory) {
   Graph G = graph({}, {"A"});
   Profile P = profile({{"A", 20, 30}}, {}, "A");
@@ -445,6 +478,48 @@ TEST(CostModel, AsyncEventOffTheCriticalPathButBilled) {
   Prediction Two = predict(M, Layout::fromPlan(M, plan({{"A", "C"}}, 2048)), O);
   EXPECT_NEAR(Two.P50Ms, 65, 1e-9);
   EXPECT_NEAR(Two.CostUsd, 1.2e-6, 1e-15);
+}
+
+// A request's instances run on one host: when their busy CPUs exceed the
+// host's, each runs that much slower (the local platform's machine; AWS
+// Lambda gives every instance its share: HostCpus 0).
+TEST(CostModel, ARequestsInstancesShareTheHostsCpus) {
+  Graph G = graph({"A~B", "A~C"});
+  Profile P = profile(
+      {{"A", 10, 0}, {"B", 40, 0}, {"C", 40, 0}},
+      {{"A", "B", EdgeKind::Async, 1}, {"A", "C", EdgeKind::Async, 1}}, "A");
+  CostModelOptions O = opts();
+  Model M = Model::build(G, P, O);
+  Layout Split = Layout::fromPlan(M, plan({{"A"}, {"B"}, {"C"}}, 1024));
+  // One vCPU each: A runs 10 ms and dispatches B and C at 5 ms; they start
+  // 20 ms later, at 25, and run 40 ms side by side: completion 10 (the
+  // root's overhead) + 65 = 75 ms. Cost 0.090 * 1e-5 + 3e-7 = 1.2e-6.
+  for (double Host : {0.0, 2.0}) {
+    M.HostCpus = Host;
+    Prediction Own = predict(M, Split, O);
+    EXPECT_NEAR(Own.P50Ms, 20, 1e-9) << Host;
+    EXPECT_NEAR(Own.CompletionP50Ms, 75, 1e-9) << Host;
+    EXPECT_NEAR(Own.CostUsd, 1.2e-6, 1e-15) << Host;
+  }
+  // On one host CPU, B and C get half of it each: both end at 25 + 80,
+  // completion 115 ms, and they bill 80 ms each: 0.170 * 1e-5 + 3e-7. A
+  // ran alone: its latency is what it was.
+  M.HostCpus = 1;
+  Prediction Shared = predict(M, Split, O);
+  EXPECT_NEAR(Shared.P50Ms, 20, 1e-9);
+  EXPECT_NEAR(Shared.CompletionP50Ms, 115, 1e-9);
+  EXPECT_NEAR(Shared.CostUsd, 2.0e-6, 1e-15);
+
+  // Fused at 2048 MB (two vCPUs): B and C start at 5 on threads of A's
+  // instance. Without a host limit, three threads on two CPUs until A's
+  // last 5 ms are done (at 5 + 7.5), then B and C, 35 ms left each, at
+  // full speed: 47.5 ms, latency 57.5. On one host CPU the instance's 85
+  // ms after 5 take 85 ms: 90 ms, latency 100.
+  Layout One = Layout::fromPlan(M, plan({{"A", "B", "C"}}, 2048));
+  M.HostCpus = 0;
+  EXPECT_NEAR(predict(M, One, O).P50Ms, 57.5, 1e-9);
+  M.HostCpus = 1;
+  EXPECT_NEAR(predict(M, One, O).P50Ms, 100, 1e-9);
 }
 
 // Monte Carlo runs an invocation's threads against the instance's CPU in

@@ -966,3 +966,56 @@ TEST(Profile, LargeFilesAreReadInPiecesWithTheSameResult) {
                                     std::to_string(Out.str().size() + 19)));
   }
 }
+
+namespace {
+
+/// `Doc` (from doc()) with the platform's resource attribute
+/// fusion.host_cpus, an intValue string as the platform writes it.
+std::string onHost(std::string Doc, int Cpus) {
+  const std::string Empty = "\"resource\":{\"attributes\":[]}";
+  Doc.replace(Doc.find(Empty), Empty.size(),
+              "\"resource\":{\"attributes\":[{\"key\":\"fusion.host_cpus\","
+              "\"value\":{\"intValue\":\"" +
+                  std::to_string(Cpus) + "\"}}]}");
+  return Doc;
+}
+
+/// Request `Trace` of task A alone, `AtMs` on.
+std::string requestOfA(int Trace, double AtMs) {
+  S A{"1", "", "A", 2, AtMs, AtMs + 5, {str("fusion.task", "A")}};
+  return doc({A}, std::to_string(Trace));
+}
+
+} // namespace
+
+TEST(Profile, TheTracesHostCpusAreTheLargestRecorded) {
+  Graph G = graph({"A>B"});
+  // Not recorded: 0.
+  EXPECT_DOUBLE_EQ(profileOf(G, syncRemoteTrace(), none()).HostCpus, 0);
+  Profile P = profileOf(G, onHost(syncRemoteTrace(), 8), none());
+  EXPECT_DOUBLE_EQ(P.HostCpus, 8);
+  EXPECT_EQ(P.toJson()["host_cpus"], 8.0);
+  // Documents (or files) from different hosts: the largest; one without
+  // the attribute changes nothing.
+  std::string Other = requestOfA(2, 100);
+  std::string Text = onHost(syncRemoteTrace(), 16) + onHost(Other, 4) + Other;
+  EXPECT_DOUBLE_EQ(profileOf(G, Text, none()).HostCpus, 16);
+  Profile Files =
+      profileOfFiles(G, {onHost(Other, 2), onHost(Other, 6)}, none());
+  EXPECT_DOUBLE_EQ(Files.HostCpus, 6);
+}
+
+TEST(Profile, TheHostCpusOfAFileReadInPieces) {
+  // Only the last document says it: the piece that read it passes it on.
+  std::string Text;
+  for (int I = 1; I <= 40; ++I)
+    Text +=
+        I == 40 ? onHost(requestOfA(I, I * 100), 12) : requestOfA(I, I * 100);
+  TempFile F(Text);
+  TraceSet Whole, Pieces;
+  readOtlpFile(F.Path, Whole, ~0ULL);
+  readOtlpFile(F.Path, Pieces, 1); // split whatever the size
+  EXPECT_DOUBLE_EQ(Whole.HostCpus, 12);
+  EXPECT_DOUBLE_EQ(Pieces.HostCpus, 12);
+  EXPECT_EQ(Pieces.Documents, 40u);
+}
