@@ -76,8 +76,14 @@ Model Model::build(const Graph &G, const Profile &P,
     const char *From = O.HostCpus >= 0
                            ? "--host-cpus"
                            : "the traces' host; --host-cpus 0 for none";
+    M.ArrivalGapsMs = P.ArrivalGapMs.samples();
+    std::string Arrivals =
+        M.ArrivalGapsMs.empty()
+            ? std::string(", each request alone (the traces do not tell how "
+                          "requests arrive)")
+            : ", with requests overlapping as the traces' arrived";
     M.Notes.push_back("the request's instances share the host's " +
-                      std::string(Cpus) + " CPUs (" + From + ")");
+                      std::string(Cpus) + " CPUs (" + From + ")" + Arrivals);
   }
   const EmulationProfile &E = O.Emulation, &TE = O.TraceEmulation;
   for (size_t I = 0; I < G.Tasks.size(); ++I) {
@@ -271,6 +277,24 @@ Model Model::build(const Graph &G, const Profile &P,
   for (size_t I = 0; I < M.Edges.size(); ++I) {
     M.Tasks[size_t(M.Edges[I].Caller)].Out.push_back(int(I));
     M.Tasks[size_t(M.Edges[I].Callee)].In.push_back(int(I));
+  }
+  // The runs per traced configuration, by task index.
+  for (Task &T : M.Tasks) {
+    const TaskProfile *TP = P.task(T.Name);
+    if (!T.Measured || !TP)
+      continue;
+    for (const TaskProfile::ConfigRuns &C : TP->Configs) {
+      Task::Config X;
+      X.MemoryMB = C.MemoryMB;
+      for (const std::string &Name : C.Group)
+        if (int I = M.taskIndex(Name); I >= 0)
+          X.Group.push_back(I);
+      std::sort(X.Group.begin(), X.Group.end());
+      X.Joint = C.Joint;
+      X.JointPattern = C.JointPattern;
+      if (X.Group.size() == C.Group.size() && !X.Joint.empty())
+        T.Configs.push_back(std::move(X));
+    }
   }
   // The calls a task's activations made together, by model edge.
   for (size_t I = 0; I < M.Tasks.size(); ++I) {
@@ -867,11 +891,25 @@ class Simulator {
 public:
   Simulator(const Model &M, const Layout &L, const FastEval &F,
             std::uint64_t Seed)
-      : M(M), L(L), F(F), R(Seed) {}
-
-  struct Inv {
-    double Ms = 0, Done = 0, ColdMs = 0;
-  };
+      : M(M), L(L), F(F), R(Seed) {
+    // Which traced configuration each task runs as in its home block.
+    HomeConfig.assign(M.Tasks.size(), -1);
+    bool Any = false;
+    for (const Model::Task &T : M.Tasks)
+      Any |= !T.Configs.empty();
+    if (!Any)
+      return;
+    BlockTasks.assign(L.blocks(), {});
+    for (size_t T = 0; T < M.Tasks.size(); ++T) {
+      if (!M.Tasks[T].Measured)
+        continue;
+      BlockTasks[size_t(L.Home[T])].push_back(int(T));
+      for (int B : L.Copies[T])
+        BlockTasks[size_t(B)].push_back(int(T));
+    }
+    for (size_t T = 0; T < M.Tasks.size(); ++T)
+      HomeConfig[T] = findConfig(int(T), L.Home[T]);
+  }
 
   double Cost = 0, Colds = 0, Invocations = 0;
   double RequestU = 1; // drawn per request
@@ -882,22 +920,28 @@ public:
   std::vector<double> GroupInvocations, GroupMs, GroupCost;
   unsigned long Activations = 0;
 
-  /// One request to entry task `V`: builds every invocation it makes (the
-  /// entry's and, nested, its remote callees'), then runs them together
-  /// on the host. Ms: the entry invocation's duration; Done: until the
-  /// last invocation of the request ended.
-  Inv request(int V) {
-    RequestU = R.uniform();
-    PlatformU = R.uniform();
-    Activations = 0;
-    Used = 0;
-    int Root = invoke(V, 0);
-    run();
-    Inv I;
-    I.Ms = Progs[size_t(Root)].End;
-    I.Done = std::max(I.Ms, Done);
-    I.ColdMs = Progs[size_t(Root)].ColdMs;
-    return I;
+  /// A request as simulated: its latency (the root's overhead and cold
+  /// start, then the entry invocation) and completion (until its last
+  /// invocation ended), ms.
+  struct Outcome {
+    double LatencyMs = 0, DoneMs = 0;
+  };
+
+  /// `N` requests to entry task `V`. Each builds every invocation it makes
+  /// (the entry's and, nested, its remote callees') when it arrives, and
+  /// they run together on the host. Alone: one request after another, each
+  /// on an idle host. As a stream: arriving `M.ArrivalGapsMs` apart (drawn),
+  /// overlapping requests sharing the host's CPUs.
+  void requests(int V, unsigned N, bool Stream, std::vector<Outcome> &Out) {
+    Entry = V;
+    Out.assign(N, Outcome());
+    Results = &Out;
+    if (Stream) {
+      run(0, N);
+    } else {
+      for (unsigned I = 0; I < N; ++I)
+        run(I, 1);
+    }
   }
 
   /// `Mean` plus a residual from `Residual` (sorted) at the request's
@@ -948,6 +992,8 @@ private:
     }
     // Built.
     int Id = 0, Block = 0;
+    int Req = 0;      // its request (index into Reqs)
+    unsigned Gen = 0; // its slot's use: events of an earlier one are stale
     unsigned Mem = 0;
     double ColdMs = 0, Phase = 0, SlackMs = 0, NominalMs = 0;
     Link How = Link::Root;
@@ -972,18 +1018,38 @@ private:
     std::vector<std::size_t> Idx; // each thread's step
     std::vector<Key> OnCpu;       // by the progress its step ends at
   };
-  /// The invocations of the running request: Progs[0, Used), storage
-  /// kept across requests; stable (a nested invoke() adds one while its
-  /// caller is built).
+  /// The invocations of the running requests: Progs[0, Used) less the
+  /// finished ones (Free, reused), storage kept across runs; stable (a
+  /// nested invoke() adds one while its caller is built).
   std::deque<Program> Progs;
   size_t Used = 0;
-  double Done = 0; // the request's last invocation's end
+  std::vector<int> Free;
+  /// The requests of a run: when each arrived, its root invocation, how
+  /// many of its invocations are still running, when its last ended.
+  struct Request {
+    int Root = -1, Live = 0;
+    double RootMs = 0, Start = 0, End = 0, Done = 0;
+  };
+  std::vector<Request> Reqs;
+  unsigned FirstReq = 0, Building = 0; // the run's first; the one built
+  int Entry = 0;
+  std::vector<Outcome> *Results = nullptr;
 
   int newProgram() {
-    if (Used == Progs.size())
-      Progs.emplace_back();
-    Program &P = Progs[Used];
-    P.Id = int(Used);
+    int Id;
+    if (!Free.empty()) {
+      Id = Free.back();
+      Free.pop_back();
+    } else {
+      if (Used == Progs.size())
+        Progs.emplace_back();
+      Id = int(Used++);
+    }
+    Program &P = Progs[size_t(Id)];
+    P.Id = Id;
+    ++P.Gen;
+    P.Req = int(Building);
+    ++Reqs[Building].Live;
     P.N = 0;
     P.SlotEnd.clear();
     P.Joining.clear();
@@ -991,7 +1057,7 @@ private:
     P.Parent = P.Slot = P.WaitingThread = -1;
     P.PreMs = P.PostMs = P.AckMs = 0;
     P.Started = P.Finished = false;
-    return int(Used++);
+    return Id;
   }
 
   static void push(Thread &X, Step::Kind K, double Ms, double Interrupt = 0) {
@@ -1103,15 +1169,25 @@ private:
   double build(Program &P, int Th, int T, int B, unsigned Depth) {
     const Model::Task &Task = M.Tasks[size_t(T)];
     double Cpu = Task.CpuMs, Wait = Task.WaitMs;
+    // The runs of the configuration the block runs the task as, if traced.
+    const auto *Joint = &Task.Joint;
+    const auto *JointPattern = &Task.JointPattern;
+    if (!Task.Configs.empty())
+      if (int C =
+              B == L.Home[size_t(T)] ? HomeConfig[size_t(T)] : findConfig(T, B);
+          C >= 0) {
+        Joint = &Task.Configs[size_t(C)].Joint;
+        JointPattern = &Task.Configs[size_t(C)].JointPattern;
+      }
     // The calls a sampled activation made together, if known.
     const std::vector<std::pair<int, unsigned>> *Pattern = nullptr;
-    if (!Task.Joint.empty()) {
-      size_t J = R.below(Task.Joint.size());
-      Cpu = Task.Joint[J].first;
-      Wait = Task.Joint[J].second;
-      if (!Task.JointPattern.empty() &&
-          Task.JointPattern[J] < Task.CallPatterns.size())
-        Pattern = &Task.CallPatterns[Task.JointPattern[J]];
+    if (!Joint->empty()) {
+      size_t J = R.below(Joint->size());
+      Cpu = (*Joint)[J].first;
+      Wait = (*Joint)[J].second;
+      if (!Task.JointPattern.empty() && J < JointPattern->size() &&
+          (*JointPattern)[J] < Task.CallPatterns.size())
+        Pattern = &Task.CallPatterns[(*JointPattern)[J]];
     }
     if (InCold)
       Cpu += Task.ColdExtraCpuMs;
@@ -1244,9 +1320,10 @@ private:
     // the order they were made where offsets tie.
     Inserts.insert(Inserts.end(), Joins.begin() + long(JoinMark), Joins.end());
     Joins.resize(JoinMark);
-    std::stable_sort(
-        Inserts.begin() + long(InsertMark), Inserts.end(),
-        [](const auto &A, const auto &B) { return A.first < B.first; });
+    for (size_t K = InsertMark + 1; K < Inserts.size(); ++K) // stable
+      for (size_t J = K;
+           J > InsertMark && Inserts[J - 1].first > Inserts[J].first; --J)
+        std::swap(Inserts[J - 1], Inserts[J]);
     for (size_t K = Inserts.size(); K-- > InsertMark;)
       spawnAt(P, Th, Begin, Inserts[K].first, Inserts[K].second, Stretch);
     Inserts.resize(InsertMark);
@@ -1262,12 +1339,13 @@ private:
   /// instance runs at HostCpus / busy of its speed, and Vt advances that
   /// much slower than Now.
   double Now = 0, Vt = 0, Demand = 0;
-  enum EventKind : std::uint8_t { Start, Wake, Resume, NewPeriod };
+  enum EventKind : std::uint8_t { Arrive, Start, Wake, Resume, NewPeriod };
   struct Event {
     double T;
     std::uint64_t Seq;
     EventKind K;
-    int Prog, Thread;
+    int Prog, Thread; // Arrive: the request
+    unsigned Gen;
   };
   struct CpuEvent { // an instance's step ends or its quota runs out
     double V;
@@ -1286,7 +1364,8 @@ private:
     return A.V > B.V;
   }
   void at(double T, EventKind K, int Prog, int Thread = -1) {
-    Events.push_back({std::max(T, Now), Seq++, K, Prog, Thread});
+    unsigned Gen = K == Arrive ? 0 : Progs[size_t(Prog)].Gen;
+    Events.push_back({std::max(T, Now), Seq++, K, Prog, Thread, Gen});
     std::push_heap(Events.begin(), Events.end(), later);
   }
 
@@ -1459,7 +1538,6 @@ private:
       return;
     P.Finished = true;
     P.End = std::max(P.LastEnd, P.HoldUntil);
-    Done = std::max(Done, P.End);
     double Ms = P.End - P.Start;
     const PriceModel &Pr = M.Emulation.Price;
     double Billed =
@@ -1470,7 +1548,15 @@ private:
     GroupInvocations[size_t(P.Block)] += 1;
     GroupMs[size_t(P.Block)] += Ms;
     GroupCost[size_t(P.Block)] += C;
-    if (P.Parent < 0)
+    Request &Q = Reqs[size_t(P.Req)];
+    Q.Done = std::max(Q.Done, P.End);
+    if (P.Id == Q.Root)
+      Q.End = P.End;
+    Free.push_back(P.Id); // nothing refers to it any more
+    if (--Q.Live == 0)
+      (*Results)[FirstReq + unsigned(P.Req)] = {Q.RootMs + Q.End - Q.Start,
+                                                Q.RootMs + Q.Done - Q.Start};
+    if (P.Parent < 0 || P.How == Link::Event)
       return;
     Program &Caller = Progs[size_t(P.Parent)];
     double Answer = P.End + P.PostMs;
@@ -1555,13 +1641,37 @@ private:
     finishIfDone(P);
   }
 
-  /// Runs the request's invocations from the entry's (Progs[0]) arrival
-  /// until the last one ends: O(log) per step and period.
-  void run() {
-    Now = Vt = Demand = Done = 0;
+  /// Request `K` of the run arrives at Now: its invocations are built, its
+  /// entry's starts after its cold start, the next request is due.
+  void arrive(unsigned K) {
+    Building = K;
+    RequestU = R.uniform();
+    PlatformU = R.uniform();
+    Activations = 0;
+    Request &Q = Reqs[K];
+    int Root = invoke(Entry, 0);
+    Program &P = Progs[size_t(Root)];
+    Q.Root = Root;
+    Q.RootMs = draw(M.RootOvhMs, M.RootResidual) + P.ColdMs;
+    Q.Start = Q.End = Q.Done = Now + P.ColdMs;
+    at(Q.Start, Start, Root);
+    if (K + 1 < Reqs.size())
+      at(Now + M.ArrivalGapsMs[R.below(M.ArrivalGapsMs.size())], Arrive,
+         int(K + 1));
+  }
+
+  /// Runs requests First to First + Count - 1 (a stream if Count > 1)
+  /// from the first's arrival until the last invocation ends: O(log) per
+  /// step and period.
+  void run(unsigned First, unsigned Count) {
+    Now = Vt = Demand = 0;
     Events.clear();
     CpuEvents.clear();
-    at(0, Start, 0);
+    Free.clear();
+    Used = 0;
+    FirstReq = First;
+    Reqs.assign(Count, Request());
+    at(0, Arrive, 0);
     for (unsigned long Guard = 0; Guard < 50000000; ++Guard) {
       while (!CpuEvents.empty() &&
              CpuEvents.front().Stamp !=
@@ -1589,7 +1699,13 @@ private:
       Events.pop_back();
       Vt += Speed * (E.T - Now);
       Now = E.T;
+      if (E.K == Arrive) {
+        arrive(unsigned(E.Prog));
+        continue;
+      }
       Program &P = Progs[size_t(E.Prog)];
+      if (E.Gen != P.Gen)
+        continue; // an event of the slot's earlier invocation
       if (E.K == Start) {
         start(P);
         continue;
@@ -1633,6 +1749,22 @@ private:
     return draw(M.syncOverheadMs(E), M.SyncResidual);
   }
 
+  /// Task `T`'s traced configuration that block `B` runs it as (its
+  /// memory size, its measured tasks), or -1.
+  int findConfig(int T, int B) const {
+    if (BlockTasks.empty())
+      return -1;
+    const Model::Task &Task = M.Tasks[size_t(T)];
+    const std::vector<int> &Here = BlockTasks[size_t(B)];
+    for (size_t C = 0; C < Task.Configs.size(); ++C)
+      if (Task.Configs[C].MemoryMB == L.Memory[size_t(B)] &&
+          Task.Configs[C].Group == Here) // both sorted
+        return int(C);
+    return -1;
+  }
+  std::vector<std::vector<int>> BlockTasks; // measured tasks per block
+  std::vector<int> HomeConfig;
+
   const Model &M;
   const Layout &L;
   const FastEval &F;
@@ -1660,6 +1792,7 @@ Prediction predict(const Model &M, const Layout &L,
   F.evaluate(L, FR);
   Prediction P;
   std::vector<std::pair<double, double>> AllLat, AllDone;
+  std::vector<Simulator::Outcome> Outcomes;
   size_t NB = L.blocks();
   std::vector<double> GInv(NB, 0), GMs(NB, 0), GCost(NB, 0);
   // A budget of simulated activations per prediction keeps programs of
@@ -1684,11 +1817,12 @@ Prediction predict(const Model &M, const Layout &L,
     std::vector<double> Lat, Done;
     Lat.reserve(N);
     Done.reserve(N);
-    for (unsigned I = 0; I < N; ++I) {
-      Simulator::Inv V = S.request(En.Task);
-      double Root = S.draw(M.RootOvhMs, M.RootResidual) + V.ColdMs;
-      Lat.push_back(Root + V.Ms);
-      Done.push_back(Root + V.Done);
+    // On a shared host, requests overlap as the traces' arrived.
+    bool Stream = M.HostCpus > 0 && !M.ArrivalGapsMs.empty();
+    S.requests(En.Task, N, Stream, Outcomes);
+    for (const Simulator::Outcome &X : Outcomes) {
+      Lat.push_back(X.LatencyMs);
+      Done.push_back(X.DoneMs);
     }
     EntryPrediction E;
     E.Task = M.Tasks[size_t(En.Task)].Name;

@@ -74,6 +74,16 @@ public:
     /// NoPattern: drawn edge by edge).
     std::vector<std::vector<std::pair<int, unsigned>>> CallPatterns;
     std::vector<std::uint8_t> JointPattern;
+    /// The task's runs per traced configuration (TaskProfile::Configs):
+    /// Monte Carlo draws from them in a block of that memory size whose
+    /// measured tasks are that group. (FastEval keeps the means above.)
+    struct Config {
+      unsigned MemoryMB = 0;
+      std::vector<int> Group; // task indices, sorted
+      std::vector<std::pair<float, float>> Joint;
+      std::vector<std::uint8_t> JointPattern;
+    };
+    std::vector<Config> Configs;
     /// Where two or more asynchronous calls may be joined: per call set
     /// with any, its share of the activations and those edges (FastEval
     /// waits for the longest of a set, not for the sum).
@@ -130,6 +140,9 @@ public:
   /// CPUs the request's instances share (CostModelOptions::HostCpus); 0:
   /// no limit.
   double HostCpus = 0;
+  /// With a host: the time between requests' arrivals (the profile's
+  /// samples), which Monte Carlo draws to let requests overlap.
+  std::vector<double> ArrivalGapsMs;
   double BillExtraMs = 0;
   bool BillsInit = false;
   /// Measured / predicted cold starts on the traced plan (1: none known).

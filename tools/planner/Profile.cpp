@@ -625,6 +625,15 @@ Profile Builder::run() {
     double W = 0;
     for (auto [B, E] : Union)
       W += double(E - B) / 1e9;
+    // Gaps between consecutive requests of one part (not across runs).
+    size_t Part = 0;
+    for (size_t I = 1; I < RootTimes.size(); ++I) {
+      std::int64_t A = RootTimes[I - 1].Start, B = RootTimes[I].Start;
+      while (Part < Union.size() && Union[Part].second < A)
+        ++Part;
+      if (Part < Union.size() && B <= Union[Part].second)
+        Out.ArrivalGapMs.add(double(B - A) / 1e6, R);
+    }
     // A part's first request starts its window: n requests, n - 1 gaps.
     if (RootTimes.size() >= 2) {
       Out.WindowS = W;
@@ -653,10 +662,12 @@ Profile Builder::run() {
   // The plan the traces ran: when files show different plans (traces of
   // two builds), the last file's.
   std::vector<const std::map<int, FileGroup> *> Plans;
-  for (auto &[File, Groups] : FileGroups)
+  for (auto &FG : FileGroups) {
+    const std::map<int, FileGroup> &Groups = FG.second;
     if (std::none_of(Plans.begin(), Plans.end(),
                      [&](auto *P) { return *P == Groups; }))
       Plans.push_back(&Groups);
+  }
   Out.ObservedPlans = unsigned(Plans.size());
   if (!FileGroups.empty())
     for (auto &[Group, FG] : FileGroups.rbegin()->second) {
@@ -1093,13 +1104,57 @@ void Builder::settleRuns() {
     }
     double K = fitInterruptCpu(Samples, &T.P.InterruptConfigs);
     T.P.InterruptCpuMs = K;
+    // The distinct configurations (memory size, the group's tasks) of the
+    // task's (file, group, memory size) ones: Slot[c], -1 without a group.
+    std::vector<int> Slot(T.Configs.size(), -1);
+    std::vector<TaskProfile::ConfigRuns> Distinct;
+    for (size_t C = 0; C < T.Configs.size(); ++C) {
+      const auto &Cf = T.Configs[C];
+      auto F = FileGroups.find(Cf.File);
+      if (Cf.Group < 0 || F == FileGroups.end())
+        continue;
+      auto G = F->second.find(Cf.Group);
+      if (G == F->second.end())
+        continue;
+      TaskProfile::ConfigRuns Key;
+      Key.MemoryMB = Cf.MemoryMB;
+      for (int Task : G->second.Tasks)
+        Key.Group.push_back(TS.Names.name(Task));
+      std::sort(Key.Group.begin(), Key.Group.end());
+      size_t D = 0;
+      while (D < Distinct.size() && !(Distinct[D].MemoryMB == Key.MemoryMB &&
+                                      Distinct[D].Group == Key.Group))
+        ++D;
+      if (D == Distinct.size())
+        Distinct.push_back(std::move(Key));
+      Slot[C] = int(D);
+    }
+    bool Apart = Distinct.size() >= 2;
     for (const PendingRun &Run : T.Runs) {
       double Cpu = std::max(0.0, Run.CpuMs - K * Run.Interruptions);
-      if (Run.Cold) // kept apart until the warm runs are known
+      if (Run.Cold) { // kept apart until the warm runs are known
         ColdRuns.push_back({Id, Run.SelfMs, Cpu, Run.WaitMs, Run.Pattern});
-      else
-        addRun(T, Run.SelfMs, Cpu, Run.WaitMs, Run.Pattern);
+        continue;
+      }
+      addRun(T, Run.SelfMs, Cpu, Run.WaitMs, Run.Pattern);
+      if (!Apart || Slot[Run.Config] < 0)
+        continue;
+      TaskProfile::ConfigRuns &D = Distinct[size_t(Slot[Run.Config])];
+      std::pair<float, float> X(float(Cpu), float(Run.WaitMs));
+      if (D.Joint.size() < TaskProfile::MaxConfigSamples) {
+        D.Joint.push_back(X);
+        D.JointPattern.push_back(Run.Pattern);
+      } else if (std::uint64_t J = R.below(D.Runs + 1);
+                 J < TaskProfile::MaxConfigSamples) {
+        D.Joint[J] = X;
+        D.JointPattern[J] = Run.Pattern;
+      }
+      ++D.Runs;
     }
+    if (Apart)
+      for (TaskProfile::ConfigRuns &D : Distinct)
+        if (D.Runs > 0)
+          T.P.Configs.push_back(std::move(D));
     T.Runs = {};
   }
 }

@@ -76,6 +76,22 @@ struct TaskProfile {
   double InterruptCpuMs = 0;
   /// The configurations (trace file, group, memory size) the fit used.
   unsigned InterruptConfigs = 0;
+  /// With traces of several plans: the task's warm runs in each
+  /// configuration it ran in (its group's memory size and the tasks seen
+  /// in that group), kept apart so that a plan running it the same way
+  /// gets that configuration's runs: what it waited there (for a lock a
+  /// stopped instance held, for the host's CPUs) belongs to it. Empty
+  /// when the traces show one configuration. Joint as above (CPU of
+  /// uninterrupted runs), at most MaxConfigSamples each.
+  struct ConfigRuns {
+    unsigned MemoryMB = 0;
+    std::vector<std::string> Group; // sorted
+    std::uint64_t Runs = 0;
+    std::vector<std::pair<float, float>> Joint;
+    std::vector<std::uint8_t> JointPattern;
+  };
+  std::vector<ConfigRuns> Configs;
+  static constexpr size_t MaxConfigSamples = 256;
   std::map<unsigned, std::uint64_t> MemoryMB; // memory size -> activations
 };
 
@@ -147,6 +163,10 @@ struct Profile {
   double WindowS = 0;     // first to last root request (union over files)
   double RequestRate = 0; // root requests per second
   double PeakConcurrency = 0; // most root requests in flight at once
+  /// Time between one root request's start and the next's (within a
+  /// file's window): how requests arrive, for the cost model's stream of
+  /// requests on a shared host.
+  Distribution ArrivalGapMs{1024};
   std::string TraceEmulation; // emulation profile the traces ran under
   /// CPUs of the machine the traces' platform ran on (fusion.host_cpus;
   /// the largest if the files differ); 0: not recorded.

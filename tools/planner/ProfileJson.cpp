@@ -1,6 +1,7 @@
 //===- planner/ProfileJson.cpp - fusionize-profile/1 ----------------------===//
 #include "planner/Profile.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace fusionize {
@@ -11,6 +12,24 @@ static Json memoryJson(const std::map<unsigned, std::uint64_t> &M) {
   Json J = Json::object();
   for (auto &[Mem, N] : M)
     J[std::to_string(Mem)] = N;
+  return J;
+}
+
+static Json configsJson(const TaskProfile &T) {
+  Json J = Json::array();
+  for (const TaskProfile::ConfigRuns &C : T.Configs) {
+    double Cpu = 0, Wait = 0;
+    for (auto [X, W] : C.Joint) {
+      Cpu += X;
+      Wait += W;
+    }
+    double N = double(std::max<size_t>(1, C.Joint.size()));
+    J.push_back(Json{{"memory_mb", C.MemoryMB},
+                     {"group", C.Group},
+                     {"runs", C.Runs},
+                     {"cpu_ms", r3(Cpu / N)},
+                     {"wait_ms", r3(Wait / N)}});
+  }
   return J;
 }
 
@@ -26,6 +45,7 @@ Json Profile::toJson() const {
   Doc["window_s"] = r3(WindowS);
   Doc["request_rate"] = r3(RequestRate);
   Doc["peak_concurrency"] = PeakConcurrency;
+  Doc["arrival_gap_ms"] = ArrivalGapMs.toJson();
   Json JE = Json::array();
   for (auto &[Name, E] : Entries)
     JE.push_back(Json{{"task", Name},
@@ -64,6 +84,7 @@ Json Profile::toJson() const {
                       {"invoke_cpu_ms", r3(T.InvokeCpuMs)},
                       {"interrupt_cpu_ms", r3(T.InterruptCpuMs)},
                       {"interrupt_configs", T.InterruptConfigs},
+                      {"configurations", configsJson(T)},
                       {"cpu_ms", T.CpuMs.toJson()},
                       {"wait_ms", T.WaitMs.toJson()},
                       {"self_ms", T.SelfMs.toJson()},

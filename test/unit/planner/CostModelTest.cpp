@@ -522,6 +522,64 @@ TEST(CostModel, ARequestsInstancesShareTheHostsCpus) {
   EXPECT_NEAR(predict(M, One, O).P50Ms, 100, 1e-9);
 }
 
+// On a shared host, requests arrive as the traces' did and overlapping
+// ones share the host's CPUs too.
+TEST(CostModel, OverlappingRequestsShareTheHost) {
+  Graph G = graph({"A"});
+  Profile P = profile({{"A", 30, 0}}, {}, "A");
+  CostModelOptions O = opts();
+  O.Samples = 2;
+  Model M = Model::build(G, P, O);
+  Layout L = Layout::fromPlan(M, plan({{"A"}}, 1024));
+  // Alone: 30 ms of CPU on one vCPU, latency 10 (the root's overhead) +
+  // 30, cost 0.030 * 1e-5 + 1e-7.
+  Prediction Alone = predict(M, L, O);
+  EXPECT_NEAR(Alone.MeanMs, 40, 1e-9);
+  EXPECT_NEAR(Alone.CostUsd, 4e-7, 1e-15);
+  // Requests 20 ms apart on one host CPU: the first runs alone until the
+  // second arrives (20 ms done), then both at half speed, so the first
+  // ends at 40 and the second, 10 ms done by then, at 60. Both last 40
+  // ms: latency 50, cost 0.040 * 1e-5 + 1e-7 each.
+  M.HostCpus = 1;
+  M.ArrivalGapsMs = {20};
+  Prediction Shared = predict(M, L, O);
+  EXPECT_NEAR(Shared.MeanMs, 50, 1e-9);
+  EXPECT_NEAR(Shared.CostUsd, 5e-7, 1e-15);
+  // 100 ms apart they never overlap; without a host they never share it.
+  M.ArrivalGapsMs = {100};
+  EXPECT_NEAR(predict(M, L, O).MeanMs, 40, 1e-9);
+  M.ArrivalGapsMs = {20};
+  M.HostCpus = 0;
+  EXPECT_NEAR(predict(M, L, O).MeanMs, 40, 1e-9);
+}
+
+// A plan that runs a task as a traced configuration did (memory size, the
+// tasks of its group) draws that configuration's runs; any other plan the
+// runs of every configuration.
+TEST(CostModel, AConfigurationTracedGetsItsOwnRuns) {
+  Graph G = graph({"A>B"});
+  Profile P = profile({{"A", 10, 0}, {"B", 10, 45}},
+                      {{"A", "B", EdgeKind::Sync, 1}}, "A");
+  // B waited 90 ms in A's group at 1024 MB, nothing alone at 1024 MB.
+  TaskProfile &B = P.Tasks["B"];
+  B.Configs.push_back({1024, {"A", "B"}, 10, {{10, 90}}, {}});
+  B.Configs.push_back({1024, {"B"}, 10, {{10, 0}}, {}});
+  CostModelOptions O = opts();
+  Model M = Model::build(G, P, O);
+  // Fused at 1024 MB: 10 (root) + 10 + 10 + 90; split: 10 + 10 + 10
+  // (sync overhead) + 10 and no wait; fused at 2048 MB, not traced: the
+  // pooled 45.
+  EXPECT_NEAR(
+      predict(M, Layout::fromPlan(M, plan({{"A", "B"}}, 1024)), O).P50Ms, 120,
+      1e-9);
+  EXPECT_NEAR(
+      predict(M, Layout::fromPlan(M, plan({{"A"}, {"B"}}, 1024)), O).P50Ms, 40,
+      1e-9);
+  EXPECT_NEAR(
+      predict(M, Layout::fromPlan(M, plan({{"A", "B"}}, 2048)), O).P50Ms,
+      10 + 10 + 10 + 45, 1e-9);
+}
+
 // Monte Carlo runs an invocation's threads against the instance's CPU in
 // time: two CPUs at once, one quota per period for all of them.
 TEST(CostModel, ThreadsShareTheQuotaInTime) {

@@ -704,7 +704,8 @@ namespace {
 /// Ten requests of task A in group `Group` at `Mem` MB, `StartS` seconds
 /// on: `Cpu` ms of CPU, `Delay` ms of run delay.
 std::string runsOf(const char *Group, double Mem, double Cpu, double Delay,
-                   double StartS, const std::string &TracePrefix) {
+                   double StartS, const std::string &TracePrefix,
+                   double WaitMs = 0) {
   std::string Out;
   for (int I = 0; I < 10; ++I) {
     double T = StartS * 1000 + I * 1000;
@@ -713,7 +714,7 @@ std::string runsOf(const char *Group, double Mem, double Cpu, double Delay,
                  "A",
                  2,
                  T,
-                 T + Cpu + Delay,
+                 T + Cpu + Delay + WaitMs,
                  {str("fusion.task", "A"), str("fusion.group", Group),
                   num("fusion.memory_mb", Mem), num("fusion.cpu_ns", Cpu * 1e6),
                   num("fusion.run_delay_ns", Delay * 1e6)}}},
@@ -770,6 +771,11 @@ TEST(Profile, TracesOfTwoRunsAreTwoWindowsAndTwoPlans) {
   Profile P = profileOfFiles(G, {First, runsOf("b", 512, 5, 0, 1000, "2")}, E);
   EXPECT_NEAR(P.WindowS, 18, 1e-6);
   EXPECT_NEAR(P.RequestRate, 1, 1e-6);
+  // How requests arrive: 9 gaps of a second in each run, none across.
+  EXPECT_EQ(P.ArrivalGapMs.count(), 18u);
+  EXPECT_NEAR(P.ArrivalGapMs.min(), 1000, 1e-6);
+  EXPECT_NEAR(P.ArrivalGapMs.max(), 1000, 1e-6);
+  EXPECT_EQ(P.toJson()["arrival_gap_ms"]["count"], 18);
   // The runs' plans differ (A in group a at 128 MB, then b at 512): the
   // plan the traces ran is the last one's.
   EXPECT_EQ(P.ObservedPlans, 2u);
@@ -781,7 +787,40 @@ TEST(Profile, TracesOfTwoRunsAreTwoWindowsAndTwoPlans) {
   Profile Shards = profileOfFiles(G, {First, Second}, E);
   EXPECT_NEAR(Shards.WindowS, 9.5, 1e-6);
   EXPECT_NEAR(Shards.RequestRate, 19 / 9.5, 1e-6);
+  EXPECT_EQ(Shards.ArrivalGapMs.count(), 19u); // the shards interleave
+  EXPECT_NEAR(Shards.ArrivalGapMs.mean(), 500, 1e-6);
   EXPECT_EQ(Shards.ObservedPlans, 1u);
+}
+
+// Runs of two configurations stay apart as well (a plan that runs the task
+// as one of them gets its runs); runs of one configuration do not.
+TEST(Profile, RunsOfEachConfigurationKeptApart) {
+  Graph G = graph({}, {"A"});
+  EmulationProfile E;
+  // At 512 MB A waited 40 ms (say, for a lock); at 1024 MB not at all.
+  Profile P = profileOfFiles(G,
+                             {runsOf("a", 512, 10, 0, 0, "1", 40),
+                              runsOf("b", 1024, 10, 0, 1000, "2")},
+                             E);
+  const TaskProfile *A = P.task("A");
+  ASSERT_TRUE(A);
+  EXPECT_NEAR(A->WaitMs.mean(), 20, 0.5); // pooled
+  ASSERT_EQ(A->Configs.size(), 2u);
+  for (const TaskProfile::ConfigRuns &C : A->Configs) {
+    EXPECT_EQ(C.Group, std::vector<std::string>{"A"});
+    EXPECT_EQ(C.Runs, 10u);
+    ASSERT_EQ(C.Joint.size(), 10u);
+    EXPECT_NEAR(C.Joint[0].first, 10, 0.01);
+    EXPECT_NEAR(C.Joint[0].second, C.MemoryMB == 512 ? 40 : 0, 0.5)
+        << C.MemoryMB;
+  }
+  EXPECT_EQ(P.toJson()["tasks"][0]["configurations"].size(), 2u);
+  // Two files of one plan: one configuration, nothing kept apart.
+  Profile One = profileOfFiles(G,
+                               {runsOf("a", 512, 10, 0, 0, "1", 40),
+                                runsOf("a", 512, 10, 0, 0.5, "2", 40)},
+                               E);
+  EXPECT_TRUE(One.task("A")->Configs.empty());
 }
 
 TEST(Profile, EmptyTraceIsAnError) {
