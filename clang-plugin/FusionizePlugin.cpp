@@ -6,7 +6,8 @@
 // keys: graph=FILE    write the task graph (fusionize-graph/1)
 //       plan=FILE     apply a plan (fusionize-plan/1)
 //       profile=FILE  plan from traces (repeatable or comma-separated)
-//       objective=SPEC, planner=NAME, emulation=PROFILE   for profile=
+//       objective=SPEC, planner=NAME, emulation=PROFILE,
+//       host-cpus=N (0: no limit)                          for profile=
 //       out-dir=DIR   where group outputs go (default: <output>.fusion)
 //       emit=KIND     obj, asm, ll or bc per group (default: as the compile)
 //       expensive=N   static plan: cost at which a callee gets its own group
@@ -49,6 +50,7 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cmath>
 #include <dlfcn.h>
 
 using namespace clang;
@@ -180,7 +182,8 @@ public:
         llvm::errs() << "fusionize plugin arguments "
                         "(-fplugin-arg-fusionize-KEY[=VALUE]):\n"
                         "  graph=FILE plan=FILE profile=FILE[,FILE] "
-                        "objective=SPEC planner=NAME emulation=PROFILE\n"
+                        "objective=SPEC planner=NAME emulation=PROFILE "
+                        "host-cpus=N\n"
                         "  out-dir=DIR emit=obj|asm|ll|bc jobs=N expensive=N "
                         "memory=MB no-split facts-only help\n";
       } else if (Key == "graph") {
@@ -237,6 +240,14 @@ public:
         if (!NeedValue())
           return false;
         Opts.Emulation = Value;
+      } else if (Key == "host-cpus") {
+        if (!NeedValue())
+          return false;
+        char *End = nullptr;
+        Opts.HostCpus = std::strtod(Value.c_str(), &End);
+        if (*End || !(Opts.HostCpus >= 0) || !std::isfinite(Opts.HostCpus))
+          return Bad("host-cpus=" + Value +
+                     ": expected a number of CPUs >= 0 (0: no limit)");
       } else if (Key == "jobs") {
         if (!NeedValue())
           return false;
@@ -252,8 +263,8 @@ public:
       } else {
         return Bad("unknown plugin argument '" + A +
                    "' (graph, plan, profile, objective, planner, emulation, "
-                   "out-dir, emit, jobs, expensive, memory, no-split, "
-                   "facts-only, help)");
+                   "host-cpus, out-dir, emit, jobs, expensive, memory, "
+                   "no-split, facts-only, help)");
       }
     }
     return true;

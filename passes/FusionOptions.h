@@ -22,6 +22,9 @@ struct FusionOptions {
   std::string Objective;                 // for profile-guided planning
   std::string Planner;                   // for profile-guided planning
   std::string Emulation;                 // emulation profile for the planner
+  /// CPUs a request's instances share, for the planner: < 0 the traces'
+  /// host, 0 no limit (AWS Lambda).
+  double HostCpus = -1;
   double ExpensiveCost = 0;              // 0: the static planner's default
   unsigned MemoryMB = 0;                 // 0: default memory for static plans
   bool Split = true;                     // emit group objects

@@ -100,6 +100,12 @@ static cl::opt<std::string> EmulationOpt(
     "fusion-emulation",
     cl::desc("Fusionize: emulation profile the plan is for (file or name)"),
     cl::value_desc("profile"));
+static cl::opt<double> HostCpusOpt(
+    "fusion-host-cpus",
+    cl::desc("Fusionize: CPUs a request's instances share when planning from "
+             "a profile (default: the traces' host; 0: no limit, as on AWS "
+             "Lambda)"),
+    cl::value_desc("n"), cl::init(-1));
 static cl::opt<bool> NoSplitOpt("fusion-no-split",
                                 cl::desc("Fusionize: analyze, emit no groups"),
                                 cl::init(false));
@@ -133,6 +139,8 @@ void mergeCommandLineOptions(FusionOptions &O) {
     O.Planner = PlannerOpt;
   if (O.Emulation.empty())
     O.Emulation = EmulationOpt;
+  if (O.HostCpus < 0)
+    O.HostCpus = HostCpusOpt;
   if (NoSplitOpt)
     O.Split = false;
 }
@@ -338,6 +346,7 @@ PreservedAnalyses FusionPass::run(Module &M, ModuleAnalysisManager &MAM) {
       if (!Opts.Emulation.empty())
         PO.Cost.Emulation = PO.Cost.TraceEmulation =
             EmulationProfile::load(Opts.Emulation);
+      PO.Cost.HostCpus = Opts.HostCpus;
       PlanResult R = planFromTraces(G, Opts.ProfileFiles, PO);
       for (const std::string &W : R.Warnings)
         Emitter->warning(W);

@@ -73,9 +73,9 @@ Model Model::build(const Graph &G, const Profile &P,
   if (M.HostCpus > 0) {
     char Cpus[32];
     std::snprintf(Cpus, sizeof Cpus, "%g", M.HostCpus);
-    const char *From = O.HostCpus >= 0
-                           ? "--host-cpus"
-                           : "the traces' host; --host-cpus 0 for none";
+    const char *From = O.HostCpus >= 0 ? "--host-cpus"
+                                       : "the traces' host; --host-cpus 0 or "
+                                         "host-cpus=0 for none";
     M.ArrivalGapsMs = P.ArrivalGapMs.samples();
     std::string Arrivals =
         M.ArrivalGapsMs.empty()
