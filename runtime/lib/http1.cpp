@@ -281,6 +281,7 @@ http_failure http1_client::fill(clock::time_point deadline, bool has_deadline,
     ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
     if (n > 0) {
       in_.append(buf, std::size_t(n));
+      received_ = true;
       return http_failure::none;
     }
     if (n == 0) {
@@ -447,16 +448,21 @@ http1_client::request(std::string_view method, std::string_view path,
   if (fd_ >= 0 &&
       (now - last_used_ > std::chrono::milliseconds(idle_ms) || !alive()))
     close();
-  if (fd_ < 0) {
-    auto connect_deadline =
-        now + std::chrono::milliseconds(
-                  has_deadline ? std::min(connect_timeout_ms, timeout_ms)
-                               : connect_timeout_ms);
+  bool reused = fd_ >= 0;
+  auto connect_deadline =
+      now + std::chrono::milliseconds(
+                has_deadline ? std::min(connect_timeout_ms, timeout_ms)
+                             : connect_timeout_ms);
+  auto open = [&]() -> http_failure {
     if (!connect(connect_deadline, true))
       return fail(clock::now() >= connect_deadline ? http_failure::timeout
                                                    : http_failure::connect,
                   "cannot connect to " + host_header_ + ": " + error_);
-  }
+    return http_failure::none;
+  };
+  if (fd_ < 0)
+    if (http_failure f = open(); f != http_failure::none)
+      return f;
 
   std::string head;
   head.reserve(256);
@@ -470,14 +476,28 @@ http1_client::request(std::string_view method, std::string_view path,
         .append("\r\n");
   head.append("\r\n");
 
-  if (http_failure f = send_all(head, body, deadline, has_deadline);
-      f != http_failure::none)
-    return f;
-  await_response_ = in_.empty();
   bool keep_alive = true;
-  if (http_failure f = read_response(out, deadline, has_deadline, keep_alive);
-      f != http_failure::none)
-    return f;
+  for (;;) {
+    received_ = !in_.empty();
+    http_failure f = send_all(head, body, deadline, has_deadline);
+    if (f == http_failure::none) {
+      await_response_ = in_.empty();
+      f = read_response(out, deadline, has_deadline, keep_alive);
+    }
+    if (f == http_failure::none)
+      break;
+    // A kept-alive connection the server closed just as we reused it (its
+    // close crossed our request: a reset or an end without a byte of a
+    // response) never reached a handler: once more on a new connection,
+    // as curl does.
+    if (!reused || received_ ||
+        (f != http_failure::send && f != http_failure::receive))
+      return f;
+    close();
+    reused = false;
+    if (http_failure g = open(); g != http_failure::none)
+      return g;
+  }
   if (!keep_alive)
     close();
   last_used_ = clock::now();

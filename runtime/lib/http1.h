@@ -84,6 +84,7 @@ private:
   int fd_ = -1;
   std::string in_; // received and not yet consumed
   bool await_response_ = false;
+  bool received_ = false; // a byte of the current response arrived
   clock::time_point last_used_{};
   std::string error_;
 };

@@ -21,6 +21,7 @@ struct scripted {
   std::string bytes;        // written as the response
   bool close_after = false; // close the connection after writing
   bool silent = false;      // write nothing, keep the connection
+  bool reset = false;       // write nothing, reset the connection
 };
 
 /// Answers requests with scripted bytes, one script step per request, and
@@ -99,6 +100,11 @@ private:
         }
         if (step.silent)
           continue;
+        if (step.reset) { // closed with a reset (RST), unanswered
+          linger l{1, 0};
+          setsockopt(c, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+          break;
+        }
         // Byte by byte for the first 20 bytes: the reader must reassemble.
         std::size_t split = std::min<std::size_t>(20, step.bytes.size());
         for (std::size_t i = 0; i < split; ++i)
@@ -203,6 +209,31 @@ TEST(Http1, ReconnectsWhenTheServerClosedTheConnection) {
     EXPECT_EQ(res.body, expected);
   }
   EXPECT_EQ(server.connections(), 3);
+}
+
+// The server drops a kept-alive connection just as the next request
+// arrives (the race the alive() probe cannot see): the client tries once
+// more on a new connection. A new connection that breaks is an error.
+TEST(Http1, RetriesOnceWhenAReusedConnectionIsReset) {
+  scripted_server server({
+      {"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\na"},
+      {"", false, false, /*reset=*/true},
+      {"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nb"},
+  });
+  http1_client client(server.url());
+  http_response res;
+  ASSERT_EQ(post(client, res), http_failure::none) << client.error_text();
+  EXPECT_EQ(res.body, "a");
+  ASSERT_EQ(post(client, res), http_failure::none) << client.error_text();
+  EXPECT_EQ(res.body, "b");
+  EXPECT_EQ(server.connections(), 2);
+  EXPECT_EQ(server.requests().size(), 3u);
+
+  scripted_server fresh({{"", false, false, /*reset=*/true},
+                         {"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nc"}});
+  http1_client other(fresh.url());
+  EXPECT_EQ(post(other, res), http_failure::receive);
+  EXPECT_EQ(fresh.requests().size(), 1u);
 }
 
 TEST(Http1, LargeBodiesBothWays) {
