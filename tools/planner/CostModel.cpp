@@ -1332,12 +1332,12 @@ private:
     return Own;
   }
 
-  // Running a request: every invocation on the host at once.
+  // Running requests: every invocation of the run on the host at once.
   static constexpr double Eps = 1e-9;
-  /// Host time (ms since the request arrived) and CPU time per busy host
-  /// CPU: while the request's busy CPUs exceed the host's, every busy
-  /// instance runs at HostCpus / busy of its speed, and Vt advances that
-  /// much slower than Now.
+  /// Host time (ms since the run's first request arrived) and CPU time per
+  /// busy host CPU: while the running invocations' busy CPUs exceed the
+  /// host's, every busy instance runs at HostCpus / busy of its speed, and
+  /// Vt advances that much slower than Now.
   double Now = 0, Vt = 0, Demand = 0;
   enum EventKind : std::uint8_t { Arrive, Start, Wake, Resume, NewPeriod };
   struct Event {

@@ -1106,9 +1106,11 @@ void Builder::settleRuns() {
     T.P.InterruptCpuMs = K;
     // The distinct configurations (memory size, the group's tasks) of the
     // task's (file, group, memory size) ones: Slot[c], -1 without a group.
+    // One of those is one configuration: nothing to keep apart.
     std::vector<int> Slot(T.Configs.size(), -1);
     std::vector<TaskProfile::ConfigRuns> Distinct;
-    for (size_t C = 0; C < T.Configs.size(); ++C) {
+    size_t Keyed = T.Configs.size() > 1 ? T.Configs.size() : 0;
+    for (size_t C = 0; C < Keyed; ++C) {
       const auto &Cf = T.Configs[C];
       auto F = FileGroups.find(Cf.File);
       if (Cf.Group < 0 || F == FileGroups.end())
