@@ -42,16 +42,42 @@ double Model::cpuBoundMs(double CpuMs, unsigned MemoryMB) const {
                                                 QuotaSlackMs);
 }
 
-double Model::interruptedCpuMs(const Task &T, unsigned MemoryMB) const {
+double Model::interruptedCpuMs(const Task &T, double CpuMs,
+                               unsigned MemoryMB) const {
   double S = cpuShare(MemoryMB);
   if (T.InterruptCpuMs <= 0 || !Emulation.Enabled || S <= 0 || S >= 1)
-    return T.CpuMs;
+    return CpuMs;
   double Q = S * CpuPeriodMs;
-  if (T.CpuMs <= Q)
-    return T.CpuMs;
+  if (CpuMs <= Q)
+    return CpuMs;
   // c' = c + k n with n = c' / Q - 1: n = (c / Q - 1) / (1 - k / Q).
   double K = std::min(T.InterruptCpuMs, Q / 2);
-  return T.CpuMs + K * (T.CpuMs / Q - 1) / (1 - K / Q);
+  return CpuMs + K * (CpuMs / Q - 1) / (1 - K / Q);
+}
+
+std::vector<std::vector<int>>
+Model::measuredTasksByBlock(const Layout &L) const {
+  std::vector<std::vector<int>> Here;
+  if (!HasConfigs)
+    return Here;
+  Here.assign(L.blocks(), {});
+  for (size_t T = 0; T < Tasks.size(); ++T) {
+    if (!Tasks[T].Measured)
+      continue;
+    Here[size_t(L.Home[T])].push_back(int(T));
+    for (int B : L.Copies[T])
+      Here[size_t(B)].push_back(int(T));
+  }
+  return Here; // ascending: tasks in index order
+}
+
+int Model::configOf(int T, unsigned MemoryMB,
+                    const std::vector<int> &Here) const {
+  const Task &Tk = Tasks[size_t(T)];
+  for (size_t C = 0; C < Tk.Configs.size(); ++C)
+    if (Tk.Configs[C].MemoryMB == MemoryMB && Tk.Configs[C].Group == Here)
+      return int(C);
+  return -1;
 }
 
 double Model::cpuStretch(unsigned MemoryMB) const {
@@ -292,8 +318,16 @@ Model Model::build(const Graph &G, const Profile &P,
       std::sort(X.Group.begin(), X.Group.end());
       X.Joint = C.Joint;
       X.JointPattern = C.JointPattern;
-      if (X.Group.size() == C.Group.size() && !X.Joint.empty())
-        T.Configs.push_back(std::move(X));
+      if (X.Group.size() != C.Group.size() || X.Joint.empty())
+        continue;
+      for (const auto &[Cpu, Wait] : X.Joint) {
+        X.CpuMs += Cpu;
+        X.WaitMs += Wait;
+      }
+      X.CpuMs /= double(X.Joint.size());
+      X.WaitMs /= double(X.Joint.size());
+      T.Configs.push_back(std::move(X));
+      M.HasConfigs = true;
     }
   }
   // The calls a task's activations made together, by model edge.
@@ -681,18 +715,25 @@ static int blockOfSlot(const Layout &L, int T, int S) {
 const FastEval::Act &FastEval::act(const Layout &L, int T, int B) {
   const Model::Task &Task = M.Tasks[size_t(T)];
   unsigned Mem = L.Memory[size_t(B)];
+  // The means of the configuration the block runs the task as, if traced.
+  double OwnCpu = Task.CpuMs, Wait = Task.WaitMs;
+  if (!Task.Configs.empty() && !BlockTasks.empty())
+    if (int C = M.configOf(T, Mem, BlockTasks[size_t(B)]); C >= 0) {
+      OwnCpu = Task.Configs[size_t(C)].CpuMs;
+      Wait = Task.Configs[size_t(C)].WaitMs;
+    }
   // Monte Carlo runs half the CPU before the waiting and half after; a
   // quota period that ends before the second half refills the quota (the
   // more likely the longer the first half and the wait): between one
   // throttled run and two.
-  double Cpu = M.interruptedCpuMs(Task, Mem);
+  double Cpu = M.interruptedCpuMs(Task, OwnCpu, Mem);
   double CpuWall = M.cpuWallMs(Cpu, Mem);
-  if (Task.WaitMs > 0 && CpuWall > Cpu) {
+  if (Wait > 0 && CpuWall > Cpu) {
     double Half = M.cpuWallMs(Cpu / 2, Mem);
-    double Refill = std::min(1.0, (Task.WaitMs + Half) / M.CpuPeriodMs);
+    double Refill = std::min(1.0, (Wait + Half) / M.CpuPeriodMs);
     CpuWall = (1 - Refill) * CpuWall + Refill * 2 * Half;
   }
-  double Self = CpuWall + Task.WaitMs;
+  double Self = CpuWall + Wait;
   Act A;
   A.Cpu = Cpu;
   unsigned SyncEdges = 0;
@@ -799,6 +840,7 @@ const FastEval::Act &FastEval::act(const Layout &L, int T, int B) {
 void FastEval::evaluate(const Layout &L, Result &R, int Component) {
   const std::vector<int> &Topo =
       Component < 0 ? M.Topo : M.ComponentTasks[size_t(Component)];
+  BlockTasks = M.measuredTasksByBlock(L);
   for (int T : Topo) {
     size_t Slots = 1 + L.Copies[size_t(T)].size();
     Mass[size_t(T)].assign(Slots, 0);
@@ -894,19 +936,9 @@ public:
       : M(M), L(L), F(F), R(Seed) {
     // Which traced configuration each task runs as in its home block.
     HomeConfig.assign(M.Tasks.size(), -1);
-    bool Any = false;
-    for (const Model::Task &T : M.Tasks)
-      Any |= !T.Configs.empty();
-    if (!Any)
+    BlockTasks = M.measuredTasksByBlock(L);
+    if (BlockTasks.empty())
       return;
-    BlockTasks.assign(L.blocks(), {});
-    for (size_t T = 0; T < M.Tasks.size(); ++T) {
-      if (!M.Tasks[T].Measured)
-        continue;
-      BlockTasks[size_t(L.Home[T])].push_back(int(T));
-      for (int B : L.Copies[T])
-        BlockTasks[size_t(B)].push_back(int(T));
-    }
     for (size_t T = 0; T < M.Tasks.size(); ++T)
       HomeConfig[T] = findConfig(int(T), L.Home[T]);
   }
@@ -1752,15 +1784,9 @@ private:
   /// Task `T`'s traced configuration that block `B` runs it as (its
   /// memory size, its measured tasks), or -1.
   int findConfig(int T, int B) const {
-    if (BlockTasks.empty())
-      return -1;
-    const Model::Task &Task = M.Tasks[size_t(T)];
-    const std::vector<int> &Here = BlockTasks[size_t(B)];
-    for (size_t C = 0; C < Task.Configs.size(); ++C)
-      if (Task.Configs[C].MemoryMB == L.Memory[size_t(B)] &&
-          Task.Configs[C].Group == Here) // both sorted
-        return int(C);
-    return -1;
+    return BlockTasks.empty()
+               ? -1
+               : M.configOf(T, L.Memory[size_t(B)], BlockTasks[size_t(B)]);
   }
   std::vector<std::vector<int>> BlockTasks; // measured tasks per block
   std::vector<int> HomeConfig;

@@ -57,6 +57,8 @@ struct CostModelOptions {
   double HostCpus = -1;
 };
 
+struct Layout;
+
 /// The program as the cost model sees it, by index.
 class Model {
 public:
@@ -75,11 +77,12 @@ public:
     std::vector<std::vector<std::pair<int, unsigned>>> CallPatterns;
     std::vector<std::uint8_t> JointPattern;
     /// The task's runs per traced configuration (TaskProfile::Configs):
-    /// Monte Carlo draws from them in a block of that memory size whose
-    /// measured tasks are that group. (FastEval keeps the means above.)
+    /// in a block of that memory size whose measured tasks are that group,
+    /// Monte Carlo draws from them and FastEval takes their means.
     struct Config {
       unsigned MemoryMB = 0;
       std::vector<int> Group; // task indices, sorted
+      double CpuMs = 0, WaitMs = 0; // means of Joint (FastEval's)
       std::vector<std::pair<float, float>> Joint;
       std::vector<std::uint8_t> JointPattern;
     };
@@ -168,7 +171,21 @@ public:
   /// `MemoryMB`: its CPU plus InterruptCpuMs for each time the quota
   /// stops it, about c' / Q - 1 times for c' > Q (FastEval; Monte Carlo
   /// counts the interruptions as they happen).
-  double interruptedCpuMs(const Task &T, unsigned MemoryMB) const;
+  double interruptedCpuMs(const Task &T, unsigned MemoryMB) const {
+    return interruptedCpuMs(T, T.CpuMs, MemoryMB);
+  }
+  /// The same for a run of `CpuMs` uninterrupted (a configuration's).
+  double interruptedCpuMs(const Task &T, double CpuMs, unsigned MemoryMB) const;
+
+  /// Whether any task has runs per configuration (Task::Configs).
+  bool HasConfigs = false;
+  /// The measured tasks (home or copy) of each block of `L`, sorted: what
+  /// a traced configuration's group is matched against. Empty when no
+  /// task has configurations.
+  std::vector<std::vector<int>> measuredTasksByBlock(const Layout &L) const;
+  /// Task `T`'s traced configuration that a block of `MemoryMB` whose
+  /// measured tasks are `Here` runs it as, or -1.
+  int configOf(int T, unsigned MemoryMB, const std::vector<int> &Here) const;
 
   static Model build(const Graph &G, const Profile &P,
                      const CostModelOptions &O);
@@ -264,6 +281,8 @@ private:
     double Own = 0, Tail = 0, Done = 0, Cpu = 0;
   };
   const Act &act(const Layout &L, int T, int Block);
+  /// Model::measuredTasksByBlock of the layout being evaluated.
+  std::vector<std::vector<int>> BlockTasks;
   double coldProbability(double Lambda, double InvMs,
                          double *Warmup = nullptr) const;
 

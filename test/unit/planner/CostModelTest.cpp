@@ -578,6 +578,16 @@ TEST(CostModel, AConfigurationTracedGetsItsOwnRuns) {
   EXPECT_NEAR(
       predict(M, Layout::fromPlan(M, plan({{"A", "B"}}, 2048)), O).P50Ms,
       10 + 10 + 10 + 45, 1e-9);
+  // FastEval (the planners' ranking) takes the same runs' means.
+  EXPECT_NEAR(
+      fast(M, Layout::fromPlan(M, plan({{"A", "B"}}, 1024)), O).EntryMs[0], 120,
+      1e-9);
+  EXPECT_NEAR(
+      fast(M, Layout::fromPlan(M, plan({{"A"}, {"B"}}, 1024)), O).EntryMs[0],
+      40, 1e-9);
+  EXPECT_NEAR(
+      fast(M, Layout::fromPlan(M, plan({{"A", "B"}}, 2048)), O).EntryMs[0],
+      10 + 10 + 10 + 45, 1e-9);
 }
 
 // Monte Carlo runs an invocation's threads against the instance's CPU in
