@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <set>
 #include <sstream>
@@ -307,6 +308,58 @@ void calibrateColdStarts(Model &M, const Profile &P, const Layout &Traced,
   M.Notes.push_back(S.str());
 }
 
+namespace {
+
+/// Tasks that `L` runs at a memory size their traces never showed, where
+/// their instance's quota stops a run a different number of times: what a
+/// stop costs in CPU (TaskProfile::InterruptCpuMs) is fitted only across
+/// configurations, so from one memory size it is taken as none and their
+/// predicted CPU may be off.
+void noteUntracedStops(const Model &M, const Profile &P, const Layout &L,
+                       std::vector<std::string> &Notes) {
+  if (!M.Emulation.Enabled)
+    return;
+  auto Stops = [&](double CpuMs, unsigned MemoryMB) {
+    double S = M.cpuShare(MemoryMB);
+    return S <= 0 || S >= 1 ? 0.0
+                            : std::max(0.0, CpuMs / (S * M.CpuPeriodMs) - 1);
+  };
+  std::string List;
+  unsigned N = 0;
+  for (size_t T = 0; T < M.Tasks.size(); ++T) {
+    const Model::Task &Task = M.Tasks[T];
+    const TaskProfile *TP = Task.Measured ? P.task(Task.Name) : nullptr;
+    if (!TP || TP->InterruptConfigs >= 2 || TP->MemoryMB.empty())
+      continue;
+    unsigned New = L.Memory[size_t(L.Home[T])];
+    if (TP->MemoryMB.count(New))
+      continue;
+    auto Traced = std::max_element(
+        TP->MemoryMB.begin(), TP->MemoryMB.end(),
+        [](const auto &A, const auto &B) { return A.second < B.second; });
+    double Was = Stops(Task.CpuMs, Traced->first), Now = Stops(Task.CpuMs, New);
+    if (std::abs(Now - Was) < 1 || N++ >= 8)
+      continue;
+    char Item[160];
+    std::snprintf(Item, sizeof Item,
+                  "%s (%u -> %u MB, %.0f -> %.0f stops a run)",
+                  Task.Name.c_str(), Traced->first, New, Was, Now);
+    List += (List.empty() ? "" : ", ") + std::string(Item);
+  }
+  if (N)
+    Notes.push_back(
+        std::to_string(N) +
+        " task(s) planned at a memory size their traces do not show, where "
+        "the quota stops them a different number of times: " +
+        List + (N > 8 ? ", ..." : "") +
+        ". What a stop costs in CPU is fitted only across traced memory "
+        "sizes and taken as none here: their CPU may be predicted too high "
+        "where stopped less, too low where stopped more, until traces of "
+        "the plan tell");
+}
+
+} // namespace
+
 Prediction evaluatePlan(const Graph &G, const Profile &P, const Plan &Pl,
                         const CostModelOptions &O) {
   std::set<std::string> Known;
@@ -373,6 +426,7 @@ PlanResult planFromProfile(const Graph &G, const Profile &P,
     New = Cur;
     Res.Predicted = Res.CurrentPredicted;
   }
+  noteUntracedStops(M, P, New, C.Notes);
   Plan NewPlan = New.toPlan(M);
   NewPlan.Scope = O.Scope;
   // A group whose invocations are predicted to run long gets the time:

@@ -221,6 +221,42 @@ TEST(Planners, MemoryForEachObjective) {
   EXPECT_EQ(Mem(options("search", "latency")).first, LatMem);
 }
 
+// From traces at one memory size the profile cannot tell what a quota stop
+// costs (InterruptCpuMs): a plan that changes how often the quota stops a
+// task says so.
+TEST(Planners, NamesTasksWhoseStopsTheTracesDoNotShow) {
+  Graph G = graph({}, {"T"});
+  Profile P = exact({{"T", 100, 50}}, {}, "T");
+  P.Tasks["T"].MemoryMB[128] = 50;
+  PlanOptions O = options("exhaustive", "cost");
+  O.Current = Plan::onePerTask(G, 128);
+  // 128 MB: Q = 7.24 ms, 100 / Q - 1 = 12.8 stops a run; 512 MB (the
+  // cheapest, Planners.MemoryForEachObjective): Q = 28.9, 2.5.
+  PlanResult R = planFromProfile(G, P, O);
+  ASSERT_EQ(R.NewPlan.Groups[0].MemoryMB, 512u);
+  EXPECT_THAT(joined(R.Explanation),
+              HasSubstr("1 task(s) planned at a memory size their traces do "
+                        "not show, where the quota stops them a different "
+                        "number of times: T (128 -> 512 MB, 13 -> 2 stops a "
+                        "run)"));
+  // Traced at 512 MB as well: nothing to say.
+  P.Tasks["T"].MemoryMB[512] = 50;
+  EXPECT_THAT(joined(planFromProfile(G, P, O).Explanation),
+              Not(HasSubstr("stops a run")));
+  // Fitted across configurations: known.
+  P.Tasks["T"].MemoryMB.erase(512);
+  P.Tasks["T"].InterruptConfigs = 2;
+  EXPECT_THAT(joined(planFromProfile(G, P, O).Explanation),
+              Not(HasSubstr("stops a run")));
+  // A size where the quota never stops it either way: nothing to say.
+  P.Tasks["T"].InterruptConfigs = 0;
+  O.Settings.MemorySizes = {3008};
+  O.Current = Plan::onePerTask(G, 1769);
+  P.Tasks["T"].MemoryMB = {{1769, 50}};
+  EXPECT_THAT(joined(planFromProfile(G, P, O).Explanation),
+              Not(HasSubstr("stops a run")));
+}
+
 TEST(Planners, P99BoundUsesThePercentile) {
   Graph G = graph({}, {"T"});
   Profile P = exact({{"T", 100, 50}}, {}, "T");
