@@ -498,11 +498,9 @@ OptimizeResult runOptimize(const OptimizeOptions &O) {
                                     {"measured_cost_usd", usd(MRefCost)}};
       }
       Json Next = R.Predicted.toJson();
-      Json Planning{{"planner", PO.Planner},
-                    {"changed", R.Changed},
-                    {"predicted", Next},
-                    {"explanation", R.Explanation},
-                    {"warnings", R.Warnings}};
+      Json Planning{{"planner", PO.Planner},        {"changed", R.Changed},
+                    {"host_cpus", R.HostCpus},      {"predicted", Next},
+                    {"explanation", R.Explanation}, {"warnings", R.Warnings}};
 
       // Decide.
       Plan NextPlan = R.NewPlan;

@@ -619,8 +619,11 @@ std::string renderHtml(const Json &Report, const HtmlOptions &O) {
         << fixed(num(It, "plan_s"), 1) << " s</span>\n";
     if (It.contains("planning")) {
       const Json &Pl = It["planning"];
-      H << "<p><b>the planner on this iteration's traces</b></p>"
-           "<div class=\"explain\">";
+      H << "<p><b>the planner on this iteration's traces</b>";
+      if (double Host = num(Pl, "host_cpus"); Host > 0)
+        H << " <span class=\"note\">(a request's instances sharing the "
+          << fixed(Host, 0) << " CPUs of the host)</span>";
+      H << "</p><div class=\"explain\">";
       if (Pl.contains("explanation"))
         for (const Json &L : Pl["explanation"])
           if (L.is_string())

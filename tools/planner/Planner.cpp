@@ -389,6 +389,7 @@ PlanResult planFromProfile(const Graph &G, const Profile &P,
   Res.CurrentPlan.validate(Known, Res.CurrentPlan.programScope(),
                            "current plan");
   Model M = Model::build(G, P, O.Cost);
+  Res.HostCpus = M.HostCpus;
   Layout Cur = Layout::fromPlan(M, Res.CurrentPlan);
   calibrateColdStarts(M, P, Cur, samePlans(Res.CurrentPlan, observedPlan(G, P)),
                       O.Cost);

@@ -52,6 +52,9 @@ struct PlanResult {
   std::vector<std::string> Warnings;
   Prediction Predicted, CurrentPredicted;
   bool Changed = false;
+  /// The CPUs the request's instances were planned to share (the options'
+  /// or the traces' host; 0: no limit).
+  double HostCpus = 0;
 };
 
 PlanResult planFromTraces(const Graph &G,

@@ -5,6 +5,7 @@ functions invoked, whether a prediction exists, the traces it planned from,
 the heuristic's next change;
 then the outcome."""
 import json
+import os
 import sys
 
 r = json.load(open(sys.argv[1]))
@@ -17,6 +18,9 @@ for it in r["iterations"]:
         print("  %s: %s" % (g["name"], " ".join(g["tasks"])))
     if "planned_from" in it:
         print("  planned from: " + " ".join(it["planned_from"]))
+        host = it["planning"]["host_cpus"]
+        print("  planned for a host of %s" % (
+            "this machine's CPUs" if host == len(os.sched_getaffinity(0)) else "%g CPUs" % host))
     for line in it.get("planning", {}).get("explanation", []):
         if line.startswith("fusionize: "):
             print("  explanation: " + line)
