@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 namespace fusionize {
 
@@ -324,7 +325,8 @@ void noteUntracedStops(const Model &M, const Profile &P, const Layout &L,
     return S <= 0 || S >= 1 ? 0.0
                             : std::max(0.0, CpuMs / (S * M.CpuPeriodMs) - 1);
   };
-  std::string List;
+  // Tasks alike (traced size, planned size, stops at each) share an item.
+  std::map<std::tuple<unsigned, unsigned, long, long>, std::string> Items;
   unsigned N = 0;
   for (size_t T = 0; T < M.Tasks.size(); ++T) {
     const Model::Task &Task = M.Tasks[T];
@@ -338,24 +340,34 @@ void noteUntracedStops(const Model &M, const Profile &P, const Layout &L,
         TP->MemoryMB.begin(), TP->MemoryMB.end(),
         [](const auto &A, const auto &B) { return A.second < B.second; });
     double Was = Stops(Task.CpuMs, Traced->first), Now = Stops(Task.CpuMs, New);
-    if (std::abs(Now - Was) < 1 || N++ >= 8)
+    if (std::abs(Now - Was) < 1)
       continue;
-    char Item[160];
-    std::snprintf(Item, sizeof Item,
-                  "%s (%u -> %u MB, %.0f -> %.0f stops a run)",
-                  Task.Name.c_str(), Traced->first, New, Was, Now);
-    List += (List.empty() ? "" : ", ") + std::string(Item);
+    std::string &Names =
+        Items[{Traced->first, New, std::lround(Was), std::lround(Now)}];
+    if (N++ < 8)
+      Names += (Names.empty() ? "" : ", ") + Task.Name;
+    else if (Names.empty() || Names.back() != '.')
+      Names += Names.empty() ? "..." : ", ...";
   }
-  if (N)
-    Notes.push_back(
-        std::to_string(N) +
-        " task(s) planned at a memory size their traces do not show, where "
-        "the quota stops them a different number of times: " +
-        List + (N > 8 ? ", ..." : "") +
-        ". What a stop costs in CPU is fitted only across traced memory "
-        "sizes and taken as none here: their CPU may be predicted too high "
-        "where stopped less, too low where stopped more, until traces of "
-        "the plan tell");
+  if (!N)
+    return;
+  std::string List;
+  for (const auto &[Key, Names] : Items) {
+    auto [Traced, New, Was, Now] = Key;
+    char Item[96];
+    std::snprintf(Item, sizeof Item, " (%u -> %u MB, %ld -> %ld stops a run)",
+                  Traced, New, Was, Now);
+    List += (List.empty() ? "" : "; ") + Names + Item;
+  }
+  Notes.push_back(
+      std::to_string(N) +
+      " task(s) planned at a memory size their traces do not show, where "
+      "the quota stops them a different number of times: " +
+      List +
+      ". What a stop costs in CPU is fitted only across traced memory "
+      "sizes and taken as none here: their CPU may be predicted too high "
+      "where stopped less, too low where stopped more, until traces of "
+      "the plan tell");
 }
 
 } // namespace

@@ -239,6 +239,24 @@ TEST(Planners, NamesTasksWhoseStopsTheTracesDoNotShow) {
                         "not show, where the quota stops them a different "
                         "number of times: T (128 -> 512 MB, 13 -> 2 stops a "
                         "run)"));
+  {
+    // Two such tasks alike share the item; a third, traced at 256 MB,
+    // gets its own.
+    Graph G3 = graph({}, {"T", "U", "V"});
+    Profile P3 =
+        exact({{"T", 100, 50}, {"U", 100, 50}, {"V", 100, 50}}, {}, "T");
+    P3.Tasks["T"].MemoryMB[128] = 50;
+    P3.Tasks["U"].MemoryMB[128] = 50;
+    P3.Tasks["V"].MemoryMB[256] = 50;
+    PlanOptions O3 = options("exhaustive", "cost", {512});
+    O3.Current = Plan::onePerTask(G3, 128);
+    EXPECT_THAT(joined(planFromProfile(G3, P3, O3).Explanation),
+                HasSubstr("3 task(s) planned at a memory size their traces "
+                          "do not show, where the quota stops them a "
+                          "different number of times: T, U (128 -> 512 MB, "
+                          "13 -> 2 stops a run); V (256 -> 512 MB, 6 -> 2 "
+                          "stops a run)"));
+  }
   // Traced at 512 MB as well: nothing to say.
   P.Tasks["T"].MemoryMB[512] = 50;
   EXPECT_THAT(joined(planFromProfile(G, P, O).Explanation),
