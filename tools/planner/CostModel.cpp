@@ -1645,10 +1645,15 @@ private:
 
   /// An instance's CPU event: the steps that ended go on; if its quota
   /// ran out, each thread it stops needs its step's interruption cost
-  /// more once it runs again.
+  /// more once it runs again, as often as it was on a CPU: with more
+  /// runnable threads than the instance's CPUs, CPUs / threads of the
+  /// stops. (The profile counts a run's stops alike, from its share of the
+  /// quota per period, which a busy host does not change: so no host
+  /// speed here either.)
   void cpuEvent(Program &P) {
     touch(P);
     bool Stopped = P.Busy > 0 && P.Quota && P.Left <= Eps;
+    double OnCpu = Stopped ? std::min(1.0, P.Cpus / double(P.OnCpu.size())) : 1;
     Ended.clear();
     while (!P.OnCpu.empty() && P.OnCpu.front().first <= P.Progress + Eps) {
       Ended.push_back(P.OnCpu.front().second);
@@ -1659,7 +1664,7 @@ private:
       bool Any = false;
       for (Key &K : P.OnCpu)
         if (double X = P[K.second][P.Idx[K.second]].Interrupt; X > 0) {
-          K.first += X;
+          K.first += X * OnCpu;
           Any = true;
         }
       if (Any)

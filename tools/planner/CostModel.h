@@ -139,7 +139,7 @@ public:
   std::vector<double> QuotaSlackMs;
   /// CPUs an instance's threads can run on at once (under its quota): the
   /// platform's machines and Lambda's small sizes have two.
-  double InstanceCpus = 2;
+  double InstanceCpus = DefaultInstanceCpus;
   /// CPUs the request's instances share (CostModelOptions::HostCpus); 0:
   /// no limit.
   double HostCpus = 0;

@@ -286,12 +286,17 @@ inline constexpr double InterruptMinSpread = 1;
 
 /// The period of the platform's CFS quota (tools/platform/CpuLimiter).
 inline constexpr double DefaultCpuPeriodMs = 100;
+/// The CPUs an instance below one vCPU runs its threads on at once (its
+/// quota shared by all): the platform's machines and Lambda's small sizes
+/// have two.
+inline constexpr double DefaultInstanceCpus = 2;
 
 struct ProfileOptions {
   /// The emulation the traces were recorded under (to undo CPU throttling
   /// and take the emulated overheads apart from the measured ones).
   EmulationProfile TraceEmulation;
   double CpuPeriodMs = DefaultCpuPeriodMs;
+  double InstanceCpus = DefaultInstanceCpus;
   std::uint64_t Seed = 1;
 };
 

@@ -673,6 +673,26 @@ TEST(CostModel, EachQuotaInterruptionCostsCpu) {
       predict(M2, Layout::fromPlan(M2, plan({{"A", "C"}}, 256)), O);
   EXPECT_NEAR(Two.MeanMs, 10 + 69.59, 1.5);
   EXPECT_NEAR(Two.P50Ms, 80, 1.5);
+
+  // Three threads on the instance's two CPUs (A starts C and D at once,
+  // 20 ms each, 256 MB): a stop finds each on a CPU 2/3 of the time, so
+  // each needs 2/3 of 5 ms more. r >= 12.5 (7/8): the quota (25 ms, 2 ms
+  // a ms) is spent at 12.5, r + 12.5 and r + 112.5, each thread 15, 10 and
+  // 5 ms short after them, done at r + 207.5 (with 5 ms a stop: r + 410);
+  // 10 <= r < 12.5: done at 122.5; 2.5 <= r < 10: 215; r < 2.5: 307.5.
+  // Mean 257.7, median 260 (latency: + 10).
+  Graph G3 = graph({"A~C", "A~D"});
+  Profile P3 = profile(
+      {{"A", 20, 0}, {"C", 20, 0}, {"D", 20, 0}},
+      {{"A", "C", EdgeKind::Async, 1}, {"A", "D", EdgeKind::Async, 1}}, "A");
+  P3.Edges[0].StartFraction = P3.Edges[1].StartFraction = 0;
+  for (const char *T : {"A", "C", "D"})
+    P3.Tasks[T].InterruptCpuMs = 5;
+  Model M3 = Model::build(G3, P3, O);
+  Prediction Three =
+      predict(M3, Layout::fromPlan(M3, plan({{"A", "C", "D"}}, 256)), O);
+  EXPECT_NEAR(Three.MeanMs, 10 + 257.7, 1.5);
+  EXPECT_NEAR(Three.P50Ms, 10 + 260, 1.5);
 }
 
 TEST(CostModel, ColdStartsSpreadOverTheRun) {

@@ -760,6 +760,14 @@ TEST(Profile, TracesOfTwoPlansTellWhatAnInterruptionCosts) {
   Profile Busy =
       profileOfFiles(G, {runsOf("a", 128, 65, 0.4 * Gap, 0, "1"), AtFull}, E);
   EXPECT_DOUBLE_EQ(Busy.task("A")->InterruptCpuMs, 0);
+  // Among more runnable threads than the instance's two CPUs, a thread is
+  // stopped on a CPU only 2 / threads of its 34 stops: 85 ms of CPU in 85
+  // + 34 gaps of runnable time at share s is s (85 + 34 gap) / 85 = 2.76
+  // threads' worth (Tree's three sieves in one 128 MB instance).
+  double Threads = E.cpuShare(128) * (85 + 34 * Gap) / 85;
+  Profile Shared =
+      profileOfFiles(G, {runsOf("a", 128, 85, 34 * Gap, 0, "1"), AtFull}, E);
+  EXPECT_NEAR(Shared.task("A")->InterruptCpuMs, 30 / (34 * 2 / Threads), 1e-6);
 }
 
 TEST(Profile, TracesOfTwoRunsAreTwoWindowsAndTwoPlans) {
