@@ -55,20 +55,22 @@ double Model::interruptedCpuMs(const Task &T, double CpuMs,
   return CpuMs + K * (CpuMs / Q - 1) / (1 - K / Q);
 }
 
-std::vector<std::vector<int>>
-Model::measuredTasksByBlock(const Layout &L) const {
-  std::vector<std::vector<int>> Here;
-  if (!HasConfigs)
-    return Here;
-  Here.assign(L.blocks(), {});
-  for (size_t T = 0; T < Tasks.size(); ++T) {
+void Model::measuredTasksByBlock(const Layout &L,
+                                 std::vector<std::vector<int>> &Here) const {
+  if (!HasConfigs) {
+    Here.clear();
+    return;
+  }
+  Here.resize(L.blocks());
+  for (std::vector<int> &B : Here)
+    B.clear();
+  for (size_t T = 0; T < Tasks.size(); ++T) { // ascending: sorted
     if (!Tasks[T].Measured)
       continue;
     Here[size_t(L.Home[T])].push_back(int(T));
     for (int B : L.Copies[T])
       Here[size_t(B)].push_back(int(T));
   }
-  return Here; // ascending: tasks in index order
 }
 
 int Model::configOf(int T, unsigned MemoryMB,
@@ -840,7 +842,7 @@ const FastEval::Act &FastEval::act(const Layout &L, int T, int B) {
 void FastEval::evaluate(const Layout &L, Result &R, int Component) {
   const std::vector<int> &Topo =
       Component < 0 ? M.Topo : M.ComponentTasks[size_t(Component)];
-  BlockTasks = M.measuredTasksByBlock(L);
+  M.measuredTasksByBlock(L, BlockTasks);
   for (int T : Topo) {
     size_t Slots = 1 + L.Copies[size_t(T)].size();
     Mass[size_t(T)].assign(Slots, 0);
@@ -936,7 +938,7 @@ public:
       : M(M), L(L), F(F), R(Seed) {
     // Which traced configuration each task runs as in its home block.
     HomeConfig.assign(M.Tasks.size(), -1);
-    BlockTasks = M.measuredTasksByBlock(L);
+    M.measuredTasksByBlock(L, BlockTasks);
     if (BlockTasks.empty())
       return;
     for (size_t T = 0; T < M.Tasks.size(); ++T)

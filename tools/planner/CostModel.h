@@ -179,10 +179,12 @@ public:
 
   /// Whether any task has runs per configuration (Task::Configs).
   bool HasConfigs = false;
-  /// The measured tasks (home or copy) of each block of `L`, sorted: what
+  /// The measured tasks (home or copy) of each block of `L`, sorted, into
+  /// `Here` (its vectors reused: FastEval lists them per evaluation): what
   /// a traced configuration's group is matched against. Empty when no
   /// task has configurations.
-  std::vector<std::vector<int>> measuredTasksByBlock(const Layout &L) const;
+  void measuredTasksByBlock(const Layout &L,
+                            std::vector<std::vector<int>> &Here) const;
   /// Task `T`'s traced configuration that a block of `MemoryMB` whose
   /// measured tasks are `Here` runs it as, or -1.
   int configOf(int T, unsigned MemoryMB, const std::vector<int> &Here) const;
