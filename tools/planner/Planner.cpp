@@ -340,14 +340,11 @@ void noteUntracedStops(const Model &M, const Profile &P, const Layout &L,
         TP->MemoryMB.begin(), TP->MemoryMB.end(),
         [](const auto &A, const auto &B) { return A.second < B.second; });
     double Was = Stops(Task.CpuMs, Traced->first), Now = Stops(Task.CpuMs, New);
-    if (std::abs(Now - Was) < 1)
+    if (std::abs(Now - Was) < 1 || N++ >= 8)
       continue;
     std::string &Names =
         Items[{Traced->first, New, std::lround(Was), std::lround(Now)}];
-    if (N++ < 8)
-      Names += (Names.empty() ? "" : ", ") + Task.Name;
-    else if (Names.empty() || Names.back() != '.')
-      Names += Names.empty() ? "..." : ", ...";
+    Names += (Names.empty() ? "" : ", ") + Task.Name;
   }
   if (!N)
     return;
@@ -359,6 +356,8 @@ void noteUntracedStops(const Model &M, const Profile &P, const Layout &L,
                   Traced, New, Was, Now);
     List += (List.empty() ? "" : "; ") + Names + Item;
   }
+  if (N > 8)
+    List += "; ...";
   Notes.push_back(
       std::to_string(N) +
       " task(s) planned at a memory size their traces do not show, where "
