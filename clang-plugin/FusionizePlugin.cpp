@@ -7,7 +7,7 @@
 //       plan=FILE     apply a plan (fusionize-plan/1)
 //       profile=FILE  plan from traces (repeatable or comma-separated)
 //       objective=SPEC, planner=NAME, emulation=PROFILE,
-//       host-cpus=N (0: no limit)                          for profile=
+//       host-cpus=N (0: no limit), stop-cost-per-mb=MS     for profile=
 //       out-dir=DIR   where group outputs go (default: <output>.fusion)
 //       emit=KIND     obj, asm, ll or bc per group (default: as the compile)
 //       expensive=N   static plan: cost at which a callee gets its own group
@@ -183,7 +183,7 @@ public:
                         "(-fplugin-arg-fusionize-KEY[=VALUE]):\n"
                         "  graph=FILE plan=FILE profile=FILE[,FILE] "
                         "objective=SPEC planner=NAME emulation=PROFILE "
-                        "host-cpus=N\n"
+                        "host-cpus=N stop-cost-per-mb=MS\n"
                         "  out-dir=DIR emit=obj|asm|ll|bc jobs=N expensive=N "
                         "memory=MB no-split facts-only help\n";
       } else if (Key == "graph") {
@@ -248,6 +248,15 @@ public:
         if (*End || !(Opts.HostCpus >= 0) || !std::isfinite(Opts.HostCpus))
           return Bad("host-cpus=" + Value +
                      ": expected a number of CPUs >= 0 (0: no limit)");
+      } else if (Key == "stop-cost-per-mb") {
+        if (!NeedValue())
+          return false;
+        char *End = nullptr;
+        Opts.StopCostPerMB = std::strtod(Value.c_str(), &End);
+        if (*End || !(Opts.StopCostPerMB >= 0) ||
+            !std::isfinite(Opts.StopCostPerMB))
+          return Bad("stop-cost-per-mb=" + Value +
+                     ": expected a number of ms >= 0 (0: none)");
       } else if (Key == "jobs") {
         if (!NeedValue())
           return false;
@@ -263,7 +272,8 @@ public:
       } else {
         return Bad("unknown plugin argument '" + A +
                    "' (graph, plan, profile, objective, planner, emulation, "
-                   "host-cpus, out-dir, emit, jobs, expensive, memory, "
+                   "host-cpus, stop-cost-per-mb, out-dir, emit, jobs, "
+                   "expensive, memory, "
                    "no-split, facts-only, help)");
       }
     }

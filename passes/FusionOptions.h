@@ -25,6 +25,9 @@ struct FusionOptions {
   /// CPUs a request's instances share, for the planner: < 0 the traces'
   /// host, 0 no limit (AWS Lambda).
   double HostCpus = -1;
+  /// CPU ms a quota stop costs a run per MB, for the planner where the
+  /// traces cannot fit it: < 0 the planner's default.
+  double StopCostPerMB = -1;
   double ExpensiveCost = 0;              // 0: the static planner's default
   unsigned MemoryMB = 0;                 // 0: default memory for static plans
   bool Split = true;                     // emit group objects

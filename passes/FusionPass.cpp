@@ -106,6 +106,12 @@ static cl::opt<double> HostCpusOpt(
              "a profile (default: the traces' host; 0: no limit, as on AWS "
              "Lambda)"),
     cl::value_desc("n"), cl::init(-1));
+static cl::opt<double> StopCostOpt(
+    "fusion-stop-cost-per-mb",
+    cl::desc("Fusionize: CPU ms a quota stop costs a run per MB its function "
+             "used, when planning from traces that show a task in one "
+             "configuration only (default 0.12; 0: none)"),
+    cl::value_desc("ms"), cl::init(-1));
 static cl::opt<bool> NoSplitOpt("fusion-no-split",
                                 cl::desc("Fusionize: analyze, emit no groups"),
                                 cl::init(false));
@@ -141,6 +147,8 @@ void mergeCommandLineOptions(FusionOptions &O) {
     O.Emulation = EmulationOpt;
   if (O.HostCpus < 0)
     O.HostCpus = HostCpusOpt;
+  if (O.StopCostPerMB < 0)
+    O.StopCostPerMB = StopCostOpt;
   if (NoSplitOpt)
     O.Split = false;
 }
@@ -347,6 +355,8 @@ PreservedAnalyses FusionPass::run(Module &M, ModuleAnalysisManager &MAM) {
         PO.Cost.Emulation = PO.Cost.TraceEmulation =
             EmulationProfile::load(Opts.Emulation);
       PO.Cost.HostCpus = Opts.HostCpus;
+      if (Opts.StopCostPerMB >= 0)
+        PO.Cost.StopCpuMsPerMB = Opts.StopCostPerMB;
       PlanResult R = planFromTraces(G, Opts.ProfileFiles, PO);
       for (const std::string &W : R.Warnings)
         Emitter->warning(W);

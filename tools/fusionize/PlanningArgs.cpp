@@ -31,7 +31,12 @@ PlanningArgs::PlanningArgs(ArgParser &P, const char *DefaultObjective,
       Seed(P.option("seed", "N", "Monte Carlo seed", "42")),
       HostCpus(P.option("host-cpus", "N",
                         "CPUs the request's instances share: the traces' "
-                        "host by default, 0 for no limit (AWS Lambda)")) {}
+                        "host by default, 0 for no limit (AWS Lambda)")),
+      StopCost(P.option("stop-cost-per-mb", "MS",
+                        "CPU a quota stop costs a run per MB its function "
+                        "used, where the traces show a task in one "
+                        "configuration only (0: none)",
+                        "0.12")) {}
 
 int PlanningArgs::read(PlanOptions &O) const {
   O.Planner = Planner.value();
@@ -77,6 +82,14 @@ int PlanningArgs::read(PlanOptions &O) const {
                      HostCpus.value() + "'");
     O.Cost.HostCpus = V;
   }
+  double Stop = 0;
+  if (!P.getDouble(StopCost, Stop))
+    return 2;
+  if (!(Stop >= 0) || !std::isfinite(Stop))
+    return P.error("--stop-cost-per-mb: expected a non-negative number of "
+                   "ms, got '" +
+                   StopCost.value() + "'");
+  O.Cost.StopCpuMsPerMB = Stop;
   return -1;
 }
 

@@ -28,7 +28,7 @@ public:
 private:
   ArgParser &P;
   ArgParser::Arg &Planner, &Obj, &MaxLat, &Pct, &LatKind, &Sizes, &Samples,
-      &Seed, &HostCpus;
+      &Seed, &HostCpus, &StopCost;
 };
 
 } // namespace fusionize

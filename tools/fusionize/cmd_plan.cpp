@@ -106,6 +106,7 @@ static int runPlan(int Argc, char **Argv) {
     Graph G = Graph::load(GraphA.value());
     ProfileOptions PO;
     PO.TraceEmulation = O.Cost.TraceEmulation;
+    PO.StopCpuMsPerMB = O.Cost.StopCpuMsPerMB;
     Profile Prof = buildProfile(G, Traces.Values, PO);
     if (Dump)
       writeJsonFile(Dump.value(), Prof.toJson());

@@ -143,6 +143,7 @@ Model Model::build(const Graph &G, const Profile &P,
     T.ColdExtraCpuMs = TP->ColdExtraCpuMs;
     T.InvokeCpuMs = TP->InvokeCpuMs;
     T.InterruptCpuMs = TP->InterruptCpuMs;
+    T.InterruptMemoryMB = TP->InterruptMemoryMB;
     double S = T.CpuMs + T.WaitMs;
     MeasuredMeans.push_back(S);
     CpuWall += T.CpuMs;
@@ -178,20 +179,39 @@ Model Model::build(const Graph &G, const Profile &P,
         ", CPU share " + std::to_string(int(CpuFraction * 100)) + " %");
   }
 
-  {
-    std::string List;
-    unsigned N = 0;
+  // What a quota stop costs the tasks, most first: fitted, or estimated
+  // from memory (where the plan has no quota, nothing).
+  for (bool Fitted : {true, false}) {
+    if (!M.Emulation.Enabled)
+      break;
+    std::vector<const Task *> Listed;
     for (const Task &T : M.Tasks)
-      if (T.InterruptCpuMs > 0 && N++ < 8) {
-        char Ms[32];
-        std::snprintf(Ms, sizeof Ms, "%.2f", T.InterruptCpuMs);
-        List += (List.empty() ? "" : ", ") + T.Name + " " + Ms + " ms";
-      }
-    if (N)
-      M.Notes.push_back(std::to_string(N) +
-                        " task(s) need more CPU each time the quota stops "
-                        "them (fitted across the traces' configurations): " +
-                        List + (N > 8 ? ", ..." : ""));
+      if (T.InterruptCpuMs > 0 && (T.InterruptMemoryMB <= 0) == Fitted)
+        Listed.push_back(&T);
+    if (Listed.empty())
+      continue;
+    std::stable_sort(Listed.begin(), Listed.end(),
+                     [](const Task *X, const Task *Y) {
+                       return X->InterruptCpuMs > Y->InterruptCpuMs;
+                     });
+    std::string List;
+    for (size_t I = 0; I < Listed.size() && I < 8; ++I) {
+      char Ms[64];
+      if (Fitted)
+        std::snprintf(Ms, sizeof Ms, "%.2f ms", Listed[I]->InterruptCpuMs);
+      else
+        std::snprintf(Ms, sizeof Ms, "%.2f ms (%.1f MB)",
+                      Listed[I]->InterruptCpuMs, Listed[I]->InterruptMemoryMB);
+      List += (List.empty() ? "" : ", ") + Listed[I]->Name + " " + Ms;
+    }
+    M.Notes.push_back(
+        std::to_string(Listed.size()) +
+        " task(s) need more CPU each time the quota stops them (" +
+        (Fitted
+             ? "fitted across the traces' configurations"
+             : "one configuration cannot tell: estimated from the memory "
+               "their function used above its runtime's, --stop-cost-per-mb") +
+        "): " + List + (Listed.size() > 8 ? ", ..." : ""));
   }
 
   // Edges: the graph's, plus the ones only the trace shows.

@@ -55,6 +55,9 @@ struct CostModelOptions {
   /// request: < 0 the traces' host (Profile::HostCpus), 0 none (each
   /// instance gets its share, as on AWS Lambda).
   double HostCpus = -1;
+  /// For the profile (ProfileOptions::StopCpuMsPerMB): what a quota stop
+  /// costs a run per MB, where the traces cannot fit it.
+  double StopCpuMsPerMB = DefaultStopCpuMsPerMB;
 };
 
 struct Layout;
@@ -70,6 +73,8 @@ public:
     /// More CPU each time the quota stops it (TaskProfile::InterruptCpuMs);
     /// CpuMs and Joint are then of uninterrupted runs.
     double InterruptCpuMs = 0;
+    /// > 0: InterruptCpuMs estimated from this much memory, not fitted.
+    double InterruptMemoryMB = 0;
     std::vector<std::pair<float, float>> Joint; // (cpu, wait) samples
     /// The calls each sample's activation made together: per pattern,
     /// (edge, calls); JointPattern[i] is Joint[i]'s (TaskProfile::

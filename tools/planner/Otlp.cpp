@@ -751,6 +751,8 @@ private:
         S.PeakMemoryMB = float(V.N);
       else if (K == "init_ms")
         S.InitMs = float(V.N);
+      else if (K == "init_memory_mb")
+        S.InitMemoryMB = float(V.N);
       else if (K == "queue_ms")
         S.QueueMs = float(V.N);
       else if (K == "cost_usd")

@@ -54,6 +54,7 @@ struct RawSpan {
   float BytesReq = -1, BytesResp = -1; // fusion.bytes_req / bytes_resp
   float BilledMs = -1, MemoryMB = -1, PeakMemoryMB = -1; // fusion.*
   float InitMs = -1, QueueMs = -1;
+  float InitMemoryMB = -1;    // fusion.init_memory_mb (a cold start's)
   float RunDelayMs = -1;      // fusion.run_delay_ns, in ms
   float ThrottledMs = -1;     // fusion.throttled_ns (cgroup), in ms
   std::int32_t Task = -1;     // fusion.task (or the SERVER span's name)

@@ -331,7 +331,8 @@ void noteUntracedStops(const Model &M, const Profile &P, const Layout &L,
   for (size_t T = 0; T < M.Tasks.size(); ++T) {
     const Model::Task &Task = M.Tasks[T];
     const TaskProfile *TP = Task.Measured ? P.task(Task.Name) : nullptr;
-    if (!TP || TP->InterruptConfigs >= 2 || TP->MemoryMB.empty())
+    if (!TP || TP->InterruptConfigs >= 2 || TP->InterruptCpuMs > 0 ||
+        TP->MemoryMB.empty())
       continue;
     unsigned New = L.Memory[size_t(L.Home[T])];
     if (TP->MemoryMB.count(New))
@@ -510,6 +511,7 @@ PlanResult planFromTraces(const Graph &G,
                           const PlanOptions &O) {
   ProfileOptions PO;
   PO.TraceEmulation = O.Cost.TraceEmulation;
+  PO.StopCpuMsPerMB = O.Cost.StopCpuMsPerMB;
   Profile P = buildProfile(G, TraceFiles, PO);
   return planFromProfile(G, P, O);
 }

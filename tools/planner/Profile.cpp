@@ -311,6 +311,7 @@ private:
   std::vector<Deferred> NoCpu;
   /// Fits each task's interruption cost and adds its runs.
   void settleRuns();
+  double estimateInterruptCpu(TaskAcc &T);
   struct ColdRun { // an activation in a cold invocation, with CPU measured
     int Task;
     double SelfMs, CpuMs, WaitMs;
@@ -330,6 +331,8 @@ private:
   struct FileGroup {
     std::set<int> Tasks;
     unsigned MemoryMB = 0;
+    double PeakMemoryMB = 0; // the most any of its instances used
+    double InitMemoryMB = 0; // the least one used before its first task
     bool operator==(const FileGroup &O) const {
       return Tasks == O.Tasks && MemoryMB == O.MemoryMB;
     }
@@ -1104,6 +1107,43 @@ void Builder::activation(size_t A) {
                       Pattern, InCold[A] != 0});
 }
 
+double Builder::estimateInterruptCpu(TaskAcc &T) {
+  // The data a stopped run brings back once it goes on: the memory its
+  // function used above its process's own (at its first /next, from the
+  // platform; without it, the least any function of the traces used),
+  // where the task had a function to itself. Whether or not a quota
+  // stopped it there: a plan may put it where one does.
+  if (O.StopCpuMsPerMB <= 0)
+    return 0;
+  double Least = 0;
+  for (const auto &[File, Groups] : FileGroups)
+    for (const auto &[Group, FG] : Groups)
+      for (double MB : {FG.PeakMemoryMB, FG.InitMemoryMB})
+        if (MB > 0)
+          Least = Least > 0 ? std::min(Least, MB) : MB;
+  double Memory = 0;
+  for (const auto &C : T.Configs) {
+    if (C.Group < 0 || C.S.Runs < InterruptMinRuns)
+      continue;
+    auto F = FileGroups.find(C.File);
+    if (F == FileGroups.end())
+      continue;
+    auto G = F->second.find(C.Group);
+    if (G == F->second.end() || G->second.Tasks.size() != 1 ||
+        G->second.PeakMemoryMB <= 0)
+      continue;
+    double Base = G->second.InitMemoryMB > 0 ? G->second.InitMemoryMB : Least;
+    Memory = std::max(Memory, G->second.PeakMemoryMB - Base);
+  }
+  if (Memory <= 0)
+    return 0;
+  T.P.InterruptMemoryMB = Memory;
+  // At most half the smallest size's quota, as a fit (fitInterruptCpu).
+  double MaxK = O.TraceEmulation.cpuShare(MinMemoryMB) * O.CpuPeriodMs / 2;
+  double K = O.StopCpuMsPerMB * Memory;
+  return MaxK > 0 && MaxK < O.CpuPeriodMs / 2 ? std::min(K, MaxK) : K;
+}
+
 void Builder::settleRuns() {
   for (auto &[Id, T] : TaskAccs) {
     std::vector<InterruptSample> Samples;
@@ -1116,6 +1156,8 @@ void Builder::settleRuns() {
       Samples.push_back(S);
     }
     double K = fitInterruptCpu(Samples, &T.P.InterruptConfigs);
+    if (T.P.InterruptConfigs < 2)
+      K = estimateInterruptCpu(T);
     T.P.InterruptCpuMs = K;
     // The distinct configurations (memory size, the group's tasks) of the
     // task's (file, group, memory size) ones: Slot[c], -1 without a group.
@@ -1222,8 +1264,18 @@ void Builder::invocation(size_t P, size_t Act) {
       F.P.InitMs.add(Pl->InitMs, R);
       Out.Overhead.ColdExtraMs.add(Pl->InitMs, R);
     }
-    if (Pl->PeakMemoryMB > 0)
+    if (Pl->PeakMemoryMB > 0) {
       F.P.PeakMemoryMB = std::max(F.P.PeakMemoryMB, double(Pl->PeakMemoryMB));
+      if (Group >= 0) {
+        double &Peak = FileGroups[A.File][Group].PeakMemoryMB;
+        Peak = std::max(Peak, double(Pl->PeakMemoryMB));
+      }
+    }
+    if (Pl->InitMemoryMB > 0 && Group >= 0) {
+      double &Init = FileGroups[A.File][Group].InitMemoryMB;
+      Init = Init > 0 ? std::min(Init, double(Pl->InitMemoryMB))
+                      : double(Pl->InitMemoryMB);
+    }
   }
   const RawSpan &Bytes = Pl ? *Pl : A;
   if (Bytes.BytesReq >= 0 || Bytes.BytesResp >= 0) {

@@ -76,6 +76,11 @@ struct TaskProfile {
   double InterruptCpuMs = 0;
   /// The configurations (trace file, group, memory size) the fit used.
   unsigned InterruptConfigs = 0;
+  /// Without a fit: the memory (MB) the task's function used above the
+  /// trace's smallest function, in a function of its own, that
+  /// InterruptCpuMs was estimated from (ProfileOptions::StopCpuMsPerMB);
+  /// 0 when fitted or not estimated.
+  double InterruptMemoryMB = 0;
   /// With traces of several plans: the task's warm runs in each
   /// configuration it ran in (its group's memory size and the tasks seen
   /// in that group), kept apart so that a plan running it the same way
@@ -290,6 +295,12 @@ inline constexpr double DefaultCpuPeriodMs = 100;
 /// quota shared by all): the platform's machines and Lambda's small sizes
 /// have two.
 inline constexpr double DefaultInstanceCpus = 2;
+/// What a quota stop costs a run per MB of its data, where traces of one
+/// configuration cannot fit it: the data come back from memory once the
+/// thread runs again. The fits across configurations of the examples'
+/// sieves gave 0.12 to 0.15 ms per MB (Tree's 10.6 MB arrays, 1.3 to 1.6
+/// ms a stop) and 0.04 to 0.2 (IoT's 4 MB, 0.2 to 0.8 ms); docs/planning.md.
+inline constexpr double DefaultStopCpuMsPerMB = 0.12;
 
 struct ProfileOptions {
   /// The emulation the traces were recorded under (to undo CPU throttling
@@ -297,6 +308,10 @@ struct ProfileOptions {
   EmulationProfile TraceEmulation;
   double CpuPeriodMs = DefaultCpuPeriodMs;
   double InstanceCpus = DefaultInstanceCpus;
+  /// Without a fit, a task alone in a function of the traces gets
+  /// InterruptCpuMs = this x the memory its function used above the
+  /// trace's smallest function; 0: none (stops cost nothing).
+  double StopCpuMsPerMB = DefaultStopCpuMsPerMB;
   std::uint64_t Seed = 1;
 };
 

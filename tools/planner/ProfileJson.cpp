@@ -84,6 +84,7 @@ Json Profile::toJson() const {
                       {"invoke_cpu_ms", r3(T.InvokeCpuMs)},
                       {"interrupt_cpu_ms", r3(T.InterruptCpuMs)},
                       {"interrupt_configs", T.InterruptConfigs},
+                      {"interrupt_memory_mb", r3(T.InterruptMemoryMB)},
                       {"configurations", configsJson(T)},
                       {"cpu_ms", T.CpuMs.toJson()},
                       {"wait_ms", T.WaitMs.toJson()},

@@ -295,6 +295,7 @@ void Platform::Impl::onNext(Instance &I, HttpConnection &C) {
     I.Ready = true;
     I.InitMs = (monoNs() - I.CreatedMono) / 1e6;
     I.RuntimeInitMs = (monoNs() - I.SpawnMono) / 1e6;
+    I.InitMemoryMB = instancePeak(I, /*Fresh=*/true);
     if (I.Timer)
       evtimer_del(I.Timer); // the init timeout
     I.DeadlineTimerAtMono = 0;

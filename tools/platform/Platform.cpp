@@ -699,6 +699,7 @@ void Platform::Impl::dispatch(Invocation *Inv, Instance &I) {
   Inv->ColdStart = I.Served == 0;
   Inv->InitMs = Inv->ColdStart ? I.InitMs : 0;
   Inv->RuntimeInitMs = Inv->ColdStart ? I.RuntimeInitMs : 0;
+  Inv->InitMemoryMB = Inv->ColdStart ? I.InitMemoryMB : 0;
   ++I.Served;
   I.Current = Inv;
   I.State = InstanceState::Busy;

@@ -91,6 +91,7 @@ struct Invocation {
   bool ColdStart = false;
   double InitMs = 0;            // provisioning + runtime init
   double RuntimeInitMs = 0;     // spawn until the first /next
+  double InitMemoryMB = 0;      // the instance's peak at its first /next
   event *Timer = nullptr;       // the emulated overhead
   std::int64_t ReadyAtMono = 0; // the emulated overhead ends
   std::string LogTail;          // instance output while it ran (for Tail)
@@ -140,6 +141,7 @@ struct Instance {
   std::int64_t ProvisionedAtMono = 0; // the emulated cold start ends
   double InitMs = 0;                  // created until the first /next
   double RuntimeInitMs = 0;           // spawned until the first /next
+  double InitMemoryMB = 0; // peak memory at the first /next (runtime, init)
   unsigned Served = 0;
   bool Ready = false; // the first /next arrived
   std::string Cgroup;

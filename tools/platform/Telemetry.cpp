@@ -245,6 +245,10 @@ void Platform::Impl::record(Invocation *Inv, const Outcome &O,
   });
   if (!Inv->Sync)
     Attrs.push_back(attrInt("fusion.attempt", Inv->Attempt));
+  // The process's own memory before any task ran: what the tasks used
+  // is the peak above it (the planner prices a quota stop by it).
+  if (Inv->InitMemoryMB > 0)
+    Attrs.push_back(attrMs("fusion.init_memory_mb", Inv->InitMemoryMB));
   if (Inv->Inst)
     Attrs.push_back(attr("faas.instance", Inv->Inst->Name));
   Json Status = Json{{"code", 1}};

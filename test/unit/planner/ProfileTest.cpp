@@ -770,6 +770,100 @@ TEST(Profile, TracesOfTwoPlansTellWhatAnInterruptionCosts) {
   EXPECT_NEAR(Shared.task("A")->InterruptCpuMs, 30 / (34 * 2 / Threads), 1e-6);
 }
 
+namespace {
+
+/// Ten invocations of `Task`, the only task of group `Group`, at `Mem` MB:
+/// the platform's span (the instance's peak memory; the first one cold,
+/// with the memory at its first /next when `InitMB` > 0) around the
+/// runtime's (`Cpu` ms of CPU, `Delay` ms of run delay).
+std::string invocationsOf(const char *Task, const char *Group, double Mem,
+                          double Cpu, double Delay, double PeakMB,
+                          double InitMB, const std::string &TracePrefix) {
+  std::string Out;
+  for (int I = 0; I < 10; ++I) {
+    double T = I * 1000, End = T + 1 + Cpu + Delay;
+    std::vector<std::string> Platform = {
+        str("fusion.source", "platform"),     str("fusion.task", Task),
+        str("fusion.group", Group),           num("fusion.memory_mb", Mem),
+        num("fusion.peak_memory_mb", PeakMB), flag("faas.coldstart", I == 0)};
+    if (I == 0 && InitMB > 0)
+      Platform.push_back(num("fusion.init_memory_mb", InitMB));
+    Out += doc({{"1", "", Task, 2, T, End, Platform},
+                {"2",
+                 "1",
+                 Task,
+                 2,
+                 T + 1,
+                 End,
+                 {str("fusion.task", Task), str("fusion.group", Group),
+                  num("fusion.memory_mb", Mem), num("fusion.cpu_ns", Cpu * 1e6),
+                  num("fusion.run_delay_ns", Delay * 1e6)}}},
+               TracePrefix + std::to_string(I + 1));
+  }
+  return Out;
+}
+
+} // namespace
+
+TEST(Profile, OneConfigurationPricesAStopByTheFunctionsMemory) {
+  Graph G = graph({}, {"A", "B"});
+  EmulationProfile E; // 128 MB: Q = 7.2 ms, the thread waits 92.8 ms
+  double Gap = 100 * (1 - E.cpuShare(128));
+  // A at 128 MB: 65 ms of CPU, stopped 8 times, in a function of its own
+  // that used 18.5 MB, 8.5 of them before its first task (the runtime's):
+  // its data, 10 MB, come back after each stop at 0.12 ms per MB.
+  std::string A = invocationsOf("A", "a", 128, 65, 8 * Gap, 18.5, 8.5, "1");
+  std::string B = invocationsOf("B", "b", 128, 2, 0, 8.5, 0, "2");
+  auto Build = [&](const std::vector<std::string> &Files, double PerMB) {
+    TraceSet TS;
+    for (size_t I = 0; I < Files.size(); ++I)
+      readOtlpText(Files[I], "file" + std::to_string(I), TS);
+    ProfileOptions O;
+    O.TraceEmulation = E;
+    O.StopCpuMsPerMB = PerMB;
+    return buildProfile(G, TS, O);
+  };
+  Profile P = Build({A + B}, DefaultStopCpuMsPerMB);
+  const TaskProfile *TA = P.task("A");
+  EXPECT_EQ(TA->InterruptConfigs, 0u);
+  EXPECT_NEAR(TA->InterruptMemoryMB, 10, 1e-4);
+  EXPECT_NEAR(TA->InterruptCpuMs, 1.2, 1e-5);
+  // Its runs are kept as uninterrupted ones, as with a fitted cost.
+  EXPECT_NEAR(TA->CpuMs.mean(), 65 - 8 * 1.2, 1e-4);
+  // B used no memory of its own: nothing to price.
+  EXPECT_DOUBLE_EQ(P.task("B")->InterruptCpuMs, 0);
+  // Without the memory at the first /next: above the least any function
+  // of the traces used (here B's 9 MB).
+  std::string NoInit = invocationsOf("A", "a", 128, 65, 8 * Gap, 18.5, 0, "1") +
+                       invocationsOf("B", "b", 128, 2, 0, 9, 0, "2");
+  EXPECT_NEAR(Build({NoInit}, 0.12).task("A")->InterruptCpuMs, 9.5 * 0.12,
+              1e-5);
+  // Priced at 0 per MB: stops cost nothing, the CPU as measured.
+  Profile Zero = Build({A + B}, 0);
+  EXPECT_DOUBLE_EQ(Zero.task("A")->InterruptCpuMs, 0);
+  EXPECT_DOUBLE_EQ(Zero.task("A")->InterruptMemoryMB, 0);
+  EXPECT_NEAR(Zero.task("A")->CpuMs.mean(), 65, 1e-4);
+  // A shares its function with B: whose memory it is, is unknown.
+  std::string Shared =
+      invocationsOf("A", "ab", 128, 65, 8 * Gap, 18.5, 8.5, "1") +
+      invocationsOf("B", "ab", 128, 2, 0, 18.5, 0, "2");
+  EXPECT_DOUBLE_EQ(Build({Shared}, 0.12).task("A")->InterruptCpuMs, 0);
+  // At most half the quota a stop (more would never finish).
+  std::string Big =
+      invocationsOf("A", "a", 128, 65, 8 * Gap, 108.5, 8.5, "1") + B;
+  EXPECT_NEAR(Build({Big}, 0.12).task("A")->InterruptCpuMs,
+              E.cpuShare(128) * 100 / 2, 1e-6);
+  // A task the quota never stopped gets the estimate too: a plan may put
+  // it where the quota does.
+  std::string AtFull = invocationsOf("A", "c", 1769, 55, 0, 18.5, 8.5, "3");
+  EXPECT_NEAR(Build({AtFull}, 0.12).task("A")->InterruptCpuMs, 1.2, 1e-5);
+  // Two configurations: the fit, not the estimate.
+  Profile Fit = Build({A + B, AtFull}, 0.12);
+  EXPECT_NEAR(Fit.task("A")->InterruptCpuMs, 1.25, 1e-6);
+  EXPECT_EQ(Fit.task("A")->InterruptConfigs, 2u);
+  EXPECT_DOUBLE_EQ(Fit.task("A")->InterruptMemoryMB, 0);
+}
+
 TEST(Profile, TracesOfTwoRunsAreTwoWindowsAndTwoPlans) {
   Graph G = graph({}, {"A"});
   EmulationProfile E;
