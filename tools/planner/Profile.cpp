@@ -311,7 +311,8 @@ private:
   std::vector<Deferred> NoCpu;
   /// Fits each task's interruption cost and adds its runs.
   void settleRuns();
-  double estimateInterruptCpu(TaskAcc &T);
+  double estimateInterruptCpu(TaskAcc &T, double LeastMemoryMB);
+  double leastMemoryMB() const;
   struct ColdRun { // an activation in a cold invocation, with CPU measured
     int Task;
     double SelfMs, CpuMs, WaitMs;
@@ -1107,20 +1108,24 @@ void Builder::activation(size_t A) {
                       Pattern, InCold[A] != 0});
 }
 
-double Builder::estimateInterruptCpu(TaskAcc &T) {
-  // The data a stopped run brings back once it goes on: the memory its
-  // function used above its process's own (at its first /next, from the
-  // platform; without it, the least any function of the traces used),
-  // where the task had a function to itself. Whether or not a quota
-  // stopped it there: a plan may put it where one does.
-  if (O.StopCpuMsPerMB <= 0)
-    return 0;
+double Builder::leastMemoryMB() const {
   double Least = 0;
   for (const auto &[File, Groups] : FileGroups)
     for (const auto &[Group, FG] : Groups)
       for (double MB : {FG.PeakMemoryMB, FG.InitMemoryMB})
         if (MB > 0)
           Least = Least > 0 ? std::min(Least, MB) : MB;
+  return Least;
+}
+
+double Builder::estimateInterruptCpu(TaskAcc &T, double Least) {
+  // The data a stopped run brings back once it goes on: the memory its
+  // function used above its process's own (at its first /next, from the
+  // platform; without it, Least: the least any function of the traces
+  // used), where the task had a function to itself. Whether or not a
+  // quota stopped it there: a plan may put it where one does.
+  if (O.StopCpuMsPerMB <= 0)
+    return 0;
   double Memory = 0;
   for (const auto &C : T.Configs) {
     if (C.Group < 0 || C.S.Runs < InterruptMinRuns)
@@ -1145,6 +1150,7 @@ double Builder::estimateInterruptCpu(TaskAcc &T) {
 }
 
 void Builder::settleRuns() {
+  double Least = O.StopCpuMsPerMB > 0 ? leastMemoryMB() : 0;
   for (auto &[Id, T] : TaskAccs) {
     std::vector<InterruptSample> Samples;
     for (auto &C : T.Configs) {
@@ -1157,7 +1163,7 @@ void Builder::settleRuns() {
     }
     double K = fitInterruptCpu(Samples, &T.P.InterruptConfigs);
     if (T.P.InterruptConfigs < 2)
-      K = estimateInterruptCpu(T);
+      K = estimateInterruptCpu(T, Least);
     T.P.InterruptCpuMs = K;
     // The distinct configurations (memory size, the group's tasks) of the
     // task's (file, group, memory size) ones: Slot[c], -1 without a group.
