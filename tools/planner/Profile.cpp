@@ -1144,9 +1144,9 @@ double Builder::estimateInterruptCpu(TaskAcc &T, double Least) {
     return 0;
   T.P.InterruptMemoryMB = Memory;
   // At most half the smallest size's quota, as a fit (fitInterruptCpu).
-  double MaxK = O.TraceEmulation.cpuShare(MinMemoryMB) * O.CpuPeriodMs / 2;
   double K = O.StopCpuMsPerMB * Memory;
-  return MaxK > 0 && MaxK < O.CpuPeriodMs / 2 ? std::min(K, MaxK) : K;
+  double Share = O.TraceEmulation.cpuShare(MinMemoryMB);
+  return Share > 0 && Share < 1 ? std::min(K, Share * O.CpuPeriodMs / 2) : K;
 }
 
 void Builder::settleRuns() {

@@ -1,6 +1,7 @@
 //===- ProfileTest.cpp - Traces to profile: aggregation and errors --------===//
 #include "TestUtil.h"
 
+#include "planner/CostModel.h"
 #include "planner/Otlp.h"
 #include "planner/Profile.h"
 #include "planner/Synthetic.h"
@@ -832,6 +833,20 @@ TEST(Profile, OneConfigurationPricesAStopByTheFunctionsMemory) {
   EXPECT_NEAR(TA->CpuMs.mean(), 65 - 8 * 1.2, 1e-4);
   // B used no memory of its own: nothing to price.
   EXPECT_DOUBLE_EQ(P.task("B")->InterruptCpuMs, 0);
+  // The model's notes say which costs are estimated, most first; for a
+  // platform without a quota, none.
+  CostModelOptions CO;
+  CO.Emulation = CO.TraceEmulation = E;
+  Model M = Model::build(G, P, CO);
+  EXPECT_THAT(::testing::PrintToString(M.Notes),
+              HasSubstr("1 task(s) need more CPU each time the quota stops "
+                        "them (one configuration cannot tell: estimated "
+                        "from the memory"));
+  EXPECT_THAT(::testing::PrintToString(M.Notes),
+              HasSubstr("A 1.20 ms (10.0 MB)"));
+  CO.Emulation = none();
+  EXPECT_THAT(::testing::PrintToString(Model::build(G, P, CO).Notes),
+              ::testing::Not(HasSubstr("quota stops")));
   // Without the memory at the first /next: above the least any function
   // of the traces used (here B's 9 MB).
   std::string NoInit = invocationsOf("A", "a", 128, 65, 8 * Gap, 18.5, 0, "1") +
