@@ -6,8 +6,17 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <string>
 
 namespace fusionize {
+
+/// A default's text: 0.12, not 0.120000.
+static std::string shortNumber(double V) {
+  char Buf[32];
+  std::snprintf(Buf, sizeof Buf, "%g", V);
+  return Buf;
+}
 
 PlanningArgs::PlanningArgs(ArgParser &P, const char *DefaultObjective,
                            const char *ObjectiveHelp, const char *PlannerHelp)
@@ -36,7 +45,7 @@ PlanningArgs::PlanningArgs(ArgParser &P, const char *DefaultObjective,
                         "CPU a quota stop costs a run per MB its function "
                         "used, where the traces show a task in one "
                         "configuration only (0: none)",
-                        "0.12")) {}
+                        shortNumber(DefaultStopCpuMsPerMB))) {}
 
 int PlanningArgs::read(PlanOptions &O) const {
   O.Planner = Planner.value();
