@@ -108,9 +108,10 @@ static cl::opt<double> HostCpusOpt(
     cl::value_desc("n"), cl::init(-1));
 static cl::opt<double> StopCostOpt(
     "fusion-stop-cost-per-mb",
-    cl::desc("Fusionize: CPU ms a quota stop costs a run per MB its function "
-             "used, when planning from traces that show a task in one "
-             "configuration only (default 0.12; 0: none)"),
+    cl::desc("Fusionize: CPU ms a quota stop costs a run per MB it works on, "
+             "when planning from traces (the memory its runs touched; else "
+             "its function's, where no fit tells; default 0.12; 0: only "
+             "fits)"),
     cl::value_desc("ms"), cl::init(-1));
 static cl::opt<bool> NoSplitOpt("fusion-no-split",
                                 cl::desc("Fusionize: analyze, emit no groups"),

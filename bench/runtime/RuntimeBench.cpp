@@ -134,19 +134,30 @@ static void BM_FusedAsyncCall(benchmark::State &state) {
 BENCHMARK(BM_FusedAsyncCall)->ArgName("tracing")->Arg(0)->Arg(1)->UseRealTime();
 
 /// What a SERVER span, or a fused call of at least 1 ms, adds on top: the
-/// run delay (/proc/thread-self/schedstat) read at both ends; with
-/// FUSIONIZE_TRACE_THROTTLED=1 (`throttled:1`) the cgroup's throttled time
-/// (cpu.stat) too.
+/// run delay (/proc/thread-self/schedstat) and the memory touched
+/// (getrusage, `faults:1`; `faults:0` is the runtime before it recorded
+/// fusion.fault_bytes) read at both ends; with FUSIONIZE_TRACE_THROTTLED=1
+/// (`throttled:1`) the cgroup's throttled time (cpu.stat) too.
 static void BM_RunDelayReads(benchmark::State &state) {
-  bool throttled = state.range(0) != 0;
+  bool throttled = state.range(0) != 0, faults = state.range(1) != 0;
   std::uint64_t x = 0;
   for (auto _ : state) {
-    x += thread_run_delay_ns() + (throttled ? cgroup_throttled_ns() : 0);
-    x += thread_run_delay_ns() + (throttled ? cgroup_throttled_ns() : 0);
+    for (int end = 0; end < 2; ++end) {
+      x += thread_run_delay_ns();
+      if (throttled)
+        x += cgroup_throttled_ns();
+      if (faults)
+        x += thread_fault_bytes();
+    }
   }
   benchmark::DoNotOptimize(x);
 }
-BENCHMARK(BM_RunDelayReads)->ArgName("throttled")->Arg(0)->Arg(1);
+BENCHMARK(BM_RunDelayReads)
+    ->ArgNames({"throttled", "faults"})
+    ->Args({0, 0})
+    ->Args({0, 1})
+    ->Args({1, 0})
+    ->Args({1, 1});
 
 /// What the exporter spends per INTERNAL span (serializing OTLP/JSON and
 /// writing it to /dev/null), off the calling thread.

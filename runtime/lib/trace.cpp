@@ -93,6 +93,7 @@ struct local_record {
   std::uint64_t cpu_ns;     // when cpu_measured
   std::uint64_t run_delay_ns; // when cpu_measured; no_run_delay: unknown
   std::uint64_t throttled_ns; // the same, the cgroup's throttled time
+  std::uint64_t fault_bytes;  // memory first touched; no_run_delay: unknown
   bool sync, failed, cpu_measured;
   exception_description *error; // owned; rare (report_async_failure)
 };
@@ -247,6 +248,8 @@ void write_local(json_out &out, const local_record &r, const std::string &group,
     out.raw(",").attr("fusion.run_delay_ns", std::int64_t(r.run_delay_ns));
   if (r.cpu_measured && r.throttled_ns != no_run_delay)
     out.raw(",").attr("fusion.throttled_ns", std::int64_t(r.throttled_ns));
+  if (r.cpu_measured && r.fault_bytes != no_run_delay)
+    out.raw(",").attr("fusion.fault_bytes", std::int64_t(r.fault_bytes));
   if (r.error) {
     out.raw(",").attr("exception.type", std::string_view(r.error->type));
     out.raw(",").attr("exception.message", std::string_view(r.error->message));
@@ -277,6 +280,7 @@ struct local_frame {
   std::uint64_t delay_start;      // run delay ns, or no_run_delay
   std::uint64_t queued;           // ticks waited for a worker (run delay)
   std::uint64_t throttled_start;  // cgroup throttled ns, or no_run_delay
+  std::uint64_t faults_start;     // thread_fault_bytes(), or no_run_delay
   bool sync, measure_cpu, heap;
   exception_description *error;
 };
@@ -393,6 +397,7 @@ span_builder::span_builder(std::string name, span_kind kind,
     bool server = kind == span_kind::server;
     delay_start_ = server ? thread_run_delay_ns() : no_run_delay;
     throttled_start_ = server ? throttled_now() : no_run_delay;
+    faults_start_ = server ? thread_fault_bytes() : no_run_delay;
     cpu_start_ = cpu_ns();
   }
 }
@@ -423,6 +428,8 @@ void span_builder::end() {
     std::uint64_t throttled_end = throttled_start_ != no_run_delay
                                       ? cgroup_throttled_ns()
                                       : no_run_delay;
+    std::uint64_t faults_end =
+        faults_start_ != no_run_delay ? thread_fault_bytes() : no_run_delay;
     rec_.attributes.push_back(
         {"fusion.cpu_ns", std::int64_t(cpu_end - cpu_start_)});
     if (delay_end != no_run_delay && delay_end >= delay_start_)
@@ -431,6 +438,9 @@ void span_builder::end() {
     if (throttled_end != no_run_delay && throttled_end >= throttled_start_)
       rec_.attributes.push_back({"fusion.throttled_ns",
                                  std::int64_t(throttled_end - throttled_start_)});
+    if (faults_end != no_run_delay && faults_end >= faults_start_)
+      rec_.attributes.push_back(
+          {"fusion.fault_bytes", std::int64_t(faults_end - faults_start_)});
   }
   rec_.end_ns = wall_ns();
   ended_ = true;
@@ -621,6 +631,7 @@ void *begin_local_span(const task_info &task, bool sync) noexcept {
     delay = true;
   }
   f->throttled_start = delay ? throttled_now() : no_run_delay;
+  f->faults_start = delay || queued ? thread_fault_bytes() : no_run_delay;
   f->cpu_start = f->measure_cpu ? cpu_ns() : 0;
 
   t.trace.trace = trace;
@@ -640,6 +651,8 @@ void end_local_span(void *span, bool failed) noexcept {
   std::uint64_t throttled_end = f->throttled_start != no_run_delay
                                     ? cgroup_throttled_ns()
                                     : no_run_delay;
+  std::uint64_t faults_end =
+      f->faults_start != no_run_delay ? thread_fault_bytes() : no_run_delay;
   std::uint64_t end = fast_clock::now();
   thread_hot_state &t = t_hot;
   t.trace = f->prev;
@@ -669,6 +682,9 @@ void end_local_span(void *span, bool failed) noexcept {
                    throttled_end != no_run_delay &&
                            throttled_end >= f->throttled_start
                        ? throttled_end - f->throttled_start
+                       : no_run_delay,
+                   faults_end != no_run_delay && faults_end >= f->faults_start
+                       ? faults_end - f->faults_start
                        : no_run_delay,
                    f->sync,
                    failed || f->error,

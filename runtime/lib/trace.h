@@ -79,6 +79,7 @@ private:
   std::uint64_t cpu_start_ = 0;
   std::uint64_t delay_start_ = 0;
   std::uint64_t throttled_start_ = 0;
+  std::uint64_t faults_start_ = 0;
 };
 
 // --- Configuration -----------------------------------------------------------

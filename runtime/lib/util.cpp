@@ -6,6 +6,7 @@
 
 #include <cxxabi.h>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -91,6 +92,14 @@ struct schedstat_file {
 };
 thread_local schedstat_file t_schedstat;
 } // namespace
+
+std::uint64_t thread_fault_bytes() noexcept {
+  static const long page = ::sysconf(_SC_PAGESIZE);
+  struct rusage usage;
+  if (page <= 0 || ::getrusage(RUSAGE_THREAD, &usage) != 0)
+    return no_run_delay;
+  return std::uint64_t(usage.ru_minflt) * std::uint64_t(page);
+}
 
 std::uint64_t thread_run_delay_ns() noexcept {
   schedstat_file &f = t_schedstat;

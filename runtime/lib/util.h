@@ -44,6 +44,13 @@ inline constexpr std::uint64_t no_run_delay = ~std::uint64_t(0);
 /// is no readable cpu.stat.
 std::uint64_t cgroup_throttled_ns() noexcept;
 
+/// Memory the calling thread touched for the first time, in bytes: its
+/// minor page faults (getrusage RUSAGE_THREAD) times the page size. Memory
+/// the allocator kept from an earlier run faults no more, so a task's
+/// largest count over its runs is its working set. Returns `no_run_delay`
+/// when the kernel does not count them.
+std::uint64_t thread_fault_bytes() noexcept;
+
 /// Writes "fusionize: <text>\n" to stderr in one write (lines of concurrent
 /// threads and processes do not interleave).
 void log_line(std::string_view text) noexcept;

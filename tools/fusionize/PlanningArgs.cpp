@@ -42,9 +42,10 @@ PlanningArgs::PlanningArgs(ArgParser &P, const char *DefaultObjective,
                         "CPUs the request's instances share: the traces' "
                         "host by default, 0 for no limit (AWS Lambda)")),
       StopCost(P.option("stop-cost-per-mb", "MS",
-                        "CPU a quota stop costs a run per MB its function "
-                        "used, where the traces show a task in one "
-                        "configuration only (0: none)",
+                        "CPU a quota stop costs a run per MB it works on "
+                        "(the memory its runs touched; else its function's, "
+                        "where no fit across configurations tells; 0: only "
+                        "fits)",
                         shortNumber(DefaultStopCpuMsPerMB))) {}
 
 int PlanningArgs::read(PlanOptions &O) const {

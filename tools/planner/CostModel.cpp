@@ -209,8 +209,7 @@ Model Model::build(const Graph &G, const Profile &P,
         " task(s) need more CPU each time the quota stops them (" +
         (Fitted
              ? "fitted across the traces' configurations"
-             : "one configuration cannot tell: estimated from the memory "
-               "their function used above its runtime's, --stop-cost-per-mb") +
+             : "estimated from the memory they work on, --stop-cost-per-mb") +
         "): " + List + (Listed.size() > 8 ? ", ..." : ""));
   }
 

@@ -742,6 +742,8 @@ private:
         S.RunDelayMs = float(V.N / 1e6);
       else if (K == "throttled_ns")
         S.ThrottledMs = float(V.N / 1e6);
+      else if (K == "fault_bytes")
+        S.FaultMB = float(V.N / (1024.0 * 1024.0));
 
       else if (K == "billed_ms")
         S.BilledMs = float(V.N);

@@ -57,6 +57,7 @@ struct RawSpan {
   float InitMemoryMB = -1;    // fusion.init_memory_mb (a cold start's)
   float RunDelayMs = -1;      // fusion.run_delay_ns, in ms
   float ThrottledMs = -1;     // fusion.throttled_ns (cgroup), in ms
+  float FaultMB = -1;         // fusion.fault_bytes, in MiB
   std::int32_t Task = -1;     // fusion.task (or the SERVER span's name)
   std::int32_t Caller = -1;   // fusion.caller
   std::int32_t Group = -1;    // fusion.group (span, else resource)

@@ -839,7 +839,7 @@ void Builder::activation(size_t A) {
   std::vector<std::pair<std::int64_t, std::int64_t>> SyncIv;
   std::int64_t LastSyncEnd = Start, LastAsyncStart = Start;
   std::int64_t LastAsyncEnd = -1; // none
-  double ChildCpu = 0, ChildDelay = 0;
+  double ChildCpu = 0, ChildDelay = 0, ChildFaultMB = 0;
   // Count calls per edge for this activation.
   std::vector<std::pair<size_t, int>> Calls;
   std::vector<std::pair<size_t, std::int64_t>> AsyncStarts;
@@ -898,6 +898,8 @@ void Builder::activation(size_t A) {
         ChildCpu += double(K.CpuNs);
       if (!Remote && K.RunDelayMs > 0)
         ChildDelay += double(K.RunDelayMs) * NsPerMs;
+      if (!Remote && K.FaultMB > 0)
+        ChildFaultMB += double(K.FaultMB);
     } else {
       // A remote asynchronous call (an Event's acknowledgement, or a call
       // whose result is collected later) is not the caller's own time
@@ -992,6 +994,12 @@ void Builder::activation(size_t A) {
       SelfCpuNs >= 0 && S.RunDelayMs >= 0
           ? std::max(0.0, double(S.RunDelayMs) * NsPerMs - ChildDelay)
           : -1;
+  // The memory the run touched first (its synchronous fused callees' on
+  // the same thread are theirs): the most of any run is what the task
+  // works on, wherever the allocator kept it from an earlier one.
+  if (S.FaultMB >= 0)
+    Acc.P.TouchedMemoryMB = std::max(
+        Acc.P.TouchedMemoryMB, std::max(0.0, double(S.FaultMB) - ChildFaultMB));
   // fusion.throttled_ns (the cgroup's throttled time) is not used here
   // (only by the quota's slack fit): it covers a thread blocked behind a
   // throttled one, but just as well one that sleeps or waits for I/O while
@@ -1120,14 +1128,17 @@ double Builder::leastMemoryMB() const {
 
 double Builder::estimateInterruptCpu(TaskAcc &T, double Least) {
   // The data a stopped run brings back once it goes on: the memory its
-  // function used above its process's own (at its first /next, from the
-  // platform; without it, Least: the least any function of the traces
-  // used), where the task had a function to itself. Whether or not a
-  // quota stopped it there: a plan may put it where one does.
+  // runs touched (fusion.fault_bytes), in whatever function they ran;
+  // without it, the memory its function used above its process's own (at
+  // its first /next, from the platform; without it, Least: the least any
+  // function of the traces used), where the task had a function to
+  // itself. Whether or not a quota stopped it there: a plan may put it
+  // where one does.
   if (O.StopCpuMsPerMB <= 0)
     return 0;
-  double Memory = 0;
-  for (const auto &C : T.Configs) {
+  double Memory = T.P.TouchedMemoryMB;
+  for (const auto &C :
+       Memory > 0 ? std::vector<TaskAcc::Config>() : T.Configs) {
     if (C.Group < 0 || C.S.Runs < InterruptMinRuns)
       continue;
     auto F = FileGroups.find(C.File);
@@ -1161,7 +1172,12 @@ void Builder::settleRuns() {
       }
       Samples.push_back(S);
     }
-    double K = fitInterruptCpu(Samples, &T.P.InterruptConfigs);
+    // The memory a run touched, where recorded, prices a stop rather than
+    // a fit: configurations differ in more than their stops (the other
+    // threads of a group, the host's load), and a fit takes all of it.
+    double K = 0;
+    if (T.P.TouchedMemoryMB <= 0 || O.StopCpuMsPerMB <= 0)
+      K = fitInterruptCpu(Samples, &T.P.InterruptConfigs);
     if (T.P.InterruptConfigs < 2)
       K = estimateInterruptCpu(T, Least);
     T.P.InterruptCpuMs = K;

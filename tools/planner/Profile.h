@@ -76,11 +76,15 @@ struct TaskProfile {
   double InterruptCpuMs = 0;
   /// The configurations (trace file, group, memory size) the fit used.
   unsigned InterruptConfigs = 0;
-  /// Without a fit: the memory (MB) the task's function used above the
-  /// trace's smallest function, in a function of its own, that
-  /// InterruptCpuMs was estimated from (ProfileOptions::StopCpuMsPerMB);
-  /// 0 when fitted or not estimated.
+  /// Without a fit: the memory (MB) InterruptCpuMs was estimated from
+  /// (ProfileOptions::StopCpuMsPerMB): TouchedMemoryMB, else what the
+  /// task's function used above its process's own in a function of its
+  /// own; 0 when fitted or not estimated.
   double InterruptMemoryMB = 0;
+  /// The most memory (MB) one run touched for the first time, its
+  /// synchronous fused callees' left out (fusion.fault_bytes); 0: not
+  /// recorded.
+  double TouchedMemoryMB = 0;
   /// With traces of several plans: the task's warm runs in each
   /// configuration it ran in (its group's memory size and the tasks seen
   /// in that group), kept apart so that a plan running it the same way

@@ -85,6 +85,7 @@ Json Profile::toJson() const {
                       {"interrupt_cpu_ms", r3(T.InterruptCpuMs)},
                       {"interrupt_configs", T.InterruptConfigs},
                       {"interrupt_memory_mb", r3(T.InterruptMemoryMB)},
+                      {"touched_memory_mb", r3(T.TouchedMemoryMB)},
                       {"configurations", configsJson(T)},
                       {"cpu_ms", T.CpuMs.toJson()},
                       {"wait_ms", T.WaitMs.toJson()},

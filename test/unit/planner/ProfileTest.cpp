@@ -840,8 +840,7 @@ TEST(Profile, OneConfigurationPricesAStopByTheFunctionsMemory) {
   Model M = Model::build(G, P, CO);
   EXPECT_THAT(::testing::PrintToString(M.Notes),
               HasSubstr("1 task(s) need more CPU each time the quota stops "
-                        "them (one configuration cannot tell: estimated "
-                        "from the memory"));
+                        "them (estimated from the memory they work on"));
   EXPECT_THAT(::testing::PrintToString(M.Notes),
               HasSubstr("A 1.20 ms (10.0 MB)"));
   CO.Emulation = none();
@@ -877,6 +876,110 @@ TEST(Profile, OneConfigurationPricesAStopByTheFunctionsMemory) {
   EXPECT_NEAR(Fit.task("A")->InterruptCpuMs, 1.25, 1e-6);
   EXPECT_EQ(Fit.task("A")->InterruptConfigs, 2u);
   EXPECT_DOUBLE_EQ(Fit.task("A")->InterruptMemoryMB, 0);
+}
+
+// A run's touched memory (fusion.fault_bytes) prices a stop wherever the
+// task ran: in a shared function too, and rather than a fit.
+TEST(Profile, TouchedMemoryPricesAStopInAnyFunction) {
+  Graph G = graph({"A>B"});
+  EmulationProfile E;
+  double Gap = 100 * (1 - E.cpuShare(128));
+  // A and B share a function at 128 MB that used 30 MB. A's runs: 65 ms of
+  // CPU, stopped 8 times, calling B fused; the first run faulted 14 MB in
+  // on A's thread, 4 of them B's (later runs reuse what the allocator
+  // kept: 0.5 MB).
+  auto Runs = [&](const char *Group, double Mem, double Delay) {
+    std::string Out;
+    for (int I = 0; I < 10; ++I) {
+      double T = I * 1000, End = T + 1 + 66 + Delay;
+      double AFault = I == 0 ? 14 : 0.5, BFault = I == 0 ? 4 : 0.25;
+      Out += doc(
+          {{"1",
+            "",
+            "A",
+            2,
+            T,
+            End,
+            {str("fusion.source", "platform"), str("fusion.task", "A"),
+             str("fusion.group", Group), num("fusion.memory_mb", Mem),
+             num("fusion.peak_memory_mb", 30), flag("faas.coldstart", I == 0)}},
+           {"2",
+            "1",
+            "A",
+            2,
+            T + 1,
+            End,
+            {str("fusion.task", "A"), str("fusion.group", Group),
+             num("fusion.memory_mb", Mem), num("fusion.cpu_ns", 66e6),
+             num("fusion.run_delay_ns", Delay * 1e6),
+             num("fusion.fault_bytes", AFault * 1048576)}},
+           {"3",
+            "2",
+            "local B",
+            1,
+            T + 2,
+            T + 3,
+            {str("fusion.task", "B"), str("fusion.caller", "A"),
+             flag("fusion.sync", true), num("fusion.cpu_ns", 1e6),
+             num("fusion.fault_bytes", BFault * 1048576)}}},
+          std::string(Group) + std::to_string(I + 1));
+    }
+    return Out;
+  };
+  auto Build = [&](const std::vector<std::string> &Files, double PerMB) {
+    TraceSet TS;
+    for (size_t I = 0; I < Files.size(); ++I)
+      readOtlpText(Files[I], "file" + std::to_string(I), TS);
+    ProfileOptions O;
+    O.TraceEmulation = E;
+    O.StopCpuMsPerMB = PerMB;
+    return buildProfile(G, TS, O);
+  };
+  Profile P = Build({Runs("ab", 128, 8 * Gap)}, 0.12);
+  const TaskProfile *TA = P.task("A"), *TB = P.task("B");
+  ASSERT_TRUE(TA && TB);
+  // Each its own: A's 10 MB, B's 4 (the most of any run).
+  EXPECT_NEAR(TA->TouchedMemoryMB, 10, 1e-4);
+  EXPECT_NEAR(TB->TouchedMemoryMB, 4, 1e-4);
+  EXPECT_NEAR(TA->InterruptMemoryMB, 10, 1e-4);
+  EXPECT_NEAR(TA->InterruptCpuMs, 1.2, 1e-5);
+  EXPECT_NEAR(TA->CpuMs.mean(), 65 - 8 * 1.2, 1e-3);
+  EXPECT_NEAR(TB->InterruptCpuMs, 0.48, 1e-5);
+  EXPECT_EQ(P.toJson()["tasks"][0]["touched_memory_mb"], 10);
+  // The same task at full speed in another run: two configurations, whose
+  // CPU differs by more than their stops (here 3 ms); the touched memory
+  // still prices a stop.
+  std::string Fast;
+  for (int I = 0; I < 10; ++I) {
+    double T0 = 20000 + I * 1000.0;
+    Fast += doc(
+        {{"1",
+          "",
+          "A",
+          2,
+          T0,
+          T0 + 60,
+          {str("fusion.source", "platform"), str("fusion.task", "A"),
+           str("fusion.group", "c"), num("fusion.memory_mb", 1769),
+           num("fusion.peak_memory_mb", 30), flag("faas.coldstart", I == 0)}},
+         {"2",
+          "1",
+          "A",
+          2,
+          T0 + 1,
+          T0 + 60,
+          {str("fusion.task", "A"), str("fusion.group", "c"),
+           num("fusion.memory_mb", 1769), num("fusion.cpu_ns", 53e6),
+           num("fusion.run_delay_ns", 0)}}},
+        "c" + std::to_string(I + 1));
+  }
+  Profile Two = Build({Runs("ab", 128, 8 * Gap), Fast}, 0.12);
+  EXPECT_EQ(Two.task("A")->InterruptConfigs, 0u);
+  EXPECT_NEAR(Two.task("A")->InterruptCpuMs, 1.2, 1e-5);
+  // Without a price per MB, the fit as before.
+  Profile NoPrice = Build({Runs("ab", 128, 8 * Gap), Fast}, 0);
+  EXPECT_EQ(NoPrice.task("A")->InterruptConfigs, 2u);
+  EXPECT_GT(NoPrice.task("A")->InterruptCpuMs, 1.2);
 }
 
 TEST(Profile, TracesOfTwoRunsAreTwoWindowsAndTwoPlans) {

@@ -1,6 +1,9 @@
 //===- TestTasks.cpp - Tasks with hand-instantiated glue ------------------===//
 #include "TestTasks.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <mutex>
 #include <stdexcept>
@@ -67,6 +70,26 @@ int answer() { return 42; }
 
 int count_numbers(const std::vector<int> &numbers) {
   return int(numbers.size());
+}
+
+long touch_memory(int mib, int inner) {
+  const std::size_t page = std::size_t(::sysconf(_SC_PAGESIZE));
+  const std::size_t size = std::size_t(mib) << 20;
+  long pages = 0;
+  if (size > 0) {
+    void *p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+      throw std::runtime_error("mmap failed");
+    ::madvise(p, size, MADV_NOHUGEPAGE); // one fault per small page
+    auto *bytes = static_cast<volatile char *>(p);
+    for (std::size_t i = 0; i < size; i += page, ++pages)
+      bytes[i] = char(i);
+    ::munmap(p, size);
+  }
+  if (inner > 0)
+    pages += fusionize::detail::task_glue<&touch_memory>::local(inner, 0);
+  return pages;
 }
 
 int remote_add_one(int a, int b) {
@@ -153,6 +176,7 @@ FZ_INFO(fused_chain, 0)
 FZ_INFO(fan_out, 0)
 FZ_INFO(record, task_returns_void)
 FZ_INFO(count_numbers, 0)
+FZ_INFO(touch_memory, 0)
 
 namespace {
 const char *const kAB[] = {"a", "b"};
@@ -165,6 +189,7 @@ const char *const kN[] = {"n"};
 const char *const kWidthDepth[] = {"width", "depth"};
 const char *const kItem[] = {"item"};
 const char *const kNumbers[] = {"numbers"};
+const char *const kMibInner[] = {"mib", "inner"};
 
 #define FZ_REG(fn, names, n)                                                   \
   task_registration {                                                          \
@@ -185,6 +210,7 @@ const task_registration kTasks[] = {
     FZ_REG(fan_out, kWidthDepth, 2),
     FZ_REG(record, kItem, 1),
     FZ_REG(count_numbers, kNumbers, 1),
+    FZ_REG(touch_memory, kMibInner, 2),
 };
 
 [[gnu::constructor]] void register_test_tasks() {

@@ -66,6 +66,10 @@ int fan_out(int width, int depth);
 void record(const std::string &item);
 /// How many numbers it got: no work beyond decoding its payload.
 int count_numbers(const std::vector<int> &numbers);
+/// Touches `mib` MiB of fresh pages (mapped for the call, small pages),
+/// then, if `inner` > 0, calls itself fused with `inner` and 0; returns the
+/// pages touched.
+long touch_memory(int mib, int inner);
 
 /// What `record` saw, for tests.
 std::vector<std::string> records();

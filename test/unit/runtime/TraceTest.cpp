@@ -308,6 +308,44 @@ TEST_F(Tracing, TaskCpuWithoutItsCodec) {
   EXPECT_LT(task, cpu / 4) << "cpu " << cpu << " task " << task;
 }
 
+// A span records the memory its thread touched for the first time (minor
+// page faults x page size): the invocation its own and its fused callee's,
+// the fused call its own; a task that touches nothing new, next to none.
+TEST_F(Tracing, MemoryTouchedIsRecordedPerSpan) {
+  if (thread_fault_bytes() == no_run_delay)
+    GTEST_SKIP() << "no per-thread page fault counts here";
+  invocation_request req;
+  req.payload = "[12, 4]";
+  req.request_id = "req-touch";
+  invocation_outcome out;
+  // On a new thread: a task's first call there measures it.
+  std::thread([&] {
+    out = run_invocation(*find_task("touch_memory"), req);
+  }).join();
+  ASSERT_TRUE(out.ok) << out.body;
+  auto all = spans();
+  const json *server = find(all, "touch_memory");
+  const json *local = find(all, "local touch_memory");
+  ASSERT_TRUE(server && local) << file.read();
+  const std::int64_t MiB = 1 << 20;
+  std::int64_t outer = (*server)["attrs"]["fusion.fault_bytes"];
+  std::int64_t inner = (*local)["attrs"]["fusion.fault_bytes"];
+  EXPECT_GE(outer, 16 * MiB);
+  EXPECT_GE(inner, 4 * MiB);
+  EXPECT_LT(inner, 8 * MiB); // not the caller's 12
+  EXPECT_GE(outer - inner, 12 * MiB);
+
+  std::thread([&] {
+    out = run_invocation(*find_task("touch_memory"), {"[0, 0]", "req-none"});
+  }).join();
+  ASSERT_TRUE(out.ok) << out.body;
+  all = spans();
+  server = find(all, "touch_memory");
+  ASSERT_TRUE(server) << file.read();
+  EXPECT_LT((*server)["attrs"]["fusion.fault_bytes"].get<std::int64_t>(),
+            2 * MiB);
+}
+
 TEST_F(Tracing, ThrottledTimeOnlyWhenAsked) {
   auto run = [&] {
     invocation_request req;
