@@ -9,9 +9,14 @@
 // The example applications keep their state in one SQLite file that several
 // processes (the instances of different fusion groups) write concurrently, as
 // the papers' applications share one DynamoDB table. Every connection runs in
-// WAL mode with a busy timeout, so concurrent writers wait for each other
-// instead of failing. A task opens its own connection for each call, like a
-// request to a database service; connections are never shared across threads.
+// WAL mode with a busy handler, so concurrent writers wait for each other
+// instead of failing: SQLite's own schedule (sleeps of 1, 2, 5, 10, 15, 20,
+// 25, 25, 25, 50, 50, then 100 ms, for up to 30 s), each sleep reported to
+// the tracer as a wait for the shared lock (fusionize/lock.h), and every
+// write holds that lock for the tracer while it runs, so that the planner
+// can simulate the database's write lock in other plans. A task opens its
+// own connection for each call, like a request to a database service;
+// connections are never shared across threads.
 //
 // Header-only so that every fusion group links it without extra targets.
 //
@@ -19,6 +24,7 @@
 #ifndef FUSIONIZE_EXAMPLES_SQLITE_DB_H
 #define FUSIONIZE_EXAMPLES_SQLITE_DB_H
 
+#include <fusionize/lock.h>
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -59,7 +65,7 @@ public:
       throw DatabaseError("cannot open database " + path + ": " + message);
     }
     // Other processes may hold the write lock for a while under load.
-    sqlite3_busy_timeout(handle_, 30000);
+    sqlite3_busy_handler(handle_, &Database::busyWait, nullptr);
     // Switching a new database to WAL and creating its tables take locks
     // that SQLite may refuse at once, without its busy handler, while
     // other processes open the same file: retry those for a while.
@@ -97,14 +103,17 @@ public:
       if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) ||
           std::chrono::steady_clock::now() >= deadline)
         throw DatabaseError(message + " in: " + sql);
+      auto start = std::chrono::steady_clock::now();
       std::this_thread::sleep_for(
           std::chrono::milliseconds(std::min(1 << std::min(attempt, 6), 50)));
+      fusionize::record_lock_wait(std::chrono::steady_clock::now() - start);
     }
   }
 
-  /// Runs one statement with positional parameters (`?`); returns the number
-  /// of rows it changed.
+  /// Runs one statement with positional parameters (`?`), a write: it holds
+  /// the database's write lock; returns the number of rows it changed.
   int execute(const std::string &sql, std::initializer_list<Value> params) {
+    fusionize::lock_hold hold;
     Statement statement(handle_, sql, params);
     while (statement.step()) {
     }
@@ -125,6 +134,7 @@ public:
   /// write lock up front, so a read-modify-write cannot lose an update made
   /// by another process in between). Rolls back if `body` throws.
   template <class Body> auto transaction(Body &&body) {
+    fusionize::lock_hold hold;
     execute("BEGIN IMMEDIATE");
     try {
       if constexpr (std::is_void_v<decltype(body())>) {
@@ -142,6 +152,23 @@ public:
   }
 
 private:
+  /// SQLite's default busy handler's schedule (sqliteDefaultBusyCallback),
+  /// each sleep a wait for the shared lock; gives up after 30 s.
+  static int busyWait(void *, int count) {
+    static constexpr int delays[] = {1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50};
+    static constexpr int totals[] = {0, 1, 3, 8, 18, 33, 53, 78, 103, 128, 178};
+    constexpr int n = sizeof delays / sizeof delays[0];
+    int delay = count < n ? delays[count] : 100;
+    int prior = count < n ? totals[count] : 228 + 100 * (count - n);
+    if (prior >= 30000)
+      return 0;
+    delay = std::min(delay, 30000 - prior);
+    auto start = std::chrono::steady_clock::now();
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay));
+    fusionize::record_lock_wait(std::chrono::steady_clock::now() - start);
+    return 1;
+  }
+
   class Statement {
   public:
     Statement(sqlite3 *db, const std::string &sql,

@@ -20,6 +20,7 @@
 #include "otlp_json.h"
 
 #include <fusionize/detail/runtime_api.h>
+#include <fusionize/lock.h>
 
 #include <httplib.h>
 
@@ -83,6 +84,15 @@ inline std::uint64_t next_random() noexcept {
 // --- The buffered spans
 // ------------------------------------------------------------
 
+/// The shared lock (fusionize/lock.h), per thread: what it waited for it
+/// and the CPU it spent holding it, in total; spans take the differences.
+struct lock_totals {
+  std::uint64_t wait_ns = 0, hold_cpu_ns = 0;
+};
+thread_local lock_totals t_lock;
+thread_local unsigned t_lock_depth = 0;
+thread_local std::uint64_t t_lock_cpu_start = 0;
+
 /// A finished fused call, kept compact (and trivially copyable) until export.
 struct local_record {
   const task_info *task;
@@ -94,6 +104,7 @@ struct local_record {
   std::uint64_t run_delay_ns; // when cpu_measured; no_run_delay: unknown
   std::uint64_t throttled_ns; // the same, the cgroup's throttled time
   std::uint64_t fault_bytes;  // memory first touched; no_run_delay: unknown
+  std::uint64_t lock_wait_ns, lock_hold_cpu_ns; // the shared lock's
   bool sync, failed, cpu_measured;
   exception_description *error; // owned; rare (report_async_failure)
 };
@@ -250,6 +261,11 @@ void write_local(json_out &out, const local_record &r, const std::string &group,
     out.raw(",").attr("fusion.throttled_ns", std::int64_t(r.throttled_ns));
   if (r.cpu_measured && r.fault_bytes != no_run_delay)
     out.raw(",").attr("fusion.fault_bytes", std::int64_t(r.fault_bytes));
+  if (r.lock_wait_ns)
+    out.raw(",").attr("fusion.lock_wait_ns", std::int64_t(r.lock_wait_ns));
+  if (r.lock_hold_cpu_ns)
+    out.raw(",").attr("fusion.lock_hold_cpu_ns",
+                      std::int64_t(r.lock_hold_cpu_ns));
   if (r.error) {
     out.raw(",").attr("exception.type", std::string_view(r.error->type));
     out.raw(",").attr("exception.message", std::string_view(r.error->message));
@@ -281,6 +297,7 @@ struct local_frame {
   std::uint64_t queued;           // ticks waited for a worker (run delay)
   std::uint64_t throttled_start;  // cgroup throttled ns, or no_run_delay
   std::uint64_t faults_start;     // thread_fault_bytes(), or no_run_delay
+  lock_totals lock_start;         // the thread's, at the start
   bool sync, measure_cpu, heap;
   exception_description *error;
 };
@@ -398,6 +415,8 @@ span_builder::span_builder(std::string name, span_kind kind,
     delay_start_ = server ? thread_run_delay_ns() : no_run_delay;
     throttled_start_ = server ? throttled_now() : no_run_delay;
     faults_start_ = server ? thread_fault_bytes() : no_run_delay;
+    lock_wait_start_ = t_lock.wait_ns;
+    lock_hold_start_ = t_lock.hold_cpu_ns;
     cpu_start_ = cpu_ns();
   }
 }
@@ -441,6 +460,10 @@ void span_builder::end() {
     if (faults_end != no_run_delay && faults_end >= faults_start_)
       rec_.attributes.push_back(
           {"fusion.fault_bytes", std::int64_t(faults_end - faults_start_)});
+    if (std::uint64_t w = t_lock.wait_ns - lock_wait_start_)
+      rec_.attributes.push_back({"fusion.lock_wait_ns", std::int64_t(w)});
+    if (std::uint64_t h = t_lock.hold_cpu_ns - lock_hold_start_)
+      rec_.attributes.push_back({"fusion.lock_hold_cpu_ns", std::int64_t(h)});
   }
   rec_.end_ns = wall_ns();
   ended_ = true;
@@ -632,6 +655,7 @@ void *begin_local_span(const task_info &task, bool sync) noexcept {
   }
   f->throttled_start = delay ? throttled_now() : no_run_delay;
   f->faults_start = delay || queued ? thread_fault_bytes() : no_run_delay;
+  f->lock_start = t_lock;
   f->cpu_start = f->measure_cpu ? cpu_ns() : 0;
 
   t.trace.trace = trace;
@@ -686,6 +710,8 @@ void end_local_span(void *span, bool failed) noexcept {
                    faults_end != no_run_delay && faults_end >= f->faults_start
                        ? faults_end - f->faults_start
                        : no_run_delay,
+                   t_lock.wait_ns - f->lock_start.wait_ns,
+                   t_lock.hold_cpu_ns - f->lock_start.hold_cpu_ns,
                    f->sync,
                    failed || f->error,
                    f->measure_cpu,
@@ -820,3 +846,28 @@ void request_flush() {
 }
 
 } // namespace fusionize::detail
+
+// --- The shared lock (fusionize/lock.h)
+// ---------------------------------------------
+
+namespace fusionize {
+
+void record_lock_wait(std::chrono::nanoseconds waited) noexcept {
+  if (waited.count() > 0)
+    detail::t_lock.wait_ns += std::uint64_t(waited.count());
+}
+
+lock_hold::lock_hold() noexcept {
+  if (detail::t_lock_depth++ == 0)
+    detail::t_lock_cpu_start = detail::thread_cpu_clock_ns();
+}
+
+lock_hold::~lock_hold() {
+  if (--detail::t_lock_depth == 0) {
+    std::uint64_t now = detail::thread_cpu_clock_ns();
+    if (now > detail::t_lock_cpu_start)
+      detail::t_lock.hold_cpu_ns += now - detail::t_lock_cpu_start;
+  }
+}
+
+} // namespace fusionize

@@ -80,6 +80,7 @@ private:
   std::uint64_t delay_start_ = 0;
   std::uint64_t throttled_start_ = 0;
   std::uint64_t faults_start_ = 0;
+  std::uint64_t lock_wait_start_ = 0, lock_hold_start_ = 0;
 };
 
 // --- Configuration -----------------------------------------------------------

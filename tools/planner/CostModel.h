@@ -75,6 +75,11 @@ public:
     double InterruptCpuMs = 0;
     /// > 0: InterruptCpuMs estimated from this much memory, not fitted.
     double InterruptMemoryMB = 0;
+    /// The lock the program's instances share (TaskProfile::LockWaitMs
+    /// ...): Monte Carlo runs LockHoldCpuMs of a run's CPU (in that share
+    /// of runs) holding the lock, at its end; FastEval adds the traced
+    /// LockWaitMs to the waiting instead.
+    double LockWaitMs = 0, LockHoldShare = 0, LockHoldCpuMs = 0;
     std::vector<std::pair<float, float>> Joint; // (cpu, wait) samples
     /// The calls each sample's activation made together: per pattern,
     /// (edge, calls); JointPattern[i] is Joint[i]'s (TaskProfile::

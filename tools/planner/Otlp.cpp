@@ -744,6 +744,10 @@ private:
         S.ThrottledMs = float(V.N / 1e6);
       else if (K == "fault_bytes")
         S.FaultMB = float(V.N / (1024.0 * 1024.0));
+      else if (K == "lock_wait_ns")
+        S.LockWaitMs = float(V.N / 1e6);
+      else if (K == "lock_hold_cpu_ns")
+        S.LockHoldCpuMs = float(V.N / 1e6);
 
       else if (K == "billed_ms")
         S.BilledMs = float(V.N);

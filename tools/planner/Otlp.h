@@ -58,6 +58,8 @@ struct RawSpan {
   float RunDelayMs = -1;      // fusion.run_delay_ns, in ms
   float ThrottledMs = -1;     // fusion.throttled_ns (cgroup), in ms
   float FaultMB = -1;         // fusion.fault_bytes, in MiB
+  float LockWaitMs = 0;       // fusion.lock_wait_ns, in ms
+  float LockHoldCpuMs = 0;    // fusion.lock_hold_cpu_ns, in ms
   std::int32_t Task = -1;     // fusion.task (or the SERVER span's name)
   std::int32_t Caller = -1;   // fusion.caller
   std::int32_t Group = -1;    // fusion.group (span, else resource)

@@ -240,6 +240,10 @@ private:
     bool TooManyPatterns = false;
     double CodecMsSum = 0; // remote activations' codec CPU
     std::uint64_t CodecN = 0;
+    /// The shared lock over the runs with CPU measured: waits, CPU held,
+    /// runs that held it, runs.
+    double LockWaitSum = 0, LockHoldSum = 0;
+    std::uint64_t LockHolds = 0, LockRuns = 0;
     /// The runs with CPU measured, kept until the interruption cost is
     /// known (fitInterruptCpu over Configs), then added in their order.
     std::vector<PendingRun> Runs;
@@ -840,6 +844,7 @@ void Builder::activation(size_t A) {
   std::int64_t LastSyncEnd = Start, LastAsyncStart = Start;
   std::int64_t LastAsyncEnd = -1; // none
   double ChildCpu = 0, ChildDelay = 0, ChildFaultMB = 0;
+  double ChildLockWait = 0, ChildLockHold = 0;
   // Count calls per edge for this activation.
   std::vector<std::pair<size_t, int>> Calls;
   std::vector<std::pair<size_t, std::int64_t>> AsyncStarts;
@@ -900,6 +905,10 @@ void Builder::activation(size_t A) {
         ChildDelay += double(K.RunDelayMs) * NsPerMs;
       if (!Remote && K.FaultMB > 0)
         ChildFaultMB += double(K.FaultMB);
+      if (!Remote) {
+        ChildLockWait += double(K.LockWaitMs);
+        ChildLockHold += double(K.LockHoldCpuMs);
+      }
     } else {
       // A remote asynchronous call (an Event's acknowledgement, or a call
       // whose result is collected later) is not the caller's own time
@@ -1070,6 +1079,18 @@ void Builder::activation(size_t A) {
     CpuWall = SelfMs;
     WaitMs = 0;
   }
+  // The shared lock (fusionize/lock.h): its waits depend on the plan (the
+  // model simulates the lock), so they are not the task's own waiting.
+  double LockWait =
+             std::clamp(double(S.LockWaitMs) - ChildLockWait, 0.0, WaitMs),
+         LockHold = std::max(0.0, double(S.LockHoldCpuMs) - ChildLockHold);
+  WaitMs -= LockWait;
+  Acc.LockWaitSum += LockWait;
+  if (LockHold > 1e-3) { // a µs: what subtracting a callee's leaves
+    Acc.LockHoldSum += std::min(LockHold, CpuMs);
+    ++Acc.LockHolds;
+  }
+  ++Acc.LockRuns;
   CpuWallSum += CpuWall;
   SelfSum += SelfMs;
   // How often the quota stopped this run: each time, its thread waited
@@ -1181,6 +1202,12 @@ void Builder::settleRuns() {
     if (T.P.InterruptConfigs < 2)
       K = estimateInterruptCpu(T, Least);
     T.P.InterruptCpuMs = K;
+    if (T.LockRuns > 0) {
+      T.P.LockWaitMs = T.LockWaitSum / double(T.LockRuns);
+      T.P.LockHoldShare = double(T.LockHolds) / double(T.LockRuns);
+    }
+    if (T.LockHolds > 0)
+      T.P.LockHoldCpuMs = T.LockHoldSum / double(T.LockHolds);
     // The distinct configurations (memory size, the group's tasks) of the
     // task's (file, group, memory size) ones: Slot[c], -1 without a group.
     // One of those is one configuration: nothing to keep apart.

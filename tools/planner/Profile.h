@@ -85,6 +85,10 @@ struct TaskProfile {
   /// synchronous fused callees' left out (fusion.fault_bytes); 0: not
   /// recorded.
   double TouchedMemoryMB = 0;
+  /// The lock the program's instances share (fusionize/lock.h): the mean
+  /// wait for it per run (not in WaitMs), the share of runs that held it
+  /// and their mean CPU while holding it (in CpuMs).
+  double LockWaitMs = 0, LockHoldShare = 0, LockHoldCpuMs = 0;
   /// With traces of several plans: the task's warm runs in each
   /// configuration it ran in (its group's memory size and the tasks seen
   /// in that group), kept apart so that a plan running it the same way

@@ -553,6 +553,35 @@ TEST(CostModel, OverlappingRequestsShareTheHost) {
   EXPECT_NEAR(predict(M, L, O).MeanMs, 40, 1e-9);
 }
 
+// The lock the program's instances share: a run that finds it taken tries
+// again after SQLite's busy handler's sleeps (1, 2, 5, 10 ms, ...).
+TEST(CostModel, ASharedLockIsPolledUntilItsHolderLetsGo) {
+  Graph G = graph({"A"});
+  Profile P = profile({{"A", 30, 0}}, {}, "A");
+  CostModelOptions O = opts();
+  O.Samples = 2;
+  Model M = Model::build(G, P, O);
+  Layout L = Layout::fromPlan(M, plan({{"A"}}, 1024));
+  M.ArrivalGapsMs = {20};
+  EXPECT_NEAR(predict(M, L, O).MeanMs, 40, 1e-9); // no lock: 10 + 30 each
+  // All of A's CPU holds the lock. The first request holds it from 0 to
+  // 30; the second, from 20 on, finds it taken at 20, 21, 23 and 28, and
+  // takes it at 38: 10 + 48 ms.
+  M.Tasks[0].LockHoldShare = 1;
+  M.Tasks[0].LockHoldCpuMs = 30;
+  Prediction Locked = predict(M, L, O);
+  EXPECT_NEAR(Locked.MeanMs, (40 + 58) / 2.0, 1e-9);
+  EXPECT_NEAR(Locked.CostUsd, (0.030 + 0.048) / 2 * 1e-5 + 1e-7, 1e-15);
+  // Arriving at 29, it takes the lock at 30, as its holder lets go.
+  M.ArrivalGapsMs = {29};
+  EXPECT_NEAR(predict(M, L, O).MeanMs, (40 + 41) / 2.0, 1e-9);
+  // Held for 5 ms of its 30, at its end: the first holds it from 25 to 30,
+  // the second from 45 on, untroubled.
+  M.ArrivalGapsMs = {20};
+  M.Tasks[0].LockHoldCpuMs = 5;
+  EXPECT_NEAR(predict(M, L, O).MeanMs, 40, 1e-9);
+}
+
 // A plan that runs a task as a traced configuration did (memory size, the
 // tasks of its group) draws that configuration's runs; any other plan the
 // runs of every configuration.

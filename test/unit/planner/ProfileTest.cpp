@@ -982,6 +982,63 @@ TEST(Profile, TouchedMemoryPricesAStopInAnyFunction) {
   EXPECT_GT(NoPrice.task("A")->InterruptCpuMs, 1.2);
 }
 
+// Waits for the lock the program's instances share are not the task's own
+// waiting (the model simulates the lock); its holds are kept with it.
+TEST(Profile, SharedLockWaitsAreKeptApart) {
+  Graph G = graph({"A>B"});
+  std::string Text;
+  for (int I = 0; I < 10; ++I) {
+    // A: 60 ms of its own (20 of CPU), 30 of them waiting for the lock
+    // and, every other run, holding it for 5 ms of its CPU; a fused call
+    // to B inside (10 ms: 1 of CPU, 4 waiting for the lock, 1 of CPU
+    // holding it).
+    double T = I * 1000;
+    std::vector<std::string> AAttrs = {
+        str("fusion.task", "A"),       str("fusion.group", "g"),
+        num("fusion.memory_mb", 1769), num("fusion.cpu_ns", 21e6),
+        num("fusion.run_delay_ns", 0), num("fusion.lock_wait_ns", 34e6)};
+    AAttrs.push_back(num("fusion.lock_hold_cpu_ns", I % 2 ? 6e6 : 1e6));
+    Text +=
+        doc({{"1", "", "A", 2, T, T + 70, AAttrs},
+             {"2",
+              "1",
+              "local B",
+              1,
+              T + 2,
+              T + 12,
+              {str("fusion.task", "B"), str("fusion.caller", "A"),
+               flag("fusion.sync", true), num("fusion.cpu_ns", 1e6),
+               num("fusion.run_delay_ns", 0), num("fusion.lock_wait_ns", 4e6),
+               num("fusion.lock_hold_cpu_ns", 1e6)}}},
+            "t" + std::to_string(I));
+  }
+  EmulationProfile E;
+  Profile P = profileOf(G, Text, E);
+  const TaskProfile *A = P.task("A"), *B = P.task("B");
+  ASSERT_TRUE(A && B);
+  EXPECT_NEAR(A->CpuMs.mean(), 20, 1e-3);
+  EXPECT_NEAR(A->WaitMs.mean(), 10, 1e-3); // 70 - 10 (B's) - 20 - 30
+  EXPECT_NEAR(A->LockWaitMs, 30, 1e-3);
+  EXPECT_NEAR(A->LockHoldShare, 0.5, 1e-9);
+  EXPECT_NEAR(A->LockHoldCpuMs, 5, 1e-3);
+  EXPECT_NEAR(B->WaitMs.mean(), 5, 1e-3);
+  EXPECT_NEAR(B->LockWaitMs, 4, 1e-3);
+  EXPECT_NEAR(B->LockHoldShare, 1, 1e-9);
+  EXPECT_NEAR(B->LockHoldCpuMs, 1, 1e-3);
+  Json J = P.toJson();
+  EXPECT_EQ(J["tasks"][0]["lock_wait_ms"], 30);
+  EXPECT_EQ(J["tasks"][0]["lock_hold_share"], 0.5);
+  // The model holds the lock in Monte Carlo only; its notes say who held
+  // it and who waited.
+  Model M = Model::build(G, P, CostModelOptions());
+  EXPECT_NEAR(M.Tasks[size_t(M.taskIndex("A"))].LockHoldCpuMs, 5, 1e-3);
+  EXPECT_THAT(::testing::PrintToString(M.Notes),
+              HasSubstr("2 task(s) hold the lock the instances share (CPU "
+                        "held): A 5.00 ms, B 1.00 ms; Monte Carlo runs the "
+                        "lock in every plan; the traces' waits for it: A "
+                        "30.0 ms, B 4.0 ms"));
+}
+
 TEST(Profile, TracesOfTwoRunsAreTwoWindowsAndTwoPlans) {
   Graph G = graph({}, {"A"});
   EmulationProfile E;

@@ -1,10 +1,13 @@
 //===- TestTasks.cpp - Tasks with hand-instantiated glue ------------------===//
 #include "TestTasks.h"
 
+#include <fusionize/lock.h>
+
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <mutex>
 #include <stdexcept>
 
@@ -92,6 +95,21 @@ long touch_memory(int mib, int inner) {
   return pages;
 }
 
+int lock_user(int wait_us, int inner) {
+  fusionize::record_lock_wait(std::chrono::microseconds(wait_us));
+  int spins = 0;
+  {
+    fusionize::lock_hold hold;
+    auto until =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(2);
+    while (std::chrono::steady_clock::now() < until)
+      ++spins;
+  }
+  if (inner > 0)
+    spins += fusionize::detail::task_glue<&lock_user>::local(inner, 0);
+  return spins > 0;
+}
+
 int remote_add_one(int a, int b) {
   return fusionize::detail::task_glue<&add>::remote(a, b) + 1;
 }
@@ -177,6 +195,7 @@ FZ_INFO(fan_out, 0)
 FZ_INFO(record, task_returns_void)
 FZ_INFO(count_numbers, 0)
 FZ_INFO(touch_memory, 0)
+FZ_INFO(lock_user, 0)
 
 namespace {
 const char *const kAB[] = {"a", "b"};
@@ -190,6 +209,7 @@ const char *const kWidthDepth[] = {"width", "depth"};
 const char *const kItem[] = {"item"};
 const char *const kNumbers[] = {"numbers"};
 const char *const kMibInner[] = {"mib", "inner"};
+const char *const kWaitInner[] = {"wait_us", "inner"};
 
 #define FZ_REG(fn, names, n)                                                   \
   task_registration {                                                          \
@@ -211,6 +231,7 @@ const task_registration kTasks[] = {
     FZ_REG(record, kItem, 1),
     FZ_REG(count_numbers, kNumbers, 1),
     FZ_REG(touch_memory, kMibInner, 2),
+    FZ_REG(lock_user, kWaitInner, 2),
 };
 
 [[gnu::constructor]] void register_test_tasks() {

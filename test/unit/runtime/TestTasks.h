@@ -70,6 +70,10 @@ int count_numbers(const std::vector<int> &numbers);
 /// then, if `inner` > 0, calls itself fused with `inner` and 0; returns the
 /// pages touched.
 long touch_memory(int mib, int inner);
+/// Reports a wait of `wait_us` for the shared lock, then holds it while
+/// spinning for about 2 ms of CPU; then, if `inner` > 0, calls itself fused
+/// with `inner` and 0.
+int lock_user(int wait_us, int inner);
 
 /// What `record` saw, for tests.
 std::vector<std::string> records();

@@ -346,6 +346,43 @@ TEST_F(Tracing, MemoryTouchedIsRecordedPerSpan) {
             2 * MiB);
 }
 
+// What a task reports about the lock the program's instances share lands
+// on its span (same-thread fused callees' included, as for the CPU); a task
+// that reports nothing gets neither attribute.
+TEST_F(Tracing, SharedLockWaitsAndHoldsAreRecordedPerSpan) {
+  invocation_request req;
+  req.payload = "[3000, 500]";
+  req.request_id = "req-lock";
+  invocation_outcome out;
+  std::thread([&] {
+    out = run_invocation(*find_task("lock_user"), req);
+  }).join();
+  ASSERT_TRUE(out.ok) << out.body;
+  auto all = spans();
+  const json *server = find(all, "lock_user");
+  const json *local = find(all, "local lock_user");
+  ASSERT_TRUE(server && local) << file.read();
+  const json &a = (*server)["attrs"], &b = (*local)["attrs"];
+  EXPECT_EQ(a["fusion.lock_wait_ns"], 3500000);
+  EXPECT_EQ(b["fusion.lock_wait_ns"], 500000);
+  // Two holds of 2 ms of spinning each (less CPU where the host is busy).
+  std::int64_t outer = a["fusion.lock_hold_cpu_ns"],
+               inner = b["fusion.lock_hold_cpu_ns"];
+  EXPECT_GT(inner, 0);
+  EXPECT_LE(inner, 2500000);
+  EXPECT_GT(outer, inner);
+  EXPECT_LE(outer, a["fusion.cpu_ns"].get<std::int64_t>());
+
+  req.payload = "[20]";
+  out = run_invocation(*find_task("fused_chain"), req);
+  ASSERT_TRUE(out.ok) << out.body;
+  all = spans();
+  server = find(all, "fused_chain");
+  ASSERT_TRUE(server) << file.read();
+  EXPECT_FALSE((*server)["attrs"].contains("fusion.lock_wait_ns"));
+  EXPECT_FALSE((*server)["attrs"].contains("fusion.lock_hold_cpu_ns"));
+}
+
 TEST_F(Tracing, ThrottledTimeOnlyWhenAsked) {
   auto run = [&] {
     invocation_request req;
