@@ -804,6 +804,19 @@ std::string invocationsOf(const char *Task, const char *Group, double Mem,
   return Out;
 }
 
+/// The profile of trace files `Files` with a stop priced at `PerMB` ms
+/// per MB.
+Profile profileAtPrice(const Graph &G, const std::vector<std::string> &Files,
+                       const EmulationProfile &E, double PerMB) {
+  TraceSet TS;
+  for (size_t I = 0; I < Files.size(); ++I)
+    readOtlpText(Files[I], "file" + std::to_string(I), TS);
+  ProfileOptions O;
+  O.TraceEmulation = E;
+  O.StopCpuMsPerMB = PerMB;
+  return buildProfile(G, TS, O);
+}
+
 } // namespace
 
 TEST(Profile, OneConfigurationPricesAStopByTheFunctionsMemory) {
@@ -816,13 +829,7 @@ TEST(Profile, OneConfigurationPricesAStopByTheFunctionsMemory) {
   std::string A = invocationsOf("A", "a", 128, 65, 8 * Gap, 18.5, 8.5, "1");
   std::string B = invocationsOf("B", "b", 128, 2, 0, 8.5, 0, "2");
   auto Build = [&](const std::vector<std::string> &Files, double PerMB) {
-    TraceSet TS;
-    for (size_t I = 0; I < Files.size(); ++I)
-      readOtlpText(Files[I], "file" + std::to_string(I), TS);
-    ProfileOptions O;
-    O.TraceEmulation = E;
-    O.StopCpuMsPerMB = PerMB;
-    return buildProfile(G, TS, O);
+    return profileAtPrice(G, Files, E, PerMB);
   };
   Profile P = Build({A + B}, DefaultStopCpuMsPerMB);
   const TaskProfile *TA = P.task("A");
@@ -927,13 +934,7 @@ TEST(Profile, TouchedMemoryPricesAStopInAnyFunction) {
     return Out;
   };
   auto Build = [&](const std::vector<std::string> &Files, double PerMB) {
-    TraceSet TS;
-    for (size_t I = 0; I < Files.size(); ++I)
-      readOtlpText(Files[I], "file" + std::to_string(I), TS);
-    ProfileOptions O;
-    O.TraceEmulation = E;
-    O.StopCpuMsPerMB = PerMB;
-    return buildProfile(G, TS, O);
+    return profileAtPrice(G, Files, E, PerMB);
   };
   Profile P = Build({Runs("ab", 128, 8 * Gap)}, 0.12);
   const TaskProfile *TA = P.task("A"), *TB = P.task("B");
