@@ -103,10 +103,7 @@ public:
       if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) ||
           std::chrono::steady_clock::now() >= deadline)
         throw DatabaseError(message + " in: " + sql);
-      auto start = std::chrono::steady_clock::now();
-      std::this_thread::sleep_for(
-          std::chrono::milliseconds(std::min(1 << std::min(attempt, 6), 50)));
-      fusionize::record_lock_wait(std::chrono::steady_clock::now() - start);
+      sleepForTheLock(std::min(1 << std::min(attempt, 6), 50));
     }
   }
 
@@ -162,11 +159,15 @@ private:
     int prior = count < n ? totals[count] : 228 + 100 * (count - n);
     if (prior >= 30000)
       return 0;
-    delay = std::min(delay, 30000 - prior);
-    auto start = std::chrono::steady_clock::now();
-    std::this_thread::sleep_for(std::chrono::milliseconds(delay));
-    fusionize::record_lock_wait(std::chrono::steady_clock::now() - start);
+    sleepForTheLock(std::min(delay, 30000 - prior));
     return 1;
+  }
+
+  /// Sleeps `ms` waiting for another connection's lock, and says so.
+  static void sleepForTheLock(int ms) {
+    auto start = std::chrono::steady_clock::now();
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    fusionize::record_lock_wait(std::chrono::steady_clock::now() - start);
   }
 
   class Statement {
