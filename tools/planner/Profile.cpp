@@ -903,9 +903,8 @@ void Builder::activation(size_t A) {
         ChildCpu += double(K.CpuNs);
       if (!Remote && K.RunDelayMs > 0)
         ChildDelay += double(K.RunDelayMs) * NsPerMs;
-      if (!Remote && K.FaultMB > 0)
-        ChildFaultMB += double(K.FaultMB);
-      if (!Remote) {
+      if (!Remote) { // on this thread: theirs, not this activation's
+        ChildFaultMB += std::max(0.0f, K.FaultMB);
         ChildLockWait += double(K.LockWaitMs);
         ChildLockHold += double(K.LockHoldCpuMs);
       }
@@ -1158,8 +1157,9 @@ double Builder::estimateInterruptCpu(TaskAcc &T, double Least) {
   if (O.StopCpuMsPerMB <= 0)
     return 0;
   double Memory = T.P.TouchedMemoryMB;
-  for (const auto &C :
-       Memory > 0 ? std::vector<TaskAcc::Config>() : T.Configs) {
+  for (const auto &C : T.Configs) {
+    if (T.P.TouchedMemoryMB > 0)
+      break;
     if (C.Group < 0 || C.S.Runs < InterruptMinRuns)
       continue;
     auto F = FileGroups.find(C.File);
