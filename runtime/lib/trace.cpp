@@ -105,7 +105,8 @@ struct local_record {
   std::uint64_t throttled_ns; // the same, the cgroup's throttled time
   std::uint64_t fault_bytes;  // memory first touched; no_run_delay: unknown
   std::uint64_t lock_wait_ns, lock_hold_cpu_ns; // the shared lock's
-  bool sync, failed, cpu_measured;
+  std::uint64_t waited; // ticks from the dispatch to a worker (dispatched)
+  bool sync, failed, cpu_measured, dispatched;
   exception_description *error; // owned; rare (report_async_failure)
 };
 
@@ -266,6 +267,8 @@ void write_local(json_out &out, const local_record &r, const std::string &group,
   if (r.lock_hold_cpu_ns)
     out.raw(",").attr("fusion.lock_hold_cpu_ns",
                       std::int64_t(r.lock_hold_cpu_ns));
+  if (r.dispatched)
+    out.raw(",").attr("fusion.queued_ns", std::int64_t(clock.to_ns(r.waited)));
   if (r.error) {
     out.raw(",").attr("exception.type", std::string_view(r.error->type));
     out.raw(",").attr("exception.message", std::string_view(r.error->message));
@@ -295,6 +298,7 @@ struct local_frame {
   std::uint64_t start, cpu_start; // fast_clock ticks, CPU ns
   std::uint64_t delay_start;      // run delay ns, or no_run_delay
   std::uint64_t queued;           // ticks waited for a worker (run delay)
+  std::uint64_t waited;           // the same, always; 0: not dispatched
   std::uint64_t throttled_start;  // cgroup throttled ns, or no_run_delay
   std::uint64_t faults_start;     // thread_fault_bytes(), or no_run_delay
   lock_totals lock_start;         // the thread's, at the start
@@ -392,6 +396,9 @@ const bool configured_from_env = [] {
 
 span_builder::span_builder(std::string name, span_kind kind,
                            const span_context &parent, bool measure_cpu) {
+  // Only the first span on a worker's thread is the dispatched work's.
+  std::uint64_t dispatched = t_hot.dispatched;
+  t_hot.dispatched = 0;
   bool joined = parent.has_trace();
   ctx_.trace = joined ? parent.trace : new_trace_id();
   ctx_.sampled =
@@ -408,6 +415,17 @@ span_builder::span_builder(std::string name, span_kind kind,
   rec_.kind = kind;
   measure_cpu_ = measure_cpu;
   rec_.start_ns = wall_ns();
+  // A remote asynchronous call begins where it was dispatched (as a fused
+  // one does: begin_local_span), not when a worker took it up.
+  if (dispatched && kind == span_kind::client) {
+    std::uint64_t now = fast_clock::now();
+    std::uint64_t waited = now > dispatched
+                               ? std::uint64_t(double(now - dispatched) *
+                                               fast_clock::ns_per_tick())
+                               : 0;
+    rec_.start_ns -= waited;
+    set("fusion.queued_ns", std::int64_t(waited));
+  }
   if (measure_cpu) {
     // A remote call's CPU only (the client's work, which fusing removes):
     // its thread waits for the answer, so its run delay would say little.
@@ -638,20 +656,27 @@ void *begin_local_span(const task_info &task, bool sync) noexcept {
                    g_cpu_threshold.load(std::memory_order_relaxed) == 0;
   bool delay = hint.task != &task || hint.measure_delay;
   f->start = fast_clock::now();
-  f->queued = 0;
-  // Until a worker took the work up, it was runnable but not running (a new
+  f->queued = f->waited = 0;
+  // Asynchronous work begins where it was dispatched, however soon a
+  // worker took it up: the planner places the dispatch among the caller's
+  // synchronous calls by it (a call the caller made meanwhile came after).
+  // Until a worker took it up, it was runnable but not running (a new
   // thread's start, an idle one's wake-up: in a throttled instance both
   // wait for the next quota), which the worker's own run delay does not
-  // show. A shorter wait stays the caller's, as does any wait where the run
-  // delay cannot be read.
-  bool queued = !sync && dispatched && f->start > dispatched &&
-                f->start - dispatched >=
-                    g_delay_threshold_ticks.load(std::memory_order_relaxed);
+  // show: counted as run delay where the run delay is read (a long wait
+  // makes it read).
+  std::uint64_t waited =
+      !sync && dispatched && f->start > dispatched ? f->start - dispatched : 0;
+  bool queued =
+      waited >= g_delay_threshold_ticks.load(std::memory_order_relaxed);
   f->delay_start = delay || queued ? thread_run_delay_ns() : no_run_delay;
-  if (queued && f->delay_start != no_run_delay) {
-    f->queued = f->start - dispatched;
+  if (waited) {
     f->start = dispatched;
-    delay = true;
+    f->waited = waited;
+    if (f->delay_start != no_run_delay) {
+      f->queued = waited;
+      delay = true;
+    }
   }
   f->throttled_start = delay ? throttled_now() : no_run_delay;
   f->faults_start = delay || queued ? thread_fault_bytes() : no_run_delay;
@@ -712,9 +737,11 @@ void end_local_span(void *span, bool failed) noexcept {
                        : no_run_delay,
                    t_lock.wait_ns - f->lock_start.wait_ns,
                    t_lock.hold_cpu_ns - f->lock_start.hold_cpu_ns,
+                   f->waited,
                    f->sync,
                    failed || f->error,
                    f->measure_cpu,
+                   f->waited != 0,
                    f->error};
   if (f->heap)
     delete f;

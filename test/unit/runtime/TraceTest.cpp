@@ -538,6 +538,48 @@ TEST_F(Tracing, AsynchronousWorkBeginsWhereItWasDispatched) {
   EXPECT_LT(ns(sync, "endTimeUnixNano") - ns(sync, "startTimeUnixNano"),
             29900000)
       << sync.dump();
+  EXPECT_GE(queued["attrs"].value("fusion.queued_ns", std::int64_t(-1)),
+            29900000);
+  EXPECT_FALSE(sync["attrs"].contains("fusion.queued_ns"));
+
+  // A worker that took the work up at once (under the 1 ms that makes the
+  // run delay read) begins there too: the planner orders the dispatch
+  // among the caller's calls by it.
+  t_hot.dispatched = ago(0.4);
+  task_glue<&fz_test::add>::local_async(1, 2);
+  // A remote asynchronous call's CLIENT span as well; another span on the
+  // worker's thread takes the dispatch away without moving.
+  t_hot.dispatched = ago(20);
+  {
+    span_builder client("invoke add", span_kind::client, parent_context(true),
+                        /*measure_cpu=*/false);
+  }
+  EXPECT_EQ(t_hot.dispatched, 0u);
+  t_hot.dispatched = ago(20);
+  {
+    span_builder server("add", span_kind::server, parent_context(true),
+                        /*measure_cpu=*/false);
+  }
+  EXPECT_EQ(t_hot.dispatched, 0u);
+  all = spans();
+  ASSERT_EQ(all.size(), 3u) << file.read();
+  std::map<int, long long> wallOf, queuedOf; // by span kind
+  for (const json &span : all) {
+    wallOf[span["kind"].get<int>()] =
+        ns(span, "endTimeUnixNano") - ns(span, "startTimeUnixNano");
+    queuedOf[span["kind"].get<int>()] =
+        span["attrs"].value("fusion.queued_ns", std::int64_t(-1));
+  }
+  // The spans that begin at their dispatch say how long the work waited
+  // for a worker (which marks them as beginning there).
+  EXPECT_GE(queuedOf[1], 390000);
+  EXPECT_LT(queuedOf[1], wallOf[1] + 1);
+  EXPECT_GE(queuedOf[3], 19900000);
+  EXPECT_EQ(queuedOf[2], -1);
+
+  EXPECT_GE(wallOf[1], 390000) << "the fused call: " << file.read();
+  EXPECT_GE(wallOf[3], 19900000) << "the CLIENT span: " << file.read();
+  EXPECT_LT(wallOf[2], 19900000) << "the SERVER span: " << file.read();
 }
 
 TEST_F(Tracing, ParentBasedSampling) {
