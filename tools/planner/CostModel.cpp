@@ -404,6 +404,32 @@ Model Model::build(const Graph &G, const Profile &P,
       continue;
     T.CallPatterns = std::move(Patterns);
     T.JointPattern = TP->JointPattern;
+    // Their order, where every call's edge is known (not a back edge,
+    // which Monte Carlo does not follow).
+    T.PatternOrders.resize(T.CallPatterns.size());
+    for (size_t PI = 0;
+         PI < TP->PatternOrders.size() && PI < T.PatternOrders.size(); ++PI) {
+      const TaskProfile::CallOrder &CO = TP->PatternOrders[PI];
+      Task::Order O;
+      auto edgeOf = [&](const std::string &Callee, EdgeKind K) {
+        auto It = EdgeAt.find({int(I), M.taskIndex(Callee), int(K)});
+        return It == EdgeAt.end() || M.Edges[It->second].Back ? -1
+                                                              : int(It->second);
+      };
+      bool Ok = true;
+      for (const std::string &C : CO.Sync) {
+        O.Sync.push_back(edgeOf(C, EdgeKind::Sync));
+        Ok = Ok && O.Sync.back() >= 0;
+      }
+      for (const TaskProfile::AsyncPlace &AP : CO.Async) {
+        int EI = edgeOf(AP.Callee, EdgeKind::Async);
+        Ok = Ok && EI >= 0 && AP.After <= CO.Sync.size();
+        O.Async.push_back(
+            {EI, AP.After, double(AP.Fraction), int(AP.JoinBefore)});
+      }
+      if (Ok)
+        T.PatternOrders[PI] = std::move(O);
+    }
     // Calls that may be joined, by call set, when a task has several.
     auto Joinable = [&](int EI) {
       const Edge &E = M.Edges[size_t(EI)];
@@ -1275,13 +1301,19 @@ private:
       }
     // The calls a sampled activation made together, if known.
     const std::vector<std::pair<int, unsigned>> *Pattern = nullptr;
+    const Model::Task::Order *Ord = nullptr; // and their order, if known
     if (!Joint->empty()) {
       size_t J = R.below(Joint->size());
       Cpu = (*Joint)[J].first;
       Wait = (*Joint)[J].second;
       if (!Task.JointPattern.empty() && J < JointPattern->size() &&
-          (*JointPattern)[J] < Task.CallPatterns.size())
-        Pattern = &Task.CallPatterns[(*JointPattern)[J]];
+          (*JointPattern)[J] < Task.CallPatterns.size()) {
+        size_t PI = (*JointPattern)[J];
+        Pattern = &Task.CallPatterns[PI];
+        if (PI < Task.PatternOrders.size() &&
+            !Task.PatternOrders[PI].Async.empty())
+          Ord = &Task.PatternOrders[PI];
+      }
     }
     if (InCold)
       Cpu += Task.ColdExtraCpuMs;
@@ -1325,44 +1357,54 @@ private:
     size_t End = Scratch.size();
     double CpuGap = Cpu / double(SyncCalls + 1),
            WaitGap = Wait / double(SyncCalls + 1);
+    if (Ord && Ord->Sync.size() != SyncCalls)
+      Ord = nullptr; // not this activation's calls
     double Own = 0; // nominal
-    // Where each synchronous call begins (nominal), and the joins, for
-    // this activation: stacks shared by the recursion, as Scratch.
-    size_t CallMark = CallAt.size(), InsertMark = Inserts.size(),
-           JoinMark = Joins.size();
+    // Where each synchronous call and each stretch of own time between
+    // them begins (nominal), and the joins, for this activation: stacks
+    // shared by the recursion, as Scratch.
+    size_t CallMark = CallAt.size(), GapMark = GapAt.size(),
+           InsertMark = Inserts.size(), JoinMark = Joins.size();
     auto gap = [&] {
+      GapAt.push_back(Own);
       Thread &X = P[size_t(Th)];
       push(X, Step::Cpu, CpuGap / 2, Task.InterruptCpuMs);
       push(X, Step::Wait, WaitGap);
       push(X, Step::Cpu, CpuGap / 2, Task.InterruptCpuMs);
       Own += CpuGap * Stretch + WaitGap;
     };
-    for (size_t CI = Mark; CI < End; ++CI) {
-      auto [EI, K] = Scratch[CI];
-      const Model::Edge &E = M.Edges[size_t(EI)];
-      if (E.Kind != EdgeKind::Sync)
-        continue;
-      for (unsigned I = 0; I < K; ++I) {
-        gap();
-        CallAt.push_back(Own);
-        if (L.in(E.Callee, B)) {
-          Own += build(P, Th, E.Callee, B, Depth + 1);
-        } else {
-          double Ovh = syncOverhead(E);
-          int C = invoke(E.Callee, Depth);
-          Program &Ch = Progs[size_t(C)];
-          // The client's CPU, part of the overhead measured.
-          double Client = std::min(E.CallCpuMs, Ovh);
-          double Net = Ovh - Client;
-          Ch.How = Link::Sync;
-          Ch.Parent = P.Id;
-          Ch.PreMs = Net / 2 + Ch.ColdMs;
-          Ch.PostMs = Net / 2;
-          push(P[size_t(Th)], Step::Cpu, Client);
-          double Nom = Net + Ch.ColdMs + Ch.NominalMs;
-          P[size_t(Th)].push_back({Step::Call, Nom, C});
-          Own += Client * Stretch + Nom;
-        }
+    auto syncCall = [&](const Model::Edge &E) {
+      gap();
+      CallAt.push_back(Own);
+      if (L.in(E.Callee, B)) {
+        Own += build(P, Th, E.Callee, B, Depth + 1);
+        return;
+      }
+      double Ovh = syncOverhead(E);
+      int C = invoke(E.Callee, Depth);
+      Program &Ch = Progs[size_t(C)];
+      // The client's CPU, part of the overhead measured.
+      double Client = std::min(E.CallCpuMs, Ovh);
+      double Net = Ovh - Client;
+      Ch.How = Link::Sync;
+      Ch.Parent = P.Id;
+      Ch.PreMs = Net / 2 + Ch.ColdMs;
+      Ch.PostMs = Net / 2;
+      push(P[size_t(Th)], Step::Cpu, Client);
+      double Nom = Net + Ch.ColdMs + Ch.NominalMs;
+      P[size_t(Th)].push_back({Step::Call, Nom, C});
+      Own += Client * Stretch + Nom;
+    };
+    if (Ord) {
+      for (int EI : Ord->Sync)
+        syncCall(M.Edges[size_t(EI)]);
+    } else {
+      for (size_t CI = Mark; CI < End; ++CI) {
+        auto [EI, K] = Scratch[CI];
+        const Model::Edge &E = M.Edges[size_t(EI)];
+        if (E.Kind == EdgeKind::Sync)
+          for (unsigned I = 0; I < K; ++I)
+            syncCall(E);
       }
     }
     gap();
@@ -1373,53 +1415,71 @@ private:
       X.push_back({Step::Unlock, 0, -1});
       Own += Hold * Stretch;
     }
-    for (size_t CI = Mark; CI < End; ++CI) {
-      auto [EI, K] = Scratch[CI];
-      const Model::Edge &E = M.Edges[size_t(EI)];
-      if (E.Kind != EdgeKind::Async)
-        continue;
-      double Start = E.StartFraction * Own;
-      for (unsigned I = 0; I < K; ++I) {
-        Step Sp{Step::Spawn, 0, -1};
-        if (L.in(E.Callee, B)) {
-          Sp.Ref = P.add();
-          build(P, Sp.Ref, E.Callee, B, Depth + 1);
+    // An asynchronous call dispatched `Start` into the activation; its
+    // result joined before the synchronous call JoinBefore (-1: as the
+    // edge's JoinedShare draws, before the next call; SyncCalls: not).
+    auto asyncCall = [&](const Model::Edge &E, double Start, int JoinBefore) {
+      Step Sp{Step::Spawn, 0, -1};
+      if (L.in(E.Callee, B)) {
+        Sp.Ref = P.add();
+        build(P, Sp.Ref, E.Callee, B, Depth + 1);
+      } else {
+        // A remote call needs no thread here: the invocation it starts
+        // holds this one open until its acknowledgement or answer.
+        Sp.K = Step::Send;
+        double Ack = E.Event ? draw(M.AckMs, M.AckResidual) : 0;
+        double Ovh = E.Event ? 0 : syncOverhead(E);
+        int C = invoke(E.Callee, Depth);
+        Program &Ch = Progs[size_t(C)];
+        Ch.Parent = P.Id;
+        Sp.Ref = C;
+        if (E.Event) {
+          Ch.How = Link::Event;
+          Ch.AckMs = Ack;
+          Ch.PreMs = draw(M.EventDelayMs, M.EventResidual) + Ch.ColdMs;
         } else {
-          // A remote call needs no thread here: the invocation it starts
-          // holds this one open until its acknowledgement or answer.
-          Sp.K = Step::Send;
-          double Ack = E.Event ? draw(M.AckMs, M.AckResidual) : 0;
-          double Ovh = E.Event ? 0 : syncOverhead(E);
-          int C = invoke(E.Callee, Depth);
-          Program &Ch = Progs[size_t(C)];
-          Ch.Parent = P.Id;
-          Sp.Ref = C;
-          if (E.Event) {
-            Ch.How = Link::Event;
-            Ch.AckMs = Ack;
-            Ch.PreMs = draw(M.EventDelayMs, M.EventResidual) + Ch.ColdMs;
-          } else {
-            Ch.How = Link::Answer;
-            Ch.PreMs = Ovh / 2 + Ch.ColdMs;
-            Ch.PostMs = Ovh / 2;
-            // A call whose result the caller needs before its next
-            // synchronous call (the profile's joined share): joined there.
-            if (E.JoinedShare > 0 && R.uniform() < E.JoinedShare) {
-              Ch.Slot = P.slot();
-              double At = Own;
-              for (size_t C2 = CallMark; C2 < CallAt.size(); ++C2)
-                if (CallAt[C2] >= Start) {
-                  At = CallAt[C2];
-                  break;
-                }
-              Joins.push_back({At, Step{Step::Join, 0, Ch.Slot}});
-            }
+          Ch.How = Link::Answer;
+          Ch.PreMs = Ovh / 2 + Ch.ColdMs;
+          Ch.PostMs = Ovh / 2;
+          // A call whose result the caller needs before a synchronous
+          // call: joined there.
+          double At = -1;
+          if (JoinBefore >= 0) {
+            if (size_t(JoinBefore) < CallAt.size() - CallMark)
+              At = CallAt[CallMark + size_t(JoinBefore)];
+          } else if (E.JoinedShare > 0 && R.uniform() < E.JoinedShare) {
+            At = Own; // before the next synchronous call
+            for (size_t C2 = CallMark; C2 < CallAt.size(); ++C2)
+              if (CallAt[C2] >= Start) {
+                At = CallAt[C2];
+                break;
+              }
+          }
+          if (At >= 0) {
+            Ch.Slot = P.slot();
+            Joins.push_back({At, Step{Step::Join, 0, Ch.Slot}});
           }
         }
-        Inserts.push_back({Start, Sp});
-        // The client's CPU of a remote call (a worker's, the instance's).
-        if (!L.in(E.Callee, B) && E.CallCpuMs > 0)
-          Inserts.push_back({Start, Step{Step::Cpu, E.CallCpuMs, -1}});
+      }
+      Inserts.push_back({Start, Sp});
+      // The client's CPU of a remote call (a worker's, the instance's).
+      if (!L.in(E.Callee, B) && E.CallCpuMs > 0)
+        Inserts.push_back({Start, Step{Step::Cpu, E.CallCpuMs, -1}});
+    };
+    if (Ord) {
+      // At its place among the synchronous calls, whatever they cost here.
+      double GapMs = CpuGap * Stretch + WaitGap;
+      for (const Model::Task::Place &Pl : Ord->Async)
+        asyncCall(M.Edges[size_t(Pl.Edge)],
+                  GapAt[GapMark + Pl.After] + Pl.Fraction * GapMs,
+                  Pl.JoinBefore);
+    } else {
+      for (size_t CI = Mark; CI < End; ++CI) {
+        auto [EI, K] = Scratch[CI];
+        const Model::Edge &E = M.Edges[size_t(EI)];
+        if (E.Kind == EdgeKind::Async)
+          for (unsigned I = 0; I < K; ++I)
+            asyncCall(E, E.StartFraction * Own, -1);
       }
     }
     // The joins after every spawn, so that the calls dispatched before a
@@ -1436,6 +1496,7 @@ private:
       spawnAt(P, Th, Begin, Inserts[K].first, Inserts[K].second, Stretch);
     Inserts.resize(InsertMark);
     CallAt.resize(CallMark);
+    GapAt.resize(GapMark);
     Scratch.resize(Mark);
     return Own;
   }
@@ -1915,6 +1976,7 @@ private:
   Rng R;
   std::vector<std::pair<int, unsigned>> Scratch;
   std::vector<double> CallAt;                // build()'s call offsets
+  std::vector<double> GapAt;                 // ... and its own time's
   /// build()'s insertions into the activation's thread (offset, step), a
   /// stack shared by the recursion, and the joins of the activation.
   std::vector<std::pair<double, Step>> Inserts, Joins;

@@ -86,6 +86,22 @@ public:
     /// NoPattern: drawn edge by edge).
     std::vector<std::vector<std::pair<int, unsigned>>> CallPatterns;
     std::vector<std::uint8_t> JointPattern;
+    /// Per pattern, the order its calls are made in (TaskProfile::
+    /// CallOrder, by edge): Monte Carlo makes the synchronous calls in it
+    /// and dispatches and joins each asynchronous call at its place among
+    /// them. Empty Sync and Async: not known (edges in the model's order,
+    /// dispatches at the edge's StartFraction).
+    struct Place {
+      int Edge = -1;
+      unsigned After = 0;
+      double Fraction = 0;
+      int JoinBefore = -1; // -1: the edge's JoinedShare decides
+    };
+    struct Order {
+      std::vector<int> Sync;
+      std::vector<Place> Async;
+    };
+    std::vector<Order> PatternOrders;
     /// The task's runs per traced configuration (TaskProfile::Configs):
     /// in a block of that memory size whose measured tasks are that group,
     /// Monte Carlo draws from them and FastEval takes their means.

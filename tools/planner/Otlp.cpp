@@ -748,7 +748,8 @@ private:
         S.LockWaitMs = float(V.N / 1e6);
       else if (K == "lock_hold_cpu_ns")
         S.LockHoldCpuMs = float(V.N / 1e6);
-
+      else if (K == "queued_ns")
+        S.Dispatched = true;
       else if (K == "billed_ms")
         S.BilledMs = float(V.N);
       else if (K == "memory_mb")

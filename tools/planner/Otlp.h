@@ -70,6 +70,10 @@ struct RawSpan {
   std::int8_t Cold = -1;      // faas.coldstart
   bool Platform = false;      // fusion.source == "platform"
   bool Error = false;         // status code 2
+  /// fusion.queued_ns: asynchronous work whose span begins at its dispatch
+  /// (runtimes before it began it when a worker took it up, up to 1 ms
+  /// later).
+  bool Dispatched = false;
 
   double durationMs() const { return double(EndNs - StartNs) / 1e6; }
 };

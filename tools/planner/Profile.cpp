@@ -8,6 +8,7 @@
 #include <cmath>
 #include <numeric>
 #include <set>
+#include <tuple>
 #include <unordered_map>
 
 namespace fusionize {
@@ -238,6 +239,22 @@ private:
     std::vector<std::vector<std::pair<size_t, int>>> Patterns;
     std::vector<std::uint64_t> PatternHash;
     bool TooManyPatterns = false;
+    /// Per pattern: the order of its first activation's calls (edge per
+    /// synchronous call; per asynchronous call its edge, the synchronous
+    /// calls before it, and sums for where it went and joined).
+    struct OrderAcc {
+      bool Set = false;
+      std::vector<size_t> Sync;
+      struct Async {
+        size_t Edge = 0;
+        unsigned After = 0;
+        double FracSum = 0;
+        unsigned FracN = 0;
+        std::map<unsigned, unsigned> Joins; // before which call -> times
+      };
+      std::vector<Async> Asyncs;
+    };
+    std::vector<OrderAcc> Orders; // parallel to Patterns
     double CodecMsSum = 0; // remote activations' codec CPU
     std::uint64_t CodecN = 0;
     /// The shared lock over the runs with CPU measured: waits, CPU held,
@@ -261,6 +278,10 @@ private:
 
   void trace(size_t Begin, size_t End);
   void activation(size_t A);
+  /// Where the activation's asynchronous calls went among its synchronous
+  /// ones (SyncSeq, AsyncSeq), into its pattern's order.
+  void placeCalls(TaskAcc &Acc, std::uint8_t Pattern, std::int64_t Start,
+                  std::int64_t OwnEnd);
   /// Adds a measured run's times to its task's distributions.
   void addRun(TaskAcc &Acc, double SelfMs, double CpuMs, double WaitMs,
               std::uint8_t Pattern = TaskProfile::NoPattern);
@@ -306,6 +327,12 @@ private:
   }
   std::vector<int> Eff;                       // effective children scratch
   std::vector<std::uint8_t> EffSync;          // Eff[i] is a sync call
+  struct Placed {                             // a call with its edge
+    std::int64_t StartNs, EndNs;
+    size_t Edge;
+    bool Dispatched; // RawSpan::Dispatched
+  };
+  std::vector<Placed> SyncSeq, AsyncSeq; // an activation's, by start
 
   // Aggregates.
   std::unordered_map<int, TaskAcc> TaskAccs;
@@ -557,6 +584,28 @@ Profile Builder::run() {
               {E.Callee, E.Kind,
                std::uint16_t(std::min(Count, 65535))});
         }
+      T.P.PatternOrders.resize(T.Patterns.size());
+      for (size_t PId = 0; PId < T.Orders.size(); ++PId) {
+        const TaskAcc::OrderAcc &O = T.Orders[PId];
+        TaskProfile::CallOrder &CO = T.P.PatternOrders[PId];
+        if (!O.Set || O.Sync.size() > 65535)
+          continue;
+        for (size_t EI : O.Sync)
+          CO.Sync.push_back(EdgeAccs[EI].P.Callee);
+        for (const auto &X : O.Asyncs) {
+          TaskProfile::AsyncPlace AP;
+          AP.Callee = EdgeAccs[X.Edge].P.Callee;
+          AP.After = std::uint16_t(X.After);
+          AP.Fraction = X.FracN ? float(X.FracSum / X.FracN) : 0.0f;
+          unsigned Most = 0; // the join seen most often, the earlier on a tie
+          for (auto [Before, Times] : X.Joins)
+            if (Times > Most) {
+              Most = Times;
+              AP.JoinBefore = std::int32_t(Before);
+            }
+          CO.Async.push_back(std::move(AP));
+        }
+      }
     }
     if (T.CodecN)
       T.P.InvokeCpuMs = T.CodecMsSum / double(T.CodecN);
@@ -801,6 +850,98 @@ void Builder::trace(size_t Begin, size_t End) {
   }
 }
 
+void Builder::placeCalls(TaskAcc &Acc, std::uint8_t Pattern, std::int64_t Start,
+                         std::int64_t OwnEnd) {
+  auto ByStart = [](const Placed &X, const Placed &Y) {
+    return std::tie(X.StartNs, X.EndNs, X.Edge) <
+           std::tie(Y.StartNs, Y.EndNs, Y.Edge);
+  };
+  std::sort(SyncSeq.begin(), SyncSeq.end(), ByStart);
+  std::sort(AsyncSeq.begin(), AsyncSeq.end(), ByStart);
+  // A synchronous call came before a dispatch if it ended before it (the
+  // caller makes them one after another; the runtime begins asynchronous
+  // work's span at its dispatch). Each dispatch is then placed as the
+  // number of synchronous calls before it.
+  const size_t N = SyncSeq.size();
+  auto callsBefore = [&](std::int64_t At) {
+    size_t I = 0;
+    while (I < N && SyncSeq[I].EndNs <= At)
+      ++I;
+    return unsigned(I);
+  };
+  // Runtimes before fusion.queued_ns began the span when a worker took the
+  // work up, up to 1 ms after the dispatch: a call that began and ended in
+  // that time may have come after the dispatch (the web shop's fused
+  // currency conversion). Such an activation does not tell the order.
+  const std::int64_t Pickup = std::int64_t(NsPerMs);
+  for (const Placed &K : AsyncSeq)
+    if (!K.Dispatched)
+      for (const Placed &C : SyncSeq)
+        if (C.EndNs <= K.StartNs && C.StartNs > K.StartNs - Pickup)
+          return;
+  TaskAcc::OrderAcc &O = Acc.Orders[Pattern];
+  if (!O.Set) {
+    O.Set = true;
+    for (const Placed &C : SyncSeq)
+      O.Sync.push_back(C.Edge);
+    for (const Placed &C : AsyncSeq) {
+      TaskAcc::OrderAcc::Async X;
+      X.Edge = C.Edge;
+      X.After = callsBefore(C.StartNs);
+      O.Asyncs.push_back(std::move(X));
+    }
+  } else {
+    // The same calls in another order: this activation tells nothing about
+    // the pattern's.
+    if (O.Sync.size() != N || O.Asyncs.size() != AsyncSeq.size())
+      return;
+    for (size_t I = 0; I < N; ++I)
+      if (O.Sync[I] != SyncSeq[I].Edge)
+        return;
+    for (size_t I = 0; I < AsyncSeq.size(); ++I)
+      if (O.Asyncs[I].Edge != AsyncSeq[I].Edge ||
+          O.Asyncs[I].After != callsBefore(AsyncSeq[I].StartNs))
+        return;
+  }
+  // The caller wakes after the result was recorded, so only the clocks'
+  // difference (a fused span's converted TSC against a remote one's wall
+  // clock: microseconds) puts a call it waited for before the result.
+  // A fused result comes within microseconds of the calls around it: a
+  // call begun 30 us before it was not waited for (the web shop's fused
+  // currency conversion, before the recommendations it went on beside).
+  const std::int64_t Early = std::int64_t(0.01 * NsPerMs),
+                     Late = std::int64_t(NsPerMs);
+  for (size_t I = 0; I < AsyncSeq.size(); ++I) {
+    const Placed &K = AsyncSeq[I];
+    TaskAcc::OrderAcc::Async &P = O.Asyncs[I];
+    // Into the stretch of own time between the calls around the dispatch.
+    std::int64_t From = P.After ? SyncSeq[P.After - 1].EndNs : Start,
+                 To = P.After < N ? SyncSeq[P.After].StartNs : OwnEnd;
+    P.FracSum +=
+        To > From
+            ? std::clamp(double(K.StartNs - From) / double(To - From), 0.0, 1.0)
+            : 0.0;
+    ++P.FracN;
+    // Where the caller waited for the result: not before a call it began
+    // before the result came; before the first one it began after, if it
+    // began that call as the result came (within [-0.01, +1] ms) without
+    // being in another call then. A result that came while the caller was
+    // in a call, or well before its next one, says nothing; one that came
+    // after the caller began its last call: after its last call (at its
+    // end, or not at all).
+    size_t J = P.After;
+    while (J < N && SyncSeq[J].StartNs < K.EndNs - Early)
+      ++J;
+    if (J == N) {
+      ++P.Joins[unsigned(N)];
+      continue;
+    }
+    std::int64_t Free = J > P.After ? SyncSeq[J - 1].EndNs : K.StartNs;
+    if (Free <= K.EndNs && SyncSeq[J].StartNs <= K.EndNs + Late)
+      ++P.Joins[unsigned(J)];
+  }
+}
+
 void Builder::activation(size_t A) {
   const RawSpan &S = TS.Spans[Idx[A]];
   int T = S.Task;
@@ -851,6 +992,8 @@ void Builder::activation(size_t A) {
   // Which children are synchronous calls (by the graph: a remote call with
   // a result made from a thread carries fusion.sync = true).
   EffSync.assign(Eff.size(), 0);
+  SyncSeq.clear();
+  AsyncSeq.clear();
   for (size_t I = 0; I < Eff.size(); ++I) {
     const RawSpan &K = TS.Spans[Idx[size_t(Eff[I])]];
     int Callee = K.Task >= 0 ? K.Task : K.Function;
@@ -865,6 +1008,8 @@ void Builder::activation(size_t A) {
     EdgeAcc &E = edge(T, Callee, Kind);
     size_t EI = size_t(&E - EdgeAccs.data());
     ++E.P.Calls;
+    (Kind == EdgeKind::Sync ? SyncSeq : AsyncSeq)
+        .push_back({K.StartNs, K.EndNs, EI, K.Dispatched});
     bool Found = false;
     for (auto &P : Calls)
       if (P.first == EI) {
@@ -973,9 +1118,11 @@ void Builder::activation(size_t A) {
         Acc.TooManyPatterns = true;
         Acc.Patterns.clear();
         Acc.PatternHash.clear();
+        Acc.Orders.clear();
       } else {
         Acc.Patterns.push_back(Calls);
         Acc.PatternHash.push_back(H);
+        Acc.Orders.emplace_back();
       }
     }
     if (!Acc.TooManyPatterns)
@@ -1059,6 +1206,8 @@ void Builder::activation(size_t A) {
         Own > 0 ? std::clamp(double(SNs - Start) / Own, 0.0, 1.0) : 0.0;
     ++E.StartFracN;
   }
+  if (Pattern != TaskProfile::NoPattern && !AsyncSeq.empty())
+    placeCalls(Acc, Pattern, Start, OwnEnd);
   if (SelfCpuNs < 0) {
     Acc.P.SelfMs.add(SelfMs, R);
     NoCpu.push_back({T, SelfMs, Share});

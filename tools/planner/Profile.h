@@ -56,6 +56,33 @@ struct TaskProfile {
   };
   std::vector<std::vector<CallCount>> CallPatterns;
   std::vector<std::uint8_t> JointPattern;
+  /// Per call pattern, the order of its calls as the program makes them
+  /// (that of the pattern's first activation; later ones in another order
+  /// add nothing): its synchronous calls in the order they began, and
+  /// where among them each asynchronous call was dispatched and where the
+  /// caller waited for its result. Sync calls and dispatches are the
+  /// program's whatever the plan, so Monte Carlo places an asynchronous
+  /// call by them in any plan, where a fraction of the caller's run
+  /// (EdgeProfile::StartFraction) moves with the calls that other plans
+  /// make slower or faster.
+  struct AsyncPlace {
+    std::string Callee;
+    std::uint16_t After = 0; // synchronous calls before the dispatch
+    /// Where in the stretch of the caller's own time between those calls
+    /// it was dispatched (0..1, mean).
+    float Fraction = 0;
+    /// The synchronous call (After .. Sync.size() - 1) before which the
+    /// caller waited for the result, most often where the timing told;
+    /// Sync.size(): after its last one (at its end, or not at all);
+    /// NoJoin: the timing never told.
+    std::int32_t JoinBefore = NoJoin;
+    static constexpr std::int32_t NoJoin = -1;
+  };
+  struct CallOrder {
+    std::vector<std::string> Sync; // callee per synchronous call
+    std::vector<AsyncPlace> Async; // in the order they were dispatched
+  };
+  std::vector<CallOrder> PatternOrders; // parallel to CallPatterns
   static constexpr std::uint8_t NoPattern = 255;
   static constexpr size_t MaxCallPatterns = 254;
   /// Activations in the first invocation of an instance (a cold start) run

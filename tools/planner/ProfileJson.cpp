@@ -71,6 +71,19 @@ Json Profile::toJson() const {
                              {"calls", C.Calls}});
       Patterns.push_back(Calls);
     }
+    Json Orders = Json::array();
+    for (const TaskProfile::CallOrder &CO : T.PatternOrders) {
+      Json Async = Json::array();
+      for (const TaskProfile::AsyncPlace &AP : CO.Async)
+        Async.push_back(Json{
+            {"callee", AP.Callee},
+            {"after", AP.After},
+            {"fraction", r3(AP.Fraction)},
+            {"join_before", AP.JoinBefore == TaskProfile::AsyncPlace::NoJoin
+                                ? Json()
+                                : Json(AP.JoinBefore)}});
+      Orders.push_back(Json{{"sync", CO.Sync}, {"async", Async}});
+    }
     Json JointPattern = Json::array();
     for (std::uint8_t Id : T.JointPattern)
       JointPattern.push_back(Id == TaskProfile::NoPattern ? Json() : Json(Id));
@@ -96,6 +109,7 @@ Json Profile::toJson() const {
                       {"memory_mb", memoryJson(T.MemoryMB)},
                       {"joint_cpu_wait_ms", Joint},
                       {"call_patterns", Patterns},
+                      {"call_orders", Orders},
                       {"joint_call_pattern", JointPattern}});
   }
   Doc["tasks"] = JT;

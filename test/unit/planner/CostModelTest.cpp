@@ -349,6 +349,60 @@ TEST(CostModel, JoinedCallsOfOneActivationRunSideBySide) {
   EXPECT_NEAR(fast(Apart, L, O).EntryMs[0] - Fast, 40, 1); // D's wait added
 }
 
+TEST(CostModel, TheCallOrderPlacesADispatchAndItsJoinInAnyPlan) {
+  // A calls B, dispatches C (50 ms), calls D (20 ms) and waits for C's
+  // result before it calls E, every remote call 10 ms of overhead. One
+  // function per task: 10 (root) + 10 (B), then C's 60 beside D's 30,
+  // then 10 (E): 90 ms. B, D and E fused into A: C's 60 beside D's 20:
+  // 70 ms. The order is the program's: the same profile predicts both.
+  Graph G = graph({"A>B", "A~C", "A>D", "A>E"});
+  for (TaskNode &T : G.Tasks)
+    T.ReturnsVoid = false;
+  Profile P = profile(
+      {{"A", 0, 0}, {"B", 0, 0}, {"C", 0, 50}, {"D", 0, 20}, {"E", 0, 0}},
+      {{"A", "B", EdgeKind::Sync, 1},
+       {"A", "C", EdgeKind::Async, 1},
+       {"A", "D", EdgeKind::Sync, 1},
+       {"A", "E", EdgeKind::Sync, 1}},
+      "A");
+  for (EdgeProfile &E : P.Edges)
+    if (E.Callee == "C") {
+      E.Remote = 1;
+      E.StartFraction = 0;
+      E.JoinedShare = 1;
+    }
+  TaskProfile &A = P.Tasks["A"];
+  A.JointPattern = {0};
+  A.CallPatterns = {{{"B", EdgeKind::Sync, 1},
+                     {"C", EdgeKind::Async, 1},
+                     {"D", EdgeKind::Sync, 1},
+                     {"E", EdgeKind::Sync, 1}}};
+  TaskProfile::AsyncPlace C;
+  C.Callee = "C";
+  C.After = 1;
+  C.JoinBefore = 2;
+  A.PatternOrders = {{{"B", "D", "E"}, {C}}};
+  CostModelOptions O = opts();
+  Model M = Model::build(G, P, O);
+  Layout Split =
+      Layout::fromPlan(M, plan({{"A"}, {"B"}, {"C"}, {"D"}, {"E"}}, 2048));
+  Layout Fused = Layout::fromPlan(M, plan({{"A", "B", "D", "E"}, {"C"}}, 2048));
+  EXPECT_NEAR(predict(M, Split, O).P50Ms, 90, 1e-6);
+  EXPECT_NEAR(predict(M, Fused, O).P50Ms, 70, 1e-6);
+  // The result needed only at A's end: D and E beside C, the invocation
+  // open until C answers: 20 + 60 ms.
+  A.PatternOrders[0].Async[0].JoinBefore = 3;
+  EXPECT_NEAR(predict(Model::build(G, P, O), Split, O).P50Ms, 80, 1e-6);
+  // Where the timing never told, the edge's joined share decides: before
+  // the next call after the dispatch (D), 10 + 10 + 60 + 30 + 10.
+  A.PatternOrders[0].Async[0].JoinBefore = TaskProfile::AsyncPlace::NoJoin;
+  EXPECT_NEAR(predict(Model::build(G, P, O), Split, O).P50Ms, 120, 1e-6);
+  // Without the order, C goes at its start fraction of A's run (0:
+  // before B) and is joined before B: 10 + 60, then B, D and E.
+  A.PatternOrders.clear();
+  EXPECT_NEAR(predict(Model::build(G, P, O), Split, O).P50Ms, 120, 1e-6);
+}
+
 TEST(CostModel, ARemoteInvocationRunsItsCodec) {
   // B spends 2 ms of CPU around its task when invoked (decoding, encoding):
   // a remote call of B takes 2 ms longer and bills them; fused, it does

@@ -428,6 +428,140 @@ TEST(Profile, WhetherTheCallerNeededAnAsynchronousResult) {
   EXPECT_DOUBLE_EQ(P.edge("A", "B", EdgeKind::Async)->JoinedShare, 0);
 }
 
+TEST(Profile, TheOrderOfAnActivationsCalls) {
+  // A calls B, dispatches C (fused: its span begins at the dispatch), calls
+  // D (remote) and waits for C's result (at +50 ms) before it calls E, the
+  // program's order whatever the plan. In 10 of the 40 runs D's CLIENT
+  // span begins before C's (a worker took C up late) and ends after: D
+  // still came after the dispatch. In 5 runs E begins well after the
+  // result, in 5 the result came while A was in D: those do not tell
+  // where A waited.
+  Graph G = graph({"A>B", "A~C", "A>D", "A>E"});
+  std::vector<S> Spans;
+  int Next = 1;
+  bool Legacy = false; // a runtime before fusion.queued_ns
+  auto add = [&](const std::string &Parent, const std::string &Task,
+                 double From, double To, bool Sync, bool Remote) {
+    std::string Id = std::to_string(Next++);
+    Spans.push_back({Id,
+                     Parent,
+                     (Remote ? "invoke " : "local ") + Task,
+                     Remote ? 3 : 1,
+                     From,
+                     To,
+                     {str("fusion.task", Task), str("fusion.caller", "A"),
+                      flag("fusion.sync", Sync)}});
+    if (!Sync && !Legacy)
+      Spans.back().Attrs.push_back(num("fusion.queued_ns", 2e4));
+  };
+  for (int I = 0; I < 40; ++I) {
+    double T = I * 1000.0;
+    std::string A = std::to_string(Next++);
+    Spans.push_back({A,
+                     "",
+                     "A",
+                     2,
+                     T,
+                     T + 100,
+                     {str("fusion.task", "A"), num("fusion.cpu_ns", 1e6)}});
+    bool Late = I >= 30 && I < 35, During = I >= 35;
+    add(A, "B", T + 1, T + 2, true, false);
+    add(A, "C", T + 2.5, T + 50, false, false);
+    add(A, "D", T + (I < 10 ? 2.4 : 3), T + (During ? 55 : 30), true, true);
+    add(A, "E", T + (Late ? 80 : During ? 55.2 : 50.3), T + 90, true, false);
+  }
+  // A run that makes the same calls in another order (D first) adds
+  // nothing; one that calls B and dispatches C only has C's result after
+  // its last call.
+  std::string Other = std::to_string(Next++);
+  Spans.push_back({Other,
+                   "",
+                   "A",
+                   2,
+                   50000,
+                   50100,
+                   {str("fusion.task", "A"), num("fusion.cpu_ns", 1e6)}});
+  add(Other, "D", 50001, 50010, true, true);
+  add(Other, "B", 50011, 50012, true, false);
+  add(Other, "C", 50012, 50013, false, false);
+  add(Other, "E", 50030, 50031, true, false);
+  std::string Short = std::to_string(Next++);
+  Spans.push_back({Short,
+                   "",
+                   "A",
+                   2,
+                   60000,
+                   60100,
+                   {str("fusion.task", "A"), num("fusion.cpu_ns", 1e6)}});
+  add(Short, "B", 60001, 60002, true, false);
+  add(Short, "C", 60002, 60060, false, false);
+
+  Profile P = profileOf(G, doc(Spans), none());
+  const TaskProfile *TA = P.task("A");
+  ASSERT_TRUE(TA);
+  ASSERT_EQ(TA->CallPatterns.size(), 2u);
+  ASSERT_EQ(TA->PatternOrders.size(), 2u);
+  const TaskProfile::CallOrder &Full = TA->PatternOrders[0];
+  EXPECT_EQ(Full.Sync, (std::vector<std::string>{"B", "D", "E"}));
+  ASSERT_EQ(Full.Async.size(), 1u);
+  EXPECT_EQ(Full.Async[0].Callee, "C");
+  EXPECT_EQ(Full.Async[0].After, 1u);
+  // Half-way between B and D, or past D's early start: (30 x 0.5 + 10) / 40.
+  EXPECT_NEAR(Full.Async[0].Fraction, 0.625, 1e-6);
+  EXPECT_EQ(Full.Async[0].JoinBefore, 2); // before E
+  const TaskProfile::CallOrder &Brief = TA->PatternOrders[1];
+  EXPECT_EQ(Brief.Sync, (std::vector<std::string>{"B"}));
+  ASSERT_EQ(Brief.Async.size(), 1u);
+  EXPECT_EQ(Brief.Async[0].JoinBefore, 1); // after its last call
+  EXPECT_EQ(Brief.Async[0].Fraction, 0);
+
+  // Only runs whose timing does not tell: no join known.
+  Spans.clear();
+  Next = 1;
+  std::string A = std::to_string(Next++);
+  Spans.push_back({A,
+                   "",
+                   "A",
+                   2,
+                   0,
+                   100,
+                   {str("fusion.task", "A"), num("fusion.cpu_ns", 1e6)}});
+  add(A, "B", 1, 2, true, false);
+  add(A, "C", 2.5, 50, false, false);
+  add(A, "D", 3, 30, true, true);
+  add(A, "E", 80, 90, true, false);
+  P = profileOf(G, doc(Spans), none());
+  ASSERT_EQ(P.task("A")->PatternOrders.size(), 1u);
+  EXPECT_EQ(P.task("A")->PatternOrders[0].Async[0].JoinBefore,
+            TaskProfile::AsyncPlace::NoJoin);
+
+  // An older runtime began C's span when a worker took it up: B, begun
+  // and ended in the millisecond before, may have come after the
+  // dispatch. No order then; one that began earlier tells.
+  Legacy = true;
+  for (double BStart : {1.6, 1.0}) {
+    Spans.clear();
+    Next = 1;
+    A = std::to_string(Next++);
+    Spans.push_back({A,
+                     "",
+                     "A",
+                     2,
+                     0,
+                     100,
+                     {str("fusion.task", "A"), num("fusion.cpu_ns", 1e6)}});
+    add(A, "B", BStart, BStart + 0.1, true, false);
+    add(A, "C", 2.5, 50, false, false);
+    add(A, "D", 3, 30, true, true);
+    add(A, "E", 50.2, 90, true, false);
+    P = profileOf(G, doc(Spans), none());
+    ASSERT_EQ(P.task("A")->PatternOrders.size(), 1u);
+    EXPECT_EQ(P.task("A")->PatternOrders[0].Async.size(),
+              BStart < 1.5 ? 1u : 0u)
+        << BStart;
+  }
+}
+
 TEST(Profile, RunDelaySeparatesThrottlingFromWaiting) {
   Graph G = graph({"A~B", "A~C"});
   EmulationProfile E; // the AWS emulation: 128 MB = 0.072 vCPU
