@@ -1395,17 +1395,21 @@ private:
       P[size_t(Th)].push_back({Step::Call, Nom, C});
       Own += Client * Stretch + Nom;
     };
+    // Without an order: the drawn calls of one kind, edge by edge.
+    auto eachCall = [&](EdgeKind Kind, auto &&Fn) {
+      for (size_t CI = Mark; CI < End; ++CI) {
+        auto [EI, K] = Scratch[CI]; // a copy: the recursion grows Scratch
+        const Model::Edge &E = M.Edges[size_t(EI)];
+        if (E.Kind == Kind)
+          for (unsigned I = 0; I < K; ++I)
+            Fn(E);
+      }
+    };
     if (Ord) {
       for (int EI : Ord->Sync)
         syncCall(M.Edges[size_t(EI)]);
     } else {
-      for (size_t CI = Mark; CI < End; ++CI) {
-        auto [EI, K] = Scratch[CI];
-        const Model::Edge &E = M.Edges[size_t(EI)];
-        if (E.Kind == EdgeKind::Sync)
-          for (unsigned I = 0; I < K; ++I)
-            syncCall(E);
-      }
+      eachCall(EdgeKind::Sync, syncCall);
     }
     gap();
     if (Hold > 0) {
@@ -1474,13 +1478,9 @@ private:
                   GapAt[GapMark + Pl.After] + Pl.Fraction * GapMs,
                   Pl.JoinBefore);
     } else {
-      for (size_t CI = Mark; CI < End; ++CI) {
-        auto [EI, K] = Scratch[CI];
-        const Model::Edge &E = M.Edges[size_t(EI)];
-        if (E.Kind == EdgeKind::Async)
-          for (unsigned I = 0; I < K; ++I)
-            asyncCall(E, E.StartFraction * Own, -1);
-      }
+      eachCall(EdgeKind::Async, [&](const Model::Edge &E) {
+        asyncCall(E, E.StartFraction * Own, -1);
+      });
     }
     // The joins after every spawn, so that the calls dispatched before a
     // join run beside it. All at their offsets in the activation as built

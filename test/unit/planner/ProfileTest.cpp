@@ -440,6 +440,12 @@ TEST(Profile, TheOrderOfAnActivationsCalls) {
   std::vector<S> Spans;
   int Next = 1;
   bool Legacy = false; // a runtime before fusion.queued_ns
+  auto run = [&](double From) { // A's activation: its span id
+    std::string Id = std::to_string(Next++);
+    Spans.push_back({Id, "", "A", 2, From, From + 100,
+                     {str("fusion.task", "A"), num("fusion.cpu_ns", 1e6)}});
+    return Id;
+  };
   auto add = [&](const std::string &Parent, const std::string &Task,
                  double From, double To, bool Sync, bool Remote) {
     std::string Id = std::to_string(Next++);
@@ -456,14 +462,7 @@ TEST(Profile, TheOrderOfAnActivationsCalls) {
   };
   for (int I = 0; I < 40; ++I) {
     double T = I * 1000.0;
-    std::string A = std::to_string(Next++);
-    Spans.push_back({A,
-                     "",
-                     "A",
-                     2,
-                     T,
-                     T + 100,
-                     {str("fusion.task", "A"), num("fusion.cpu_ns", 1e6)}});
+    std::string A = run(T);
     bool Late = I >= 30 && I < 35, During = I >= 35;
     add(A, "B", T + 1, T + 2, true, false);
     add(A, "C", T + 2.5, T + 50, false, false);
@@ -473,26 +472,12 @@ TEST(Profile, TheOrderOfAnActivationsCalls) {
   // A run that makes the same calls in another order (D first) adds
   // nothing; one that calls B and dispatches C only has C's result after
   // its last call.
-  std::string Other = std::to_string(Next++);
-  Spans.push_back({Other,
-                   "",
-                   "A",
-                   2,
-                   50000,
-                   50100,
-                   {str("fusion.task", "A"), num("fusion.cpu_ns", 1e6)}});
+  std::string Other = run(50000);
   add(Other, "D", 50001, 50010, true, true);
   add(Other, "B", 50011, 50012, true, false);
   add(Other, "C", 50012, 50013, false, false);
   add(Other, "E", 50030, 50031, true, false);
-  std::string Short = std::to_string(Next++);
-  Spans.push_back({Short,
-                   "",
-                   "A",
-                   2,
-                   60000,
-                   60100,
-                   {str("fusion.task", "A"), num("fusion.cpu_ns", 1e6)}});
+  std::string Short = run(60000);
   add(Short, "B", 60001, 60002, true, false);
   add(Short, "C", 60002, 60060, false, false);
 
@@ -518,14 +503,7 @@ TEST(Profile, TheOrderOfAnActivationsCalls) {
   // Only runs whose timing does not tell: no join known.
   Spans.clear();
   Next = 1;
-  std::string A = std::to_string(Next++);
-  Spans.push_back({A,
-                   "",
-                   "A",
-                   2,
-                   0,
-                   100,
-                   {str("fusion.task", "A"), num("fusion.cpu_ns", 1e6)}});
+  std::string A = run(0);
   add(A, "B", 1, 2, true, false);
   add(A, "C", 2.5, 50, false, false);
   add(A, "D", 3, 30, true, true);
@@ -542,14 +520,7 @@ TEST(Profile, TheOrderOfAnActivationsCalls) {
   for (double BStart : {1.6, 1.0}) {
     Spans.clear();
     Next = 1;
-    A = std::to_string(Next++);
-    Spans.push_back({A,
-                     "",
-                     "A",
-                     2,
-                     0,
-                     100,
-                     {str("fusion.task", "A"), num("fusion.cpu_ns", 1e6)}});
+    A = run(0);
     add(A, "B", BStart, BStart + 0.1, true, false);
     add(A, "C", 2.5, 50, false, false);
     add(A, "D", 3, 30, true, true);
