@@ -239,9 +239,10 @@ private:
     std::vector<std::vector<std::pair<size_t, int>>> Patterns;
     std::vector<std::uint64_t> PatternHash;
     bool TooManyPatterns = false;
-    /// Per pattern: the order of its first activation's calls (edge per
-    /// synchronous call; per asynchronous call its edge, the synchronous
-    /// calls before it, and sums for where it went and joined).
+    /// Per pattern: the order of the calls of its first activation that
+    /// tells it (edge per synchronous call; per asynchronous call its
+    /// edge, the synchronous calls before it, and sums for where it went
+    /// and joined).
     struct OrderAcc {
       bool Set = false;
       std::vector<size_t> Sync;

@@ -57,8 +57,9 @@ struct TaskProfile {
   std::vector<std::vector<CallCount>> CallPatterns;
   std::vector<std::uint8_t> JointPattern;
   /// Per call pattern, the order of its calls as the program makes them
-  /// (that of the pattern's first activation; later ones in another order
-  /// add nothing): its synchronous calls in the order they began, and
+  /// (that of the pattern's first activation whose timing tells it, see
+  /// docs/planning.md; later ones in another order add nothing; empty
+  /// when none told): its synchronous calls in the order they began, and
   /// where among them each asynchronous call was dispatched and where the
   /// caller waited for its result. Sync calls and dispatches are the
   /// program's whatever the plan, so Monte Carlo places an asynchronous
