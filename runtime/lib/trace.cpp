@@ -105,8 +105,8 @@ struct local_record {
   std::uint64_t throttled_ns; // the same, the cgroup's throttled time
   std::uint64_t fault_bytes;  // memory first touched; no_run_delay: unknown
   std::uint64_t lock_wait_ns, lock_hold_cpu_ns; // the shared lock's
-  std::uint64_t waited; // ticks from the dispatch to a worker (dispatched)
-  bool sync, failed, cpu_measured, dispatched;
+  std::uint64_t waited; // ticks from the dispatch to a worker; 0: none
+  bool sync, failed, cpu_measured;
   exception_description *error; // owned; rare (report_async_failure)
 };
 
@@ -267,7 +267,7 @@ void write_local(json_out &out, const local_record &r, const std::string &group,
   if (r.lock_hold_cpu_ns)
     out.raw(",").attr("fusion.lock_hold_cpu_ns",
                       std::int64_t(r.lock_hold_cpu_ns));
-  if (r.dispatched)
+  if (r.waited) // asynchronous work, begun at its dispatch
     out.raw(",").attr("fusion.queued_ns", std::int64_t(clock.to_ns(r.waited)));
   if (r.error) {
     out.raw(",").attr("exception.type", std::string_view(r.error->type));
@@ -741,7 +741,6 @@ void end_local_span(void *span, bool failed) noexcept {
                    f->sync,
                    failed || f->error,
                    f->measure_cpu,
-                   f->waited != 0,
                    f->error};
   if (f->heap)
     delete f;
